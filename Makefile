@@ -1,0 +1,39 @@
+# ASN Recsys — `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: help demo test lint env env-dev lock bench clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+env: ## Create/refresh .venv with the runtime dependencies (and system packages)
+	@scripts/bootstrap.sh
+
+env-dev: ## Create/refresh .venv with runtime + test/lint tools
+	@scripts/bootstrap.sh dev
+
+demo: env ## The main job on embedded defaults: demo world -> validation -> where things are
+	@$(BIN)/recsys demo
+
+lint: env-dev ## Ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint ## The whole test suite, lint and type check included
+	$(BIN)/pytest -n 2 --durations=15
+
+bench: env-dev ## Benchmarks (figures go to benchmarks/RESULTS.md)
+	$(BIN)/python benchmarks/run.py
+
+lock: ## Re-resolve pinned versions into requirements/constraints.txt
+	rm -rf /tmp/recsys-lock && python3.11 -m venv /tmp/recsys-lock
+	/tmp/recsys-lock/bin/pip install --quiet ".[dev]"
+	( echo "# Exact versions for reproducible installs; used by scripts/bootstrap.sh as a pip constraints file."; \
+	  echo "# Refresh: make lock"; /tmp/recsys-lock/bin/pip freeze --exclude asn-recsys ) > requirements/constraints.txt
+
+clean: ## Remove caches (keeps .venv, data and the MLflow store)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build *.egg-info

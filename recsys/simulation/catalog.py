@@ -1,0 +1,538 @@
+"""The static side of the demo world: agencies, units, competencies, positions and trainings.
+
+Modelled on regional governments (pemerintah daerah) such as Kota Sawahlunto, Provinsi Jambi
+and Provinsi Jawa Tengah: each agency has the usual dinas/badan, kecamatan and, in the
+kabupaten, UPTD Puskesmas; some of those sit in remote (3T) areas. Positions carry the
+managerial competencies M1–M8, Perekat Bangsa (SK1) and three technical competencies of
+their field, with required levels set by position type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MANAGERIAL = (
+    ("M1", "Integritas"),
+    ("M2", "Kerja Sama"),
+    ("M3", "Komunikasi"),
+    ("M4", "Orientasi pada Hasil"),
+    ("M5", "Pelayanan Publik"),
+    ("M6", "Pengembangan Diri dan Orang Lain"),
+    ("M7", "Mengelola Perubahan"),
+    ("M8", "Pengambilan Keputusan"),
+)
+SOCIO_CULTURAL = (("SK1", "Perekat Bangsa"),)
+TECHNICAL = (
+    ("T-ADM-01", "Administrasi Perkantoran"),
+    ("T-ARS-01", "Pengelolaan Kearsipan"),
+    ("T-HKM-01", "Penyusunan Produk Hukum Daerah"),
+    ("T-ORG-01", "Kelembagaan dan Tata Laksana"),
+    ("T-SDM-01", "Manajemen ASN"),
+    ("T-SDM-02", "Pengembangan Kompetensi ASN"),
+    ("T-REN-01", "Perencanaan Pembangunan Daerah"),
+    ("T-REN-02", "Monitoring dan Evaluasi Pembangunan"),
+    ("T-DAT-01", "Analisis Data dan Statistik"),
+    ("T-KEU-01", "Pengelolaan Keuangan Daerah"),
+    ("T-KEU-02", "Akuntansi Pemerintahan"),
+    ("T-AST-01", "Pengelolaan Barang Milik Daerah"),
+    ("T-DUK-01", "Pelayanan Administrasi Kependudukan"),
+    ("T-DUK-02", "Pengelolaan Database Kependudukan"),
+    ("T-TIK-01", "Pengelolaan Sistem Informasi"),
+    ("T-TIK-02", "Keamanan Informasi"),
+    ("T-KES-01", "Manajemen Pelayanan Kesehatan"),
+    ("T-KES-02", "Surveilans dan Promosi Kesehatan"),
+    ("T-DIK-01", "Manajemen Pendidikan"),
+    ("T-DIK-02", "Penjaminan Mutu Pendidikan"),
+    ("T-PRZ-01", "Pelayanan Perizinan Berusaha"),
+    ("T-PRZ-02", "Promosi Penanaman Modal"),
+    ("T-PUR-01", "Perencanaan Teknis Infrastruktur"),
+    ("T-PUR-02", "Pengawasan Konstruksi"),
+    ("T-PBJ-01", "Pengadaan Barang/Jasa Pemerintah"),
+    ("T-SOS-01", "Rehabilitasi dan Pemberdayaan Sosial"),
+    ("T-SOS-02", "Pengelolaan Data Terpadu Kesejahteraan Sosial"),
+    ("T-PEN-01", "Pengelolaan Pajak dan Retribusi Daerah"),
+    ("T-KOM-01", "Komunikasi Publik"),
+    ("T-PEL-01", "Pelayanan Administrasi Terpadu Kecamatan"),
+)
+#: The competencies every position carries, in a fixed slot order.
+COMMON_CODES = tuple(code for code, _ in MANAGERIAL + SOCIO_CULTURAL)
+N_TECH_SLOTS = 3
+N_SLOTS = len(COMMON_CODES) + N_TECH_SLOTS
+
+POSITION_TYPES = ("jpt", "administrator", "pengawas", "pelaksana", "fungsional")
+#: Rank used for seniority (mentoring, supervision): higher is more senior.
+POSITION_RANK = {"pelaksana": 0, "fungsional": 1, "pengawas": 2, "administrator": 3, "jpt": 4}
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A field of government work: the units that do it and the positions in them."""
+
+    code: str
+    unit: str  # unit name before the agency suffix
+    technical: tuple[str, str, str]
+    fungsional: str
+    pelaksana: tuple[str, str]
+    areas: tuple[str, str]
+    weight: float  # share of an agency's staff
+
+
+DOMAINS: tuple[Domain, ...] = (
+    Domain("SETDA", "Sekretariat Daerah", ("T-ADM-01", "T-HKM-01", "T-ORG-01"),
+           "Analis Hukum", ("Pengadministrasi Umum Setda", "Pengelola Tata Laksana"),
+           ("Pemerintahan", "Organisasi"), 0.08),
+    Domain("BKPSDM", "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia",
+           ("T-SDM-01", "T-SDM-02", "T-ADM-01"), "Analis SDM Aparatur",
+           ("Pengelola Data Kepegawaian", "Pengelola Pengembangan Kompetensi"),
+           ("Mutasi dan Promosi", "Pengembangan Kompetensi"), 0.04),
+    Domain("BAPPEDA", "Badan Perencanaan Pembangunan Daerah", ("T-REN-01", "T-REN-02", "T-DAT-01"),
+           "Perencana", ("Pengelola Data Perencanaan", "Pengolah Bahan Evaluasi"),
+           ("Perencanaan Makro", "Evaluasi Pembangunan"), 0.04),
+    Domain("BPKAD", "Badan Pengelolaan Keuangan dan Aset Daerah",
+           ("T-KEU-01", "T-KEU-02", "T-AST-01"), "Analis Keuangan Pusat dan Daerah",
+           ("Pengelola Keuangan", "Pengadministrasi Barang Milik Daerah"),
+           ("Anggaran", "Akuntansi dan Aset"), 0.05),
+    Domain("DUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil",
+           ("T-DUK-01", "T-DUK-02", "T-TIK-01"), "Administrator Database Kependudukan",
+           ("Pengelola Layanan Kependudukan", "Verifikator Data Kependudukan"),
+           ("Pelayanan Pendaftaran Penduduk", "Pencatatan Sipil"), 0.05),
+    Domain("DINKES", "Dinas Kesehatan", ("T-KES-01", "T-KES-02", "T-ADM-01"),
+           "Epidemiolog Kesehatan", ("Pengelola Program Kesehatan", "Pengadministrasi Kesehatan"),
+           ("Pelayanan Kesehatan", "Pencegahan Penyakit"), 0.10),
+    Domain("DISDIK", "Dinas Pendidikan", ("T-DIK-01", "T-DIK-02", "T-ADM-01"),
+           "Pengawas Sekolah", ("Pengelola Data Pendidikan", "Pengadministrasi Sekolah"),
+           ("Pendidikan Dasar", "Pendidik dan Tenaga Kependidikan"), 0.14),
+    Domain("DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
+           ("T-PRZ-01", "T-PRZ-02", "T-TIK-01"), "Analis Penanaman Modal",
+           ("Pengelola Perizinan", "Petugas Layanan Informasi"),
+           ("Pelayanan Perizinan", "Promosi Penanaman Modal"), 0.03),
+    Domain("DPUPR", "Dinas Pekerjaan Umum dan Penataan Ruang",
+           ("T-PUR-01", "T-PUR-02", "T-PBJ-01"), "Teknik Jalan dan Jembatan",
+           ("Pengawas Lapangan", "Pengelola Pengadaan"), ("Bina Marga", "Penataan Ruang"), 0.06),
+    Domain("DINSOS", "Dinas Sosial", ("T-SOS-01", "T-SOS-02", "T-ADM-01"), "Penyuluh Sosial",
+           ("Pendamping Rehabilitasi Sosial", "Pengelola Data Kesejahteraan Sosial"),
+           ("Rehabilitasi Sosial", "Perlindungan dan Jaminan Sosial"), 0.04),
+    Domain("BAPENDA", "Badan Pendapatan Daerah", ("T-PEN-01", "T-KEU-01", "T-TIK-01"),
+           "Penilai Pajak", ("Pengelola Pajak Daerah", "Petugas Pemungut Retribusi"),
+           ("Pajak Daerah", "Retribusi Daerah"), 0.04),
+    Domain("KOMINFO", "Dinas Komunikasi dan Informatika", ("T-TIK-01", "T-TIK-02", "T-KOM-01"),
+           "Pranata Humas", ("Pengelola Aplikasi", "Pengelola Media Informasi"),
+           ("Aplikasi Informatika", "Informasi dan Komunikasi Publik"), 0.03),
+    Domain("KECAMATAN", "Kecamatan", ("T-PEL-01", "T-DUK-01", "T-ADM-01"), "Penyuluh Pemerintahan",
+           ("Pengelola Layanan Kecamatan", "Pengadministrasi Pemerintahan Kecamatan"),
+           ("Pemerintahan Kecamatan", "Pelayanan Umum"), 0.14),
+    Domain("PUSKESMAS", "UPTD Puskesmas", ("T-KES-01", "T-KES-02", "T-ADM-01"), "Perawat",
+           ("Pengelola Pelayanan Puskesmas", "Pengadministrasi Puskesmas"),
+           ("Upaya Kesehatan Masyarakat", "Upaya Kesehatan Perorangan"), 0.16),
+)
+DOMAINS_BY_CODE = {d.code: d for d in DOMAINS}
+
+#: Positions found in every domain, with a fixed technical profile.
+SHARED_POSITIONS: tuple[tuple[str, str, tuple[str, str, str]], ...] = (
+    ("Kepala Subbagian Umum dan Kepegawaian", "pengawas", ("T-ADM-01", "T-SDM-01", "T-KEU-01")),
+    ("Pengadministrasi Perkantoran", "pelaksana", ("T-ADM-01", "T-ARS-01", "T-TIK-01")),
+    ("Pranata Komputer", "fungsional", ("T-TIK-01", "T-TIK-02", "T-DAT-01")),
+    ("Analis Kebijakan", "fungsional", ("T-REN-01", "T-DAT-01", "T-HKM-01")),
+)
+
+#: Required level per position type: (managerial, socio-cultural, technical).
+REQUIRED_LEVELS = {
+    "jpt": (4, 4, 4),
+    "administrator": (3, 3, 4),
+    "pengawas": (3, 3, 3),
+    "pelaksana": (2, 2, 3),
+    "fungsional": (2, 2, 4),
+}
+#: Competencies that weigh more in a position type's performance (beyond technical ones).
+KEY_MANAGERIAL = {
+    "jpt": ("M7", "M8", "M4"),
+    "administrator": ("M8", "M4", "M6"),
+    "pengawas": ("M4", "M6", "M2"),
+    "pelaksana": ("M5", "M4", "M1"),
+    "fungsional": ("M4", "M5", "M3"),
+}
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    kind: str  # "provinsi" | "kabupaten" | "kota"
+    region: str  # seat
+    province: str
+    weight: float
+    kecamatan: tuple[tuple[str, bool], ...]  # (name, remote)
+    uptd_regions: tuple[tuple[str, bool], ...] = ()  # provincial UPTD seats (region, remote)
+
+
+AGENCIES: tuple[Agency, ...] = (
+    Agency("Pemerintah Kota Sawahlunto", "kota", "Kota Sawahlunto", "Sumatera Barat", 0.06,
+           (("Barangin", False), ("Lembah Segar", False), ("Silungkang", True),
+            ("Talawi", True))),
+    Agency("Pemerintah Provinsi Sumatera Barat", "provinsi", "Kota Padang", "Sumatera Barat", 0.10,
+           (), (("Kabupaten Kepulauan Mentawai", True), ("Kabupaten Solok", False),
+                ("Kabupaten Pesisir Selatan", False))),
+    Agency("Pemerintah Provinsi Jambi", "provinsi", "Kota Jambi", "Jambi", 0.10,
+           (), (("Kabupaten Kerinci", True), ("Kabupaten Merangin", True),
+                ("Kabupaten Tanjung Jabung Timur", True), ("Kabupaten Sarolangun", False))),
+    Agency("Pemerintah Kota Jambi", "kota", "Kota Jambi", "Jambi", 0.08,
+           (("Jambi Timur", False), ("Telanaipura", False), ("Kota Baru", False),
+            ("Danau Sipin", False))),
+    Agency("Pemerintah Kabupaten Kerinci", "kabupaten", "Kabupaten Kerinci", "Jambi", 0.07,
+           (("Gunung Kerinci", True), ("Kayu Aro", True), ("Air Hangat", False),
+            ("Siulak", True), ("Batang Merangin", True))),
+    Agency("Pemerintah Kabupaten Merangin", "kabupaten", "Kabupaten Merangin", "Jambi", 0.06,
+           (("Bangko", False), ("Jangkat", True), ("Lembah Masurai", True), ("Tabir", True))),
+    Agency("Pemerintah Provinsi Jawa Tengah", "provinsi", "Kota Semarang", "Jawa Tengah", 0.18,
+           (), (("Kabupaten Banyumas", False), ("Kabupaten Cilacap", False),
+                ("Kabupaten Wonosobo", False), ("Kabupaten Blora", True))),
+    Agency("Pemerintah Kota Semarang", "kota", "Kota Semarang", "Jawa Tengah", 0.12,
+           (("Semarang Tengah", False), ("Tembalang", False), ("Banyumanik", False),
+            ("Gunungpati", False), ("Mijen", False))),
+    Agency("Pemerintah Kabupaten Banyumas", "kabupaten", "Kabupaten Banyumas", "Jawa Tengah",
+           0.13, (("Purwokerto Utara", False), ("Ajibarang", False), ("Cilongok", True),
+                  ("Lumbir", True), ("Gumelar", True))),
+    Agency("Pemerintah Kabupaten Wonosobo", "kabupaten", "Kabupaten Wonosobo", "Jawa Tengah",
+           0.10, (("Wonosobo", False), ("Kejajar", True), ("Garung", True),
+                  ("Kalikajar", False), ("Sapuran", True))),
+)
+
+
+def agency_suffix(agency: Agency) -> str:
+    """'Kota Sawahlunto', 'Provinsi Jambi', 'Kabupaten Kerinci'."""
+    return agency.name.removeprefix("Pemerintah ")
+
+
+def build_units() -> pd.DataFrame:
+    """Every unit kerja of every agency, with its domain, region, remoteness and size weight.
+
+    Columns: unit, agency, agency_idx, domain, region, remote_area, central, weight
+    (share of the agency's staff).
+    """
+    rows: list[dict[str, object]] = []
+    for a_idx, agency in enumerate(AGENCIES):
+        suffix = agency_suffix(agency)
+        for domain in DOMAINS:
+            if domain.code == "KECAMATAN":
+                if not agency.kecamatan:
+                    continue
+                share = domain.weight / len(agency.kecamatan)
+                for name, remote in agency.kecamatan:
+                    rows.append(
+                        {"unit": f"Kecamatan {name} {suffix}", "agency_idx": a_idx,
+                         "domain": domain.code, "region": agency.region,
+                         "remote_area": remote, "central": False, "weight": share}
+                    )
+                continue
+            if domain.code == "PUSKESMAS":
+                seats = agency.kecamatan if agency.kind != "provinsi" else ()
+                if not seats:
+                    continue
+                share = domain.weight / len(seats)
+                for name, remote in seats:
+                    rows.append(
+                        {"unit": f"UPTD Puskesmas {name} {suffix}", "agency_idx": a_idx,
+                         "domain": domain.code, "region": agency.region,
+                         "remote_area": remote, "central": False, "weight": share}
+                    )
+                continue
+            weight = domain.weight
+            if agency.kind == "provinsi" and domain.code in ("BAPENDA", "DINKES", "DISDIK"):
+                # Provincial UPTD (Samsat, balai) in the kabupaten, some of them remote.
+                uptd_share = weight * 0.5 / len(agency.uptd_regions)
+                label = {"BAPENDA": "UPTD Samsat", "DINKES": "UPTD Balai Kesehatan",
+                         "DISDIK": "Cabang Dinas Pendidikan"}[domain.code]
+                for region, remote in agency.uptd_regions:
+                    place = region.removeprefix("Kabupaten ")
+                    rows.append(
+                        {"unit": f"{label} {place} {suffix}", "agency_idx": a_idx,
+                         "domain": domain.code, "region": region, "remote_area": remote,
+                         "central": False, "weight": uptd_share}
+                    )
+                weight *= 0.5
+            if agency.kind == "provinsi" and domain.code == "KECAMATAN":
+                continue
+            rows.append(
+                {"unit": f"{domain.unit} {suffix}", "agency_idx": a_idx, "domain": domain.code,
+                 "region": agency.region, "remote_area": False,
+                 "central": domain.code in ("SETDA", "BKPSDM", "BAPPEDA", "BPKAD"),
+                 "weight": weight}
+            )
+    units = pd.DataFrame(rows)
+    units["agency"] = [AGENCIES[i].name for i in units["agency_idx"]]
+    units["weight"] = units["weight"] / units.groupby("agency_idx")["weight"].transform("sum")
+    return units
+
+
+def build_positions() -> pd.DataFrame:
+    """Every position (jabatan): name, type, domain ('*' for shared) and its three
+    technical competencies."""
+    rows: list[dict[str, object]] = []
+    for d in DOMAINS:
+        if d.code == "KECAMATAN":
+            named = [("Camat", "administrator"), ("Sekretaris Kecamatan", "administrator")]
+        elif d.code == "PUSKESMAS":
+            named = [("Kepala Puskesmas", "administrator")]
+        else:
+            named = [(f"Kepala {d.unit}", "jpt"), (f"Sekretaris {d.unit}", "administrator")]
+            named += [(f"Kepala Bidang {area}", "administrator") for area in d.areas]
+        named += [(f"Kepala Seksi {area}", "pengawas") for area in d.areas]
+        named += [(d.fungsional, "fungsional")]
+        named += [(p, "pelaksana") for p in d.pelaksana]
+        for name, ptype in named:
+            rows.append(
+                {"position": name, "position_type": ptype, "domain": d.code,
+                 "tech": d.technical}
+            )
+    for name, ptype, tech in SHARED_POSITIONS:
+        rows.append({"position": name, "position_type": ptype, "domain": "*", "tech": tech})
+    positions = pd.DataFrame(rows).drop_duplicates("position").reset_index(drop=True)
+    return positions
+
+
+def competency_table() -> pd.DataFrame:
+    """The contract's competencies table."""
+    rows = [(c, n, "manajerial") for c, n in MANAGERIAL]
+    rows += [(c, n, "sosial_kultural") for c, n in SOCIO_CULTURAL]
+    rows += [(c, n, "teknis") for c, n in TECHNICAL]
+    return pd.DataFrame(rows, columns=["code", "name", "kind"])
+
+
+def position_slots(positions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per position and competency slot: competency code, required level and weight in
+    performance.
+
+    Returns ``codes`` (object array, positions × N_SLOTS), ``required`` (int) and
+    ``weights`` (float, rows sum to 1).
+    """
+    n = len(positions)
+    codes = np.empty((n, N_SLOTS), dtype=object)
+    required = np.zeros((n, N_SLOTS), dtype=np.int64)
+    weights = np.zeros((n, N_SLOTS))
+    n_common = len(COMMON_CODES)
+    for i, (ptype, tech) in enumerate(
+        zip(positions["position_type"], positions["tech"], strict=True)
+    ):
+        man, soc, tec = REQUIRED_LEVELS[ptype]
+        codes[i, :n_common] = COMMON_CODES
+        codes[i, n_common:] = tech
+        required[i, : n_common - 1] = man
+        required[i, n_common - 1] = soc
+        required[i, n_common:] = tec
+        w = np.full(N_SLOTS, 0.5)
+        for code in KEY_MANAGERIAL[ptype]:
+            w[COMMON_CODES.index(code)] = 1.2
+        w[n_common:] = (2.0, 1.6, 1.0)
+        weights[i] = w / w.sum()
+    # Technical standards vary a little by position so that they are not all the same.
+    return codes, required, weights
+
+
+def standards_table(positions: pd.DataFrame) -> pd.DataFrame:
+    """The contract's competency_standards table."""
+    codes, required, _ = position_slots(positions)
+    n = len(positions)
+    return pd.DataFrame(
+        {
+            "position": np.repeat(positions["position"].to_numpy(), N_SLOTS),
+            "competency": codes.reshape(-1),
+            "required_level": required.reshape(-1),
+        }
+    ).iloc[: n * N_SLOTS]
+
+
+# ----------------------------------------------------------------------------- trainings
+
+#: (title, modality, JP, cost in IDR, provider, ((competency, target level), ...))
+_TRAINING_TEMPLATES: tuple[tuple[str, str, int, float, str, tuple[tuple[str, int], ...]], ...] = (
+    ("Pelatihan Kepemimpinan Nasional Tingkat II", "klasikal", 380, 95_000_000, "LAN",
+     (("M7", 5), ("M8", 5), ("M4", 5), ("SK1", 5))),
+    ("Pelatihan Kepemimpinan Administrator", "blended", 300, 38_000_000, "BPSDM Provinsi Jawa Tengah",
+     (("M8", 4), ("M4", 4), ("M6", 4), ("M2", 4))),
+    ("Pelatihan Kepemimpinan Administrator", "klasikal", 300, 42_000_000, "BPSDM Provinsi Jambi",
+     (("M8", 4), ("M4", 4), ("M6", 4), ("M7", 4))),
+    ("Pelatihan Kepemimpinan Pengawas", "blended", 240, 22_000_000, "BPSDM Provinsi Sumatera Barat",
+     (("M4", 3), ("M6", 3), ("M2", 3), ("M3", 3))),
+    ("Pelatihan Kepemimpinan Pengawas", "klasikal", 240, 25_000_000, "BPSDM Provinsi Jawa Tengah",
+     (("M4", 3), ("M6", 3), ("M8", 3), ("M2", 3))),
+    ("Integritas dan Antikorupsi bagi ASN", "e_learning", 20, 0, "LAN", (("M1", 4),)),
+    ("Penguatan Integritas dan Pengendalian Gratifikasi", "klasikal", 24, 2_500_000,
+     "BPSDM Provinsi Jambi", (("M1", 4),)),
+    ("Membangun Kerja Sama Tim Lintas Unit", "workshop", 16, 1_800_000,
+     "BPSDM Provinsi Sumatera Barat", (("M2", 3),)),
+    ("Kerja Sama dan Kolaborasi Pemerintahan", "e_learning", 12, 0, "LAN", (("M2", 3),)),
+    ("Komunikasi Efektif dan Public Speaking", "klasikal", 32, 3_200_000,
+     "BPSDM Provinsi Jawa Tengah", (("M3", 4),)),
+    ("Teknik Menulis Naskah Dinas", "e_learning", 16, 150_000, "ANRI", (("M3", 3), ("T-ARS-01", 3))),
+    ("Manajemen Kinerja Berorientasi Hasil", "workshop", 24, 2_400_000, "BKN",
+     (("M4", 4), ("T-SDM-01", 3))),
+    ("Penyusunan SKP dan Indikator Kinerja", "e_learning", 16, 0, "BKN", (("M4", 3),)),
+    ("Pelayanan Prima", "klasikal", 32, 2_800_000, "BPSDM Provinsi Jambi", (("M5", 4),)),
+    ("Pelayanan Prima", "e_learning", 20, 100_000, "LAN", (("M5", 3),)),
+    ("Inovasi Pelayanan Publik", "seminar", 8, 750_000, "KemenPAN-RB", (("M5", 3), ("M7", 3))),
+    ("Coaching dan Mentoring untuk Atasan", "coaching", 16, 3_500_000, "LAN", (("M6", 4),)),
+    ("Pengembangan Diri ASN", "e_learning", 10, 0, "BPSDM Provinsi Sumatera Barat", (("M6", 3),)),
+    ("Manajemen Perubahan dan Transformasi Digital", "blended", 40, 4_500_000, "LAN",
+     (("M7", 4), ("T-TIK-01", 3))),
+    ("Pengambilan Keputusan Berbasis Data", "workshop", 24, 3_000_000, "BPS",
+     (("M8", 4), ("T-DAT-01", 3))),
+    ("Wawasan Kebangsaan dan Nilai Bela Negara", "klasikal", 30, 2_000_000, "Lemhannas",
+     (("SK1", 4),)),
+    ("Moderasi Beragama dan Perekat Bangsa", "seminar", 6, 300_000, "Kementerian Agama",
+     (("SK1", 3),)),
+    ("Tata Naskah Dinas Elektronik", "e_learning", 12, 0, "ANRI", (("T-ADM-01", 3),)),
+    ("Administrasi Perkantoran Modern", "klasikal", 32, 2_200_000, "BPSDM Provinsi Sumatera Barat",
+     (("T-ADM-01", 4),)),
+    ("Pengelolaan Arsip Dinamis", "klasikal", 40, 3_000_000, "ANRI", (("T-ARS-01", 4),)),
+    ("Penyusunan Produk Hukum Daerah", "klasikal", 40, 4_000_000, "Kementerian Dalam Negeri",
+     (("T-HKM-01", 4),)),
+    ("Analisis Jabatan dan Beban Kerja", "workshop", 24, 2_500_000, "KemenPAN-RB",
+     (("T-ORG-01", 4), ("T-SDM-01", 3))),
+    ("Manajemen ASN dan Sistem Merit", "e_learning", 20, 0, "BKN", (("T-SDM-01", 3),)),
+    ("Analisis Kebutuhan Pelatihan", "klasikal", 32, 3_200_000, "LAN", (("T-SDM-02", 4),)),
+    ("Perencanaan Pembangunan Daerah", "klasikal", 48, 5_000_000, "Kementerian Dalam Negeri",
+     (("T-REN-01", 4),)),
+    ("Penyusunan RPJMD dan Renstra", "workshop", 24, 3_500_000, "Bappenas", (("T-REN-01", 3),)),
+    ("Monitoring dan Evaluasi Pembangunan", "blended", 32, 2_800_000, "Bappenas",
+     (("T-REN-02", 4),)),
+    ("Analisis Data dengan Statistik Terapan", "klasikal", 40, 3_600_000, "BPS", (("T-DAT-01", 4),)),
+    ("Literasi Data untuk ASN", "e_learning", 16, 0, "BPS", (("T-DAT-01", 3),)),
+    ("Pengelolaan Keuangan Daerah", "klasikal", 48, 4_800_000, "Kementerian Dalam Negeri",
+     (("T-KEU-01", 4),)),
+    ("Penatausahaan Keuangan SIPD", "e_learning", 20, 0, "Kementerian Dalam Negeri",
+     (("T-KEU-01", 3),)),
+    ("Akuntansi Berbasis Akrual", "klasikal", 40, 4_200_000, "BPKP", (("T-KEU-02", 4),)),
+    ("Akuntansi Pemerintahan Dasar", "e_learning", 24, 200_000, "BPKP", (("T-KEU-02", 3),)),
+    ("Pengelolaan Barang Milik Daerah", "klasikal", 32, 3_400_000, "Kementerian Dalam Negeri",
+     (("T-AST-01", 4),)),
+    ("Pelayanan Administrasi Kependudukan", "klasikal", 40, 3_800_000, "Ditjen Dukcapil",
+     (("T-DUK-01", 4),)),
+    ("Magang Pelayanan Adminduk", "magang", 80, 6_500_000, "Ditjen Dukcapil",
+     (("T-DUK-01", 4), ("T-DUK-02", 3))),
+    ("Pengelolaan Database SIAK", "blended", 40, 4_000_000, "Ditjen Dukcapil", (("T-DUK-02", 4),)),
+    ("Pengelolaan Sistem Informasi Pemerintahan", "klasikal", 40, 4_500_000,
+     "Kementerian Komunikasi dan Digital", (("T-TIK-01", 4),)),
+    ("Dasar-dasar SPBE", "e_learning", 16, 0, "Kementerian Komunikasi dan Digital",
+     (("T-TIK-01", 3),)),
+    ("Keamanan Informasi dan Persandian", "klasikal", 40, 5_500_000, "BSSN", (("T-TIK-02", 4),)),
+    ("Manajemen Puskesmas", "klasikal", 48, 4_600_000, "Kementerian Kesehatan",
+     (("T-KES-01", 4), ("M5", 3))),
+    ("Pelayanan Kesehatan Primer", "e_learning", 24, 0, "Kementerian Kesehatan",
+     (("T-KES-01", 3),)),
+    ("Surveilans Epidemiologi", "blended", 40, 3_900_000, "Kementerian Kesehatan",
+     (("T-KES-02", 4),)),
+    ("Promosi Kesehatan Masyarakat", "workshop", 16, 1_500_000, "Dinas Kesehatan Provinsi",
+     (("T-KES-02", 3),)),
+    ("Manajemen Berbasis Sekolah", "klasikal", 40, 3_500_000, "Kementerian Pendidikan Dasar dan Menengah",
+     (("T-DIK-01", 4),)),
+    ("Penjaminan Mutu Pendidikan", "blended", 32, 2_900_000, "LPMP",
+     (("T-DIK-02", 4),)),
+    ("Perencanaan Pendidikan Daerah", "e_learning", 20, 0, "Kementerian Pendidikan Dasar dan Menengah",
+     (("T-DIK-01", 3),)),
+    ("Pelayanan Perizinan Berbasis OSS", "klasikal", 32, 3_300_000, "Kementerian Investasi",
+     (("T-PRZ-01", 4),)),
+    ("Promosi dan Kerja Sama Investasi", "seminar", 8, 900_000, "Kementerian Investasi",
+     (("T-PRZ-02", 3),)),
+    ("Perencanaan Teknis Jalan dan Jembatan", "klasikal", 56, 6_000_000, "Kementerian PUPR",
+     (("T-PUR-01", 4),)),
+    ("Pengawasan Mutu Konstruksi", "magang", 60, 5_000_000, "Kementerian PUPR", (("T-PUR-02", 4),)),
+    ("Pengadaan Barang/Jasa Tingkat Dasar", "klasikal", 40, 3_500_000, "LKPP", (("T-PBJ-01", 3),)),
+    ("Pengadaan Barang/Jasa Melalui E-Katalog", "e_learning", 16, 0, "LKPP", (("T-PBJ-01", 4),)),
+    ("Rehabilitasi Sosial Berbasis Keluarga", "klasikal", 40, 3_200_000, "Kementerian Sosial",
+     (("T-SOS-01", 4),)),
+    ("Pengelolaan DTKS", "blended", 24, 1_800_000, "Kementerian Sosial", (("T-SOS-02", 4),)),
+    ("Pengelolaan Pajak dan Retribusi Daerah", "klasikal", 40, 3_700_000, "Kementerian Keuangan",
+     (("T-PEN-01", 4),)),
+    ("Optimalisasi Pendapatan Asli Daerah", "seminar", 8, 800_000, "Kementerian Dalam Negeri",
+     (("T-PEN-01", 3),)),
+    ("Komunikasi Publik dan Kehumasan", "workshop", 24, 2_600_000,
+     "Kementerian Komunikasi dan Digital", (("T-KOM-01", 4), ("M3", 3))),
+    ("Pelayanan Administrasi Terpadu Kecamatan", "klasikal", 32, 2_700_000,
+     "Kementerian Dalam Negeri", (("T-PEL-01", 4), ("M5", 3))),
+    ("PATEN untuk Petugas Kecamatan", "coaching", 12, 1_500_000, "BPSDM Provinsi Jawa Tengah",
+     (("T-PEL-01", 3),)),
+    ("Magang Mal Pelayanan Publik", "magang", 60, 4_800_000, "KemenPAN-RB",
+     (("M5", 4), ("T-PRZ-01", 3), ("T-PEL-01", 3))),
+    ("Coaching Kinerja Pegawai", "coaching", 12, 2_000_000, "BKPSDM", (("M4", 3), ("M6", 3))),
+    ("Seminar Reformasi Birokrasi", "seminar", 6, 500_000, "KemenPAN-RB", (("M7", 3),)),
+    ("Seminar Smart ASN", "seminar", 4, 250_000, "BKN", (("T-TIK-01", 3), ("M6", 3))),
+    ("Bimbingan Teknis Penyusunan Laporan Kinerja", "workshop", 16, 1_900_000, "KemenPAN-RB",
+     (("M4", 3), ("T-REN-02", 3))),
+    ("Microlearning Pelayanan Publik", "e_learning", 4, 0, "LAN", (("M5", 3),)),
+    ("Digital Leadership", "blended", 40, 6_000_000, "LAN", (("M7", 4), ("M8", 4))),
+    ("Etika dan Kode Perilaku ASN", "e_learning", 8, 0, "BKN", (("M1", 3), ("SK1", 3))),
+    ("Keterampilan Negosiasi dan Kolaborasi", "workshop", 16, 2_200_000, "LAN",
+     (("M2", 4), ("M3", 4))),
+    ("Manajemen Risiko Sektor Publik", "klasikal", 32, 3_800_000, "BPKP",
+     (("M8", 3), ("T-KEU-01", 3))),
+    ("Kearsipan Digital", "e_learning", 12, 0, "ANRI", (("T-ARS-01", 3), ("T-ADM-01", 3))),
+    ("Statistik Sektoral dan Satu Data", "workshop", 24, 2_700_000, "BPS",
+     (("T-DAT-01", 4), ("T-REN-02", 3))),
+    ("Penilaian Kinerja Pegawai Berbasis e-Kinerja", "e_learning", 8, 0, "BKN",
+     (("T-SDM-01", 3), ("M4", 3))),
+    ("Magang Pengelolaan Keuangan di BPKP", "magang", 60, 5_500_000, "BPKP",
+     (("T-KEU-01", 4), ("T-KEU-02", 4))),
+    ("Pelatihan Pelayanan Kesehatan di Daerah Terpencil", "klasikal", 48, 5_200_000,
+     "Kementerian Kesehatan", (("T-KES-01", 4), ("M5", 4))),
+    ("Kepemimpinan Kolaboratif Kecamatan", "workshop", 24, 2_300_000, "BPSDM Provinsi Jambi",
+     (("M2", 3), ("M8", 3), ("T-PEL-01", 3))),
+    ("Literasi Keamanan Siber", "seminar", 4, 0, "BSSN", (("T-TIK-02", 3),)),
+)
+
+#: Trainings added to the catalog at the end of the history: active, never taken yet.
+N_NEW_TRAININGS = 4
+#: Trainings discontinued before the end of the history.
+DISCONTINUED_SHARE = 0.08
+
+
+def build_trainings(rng: np.random.Generator, n_employees: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The catalog and its training_competencies, plus each training's latent traits.
+
+    Returns ``(trainings, training_competencies)``. ``trainings`` has the contract columns
+    and the latent columns ``quality`` (how much of a gap it closes; revealed only by
+    outcomes), ``popularity`` (how often HR picks it, unrelated to quality) and ``is_new``.
+    """
+    templates = _TRAINING_TEMPLATES
+    n = len(templates)
+    ids = [f"PLT-{i + 1:03d}" for i in range(n)]
+    modality = [t[1] for t in templates]
+    hours = np.array([t[2] for t in templates])
+    cost = np.array([t[3] for t in templates], dtype=float)
+    # Providers adjust prices a little from year to year; round to thousands of rupiah.
+    cost = np.round(cost * rng.uniform(0.9, 1.1, n), -3)
+    quality = np.clip(rng.lognormal(np.log(0.28), 0.45, n), 0.05, 0.9)
+    popularity = rng.lognormal(0.0, 0.9, n)
+    seats = {"klasikal": 0.004, "workshop": 0.003, "magang": 0.0008, "coaching": 0.002,
+             "blended": 0.004}
+    capacity = np.array(
+        [max(15, round(seats[m] * n_employees)) if m in seats else -1 for m in modality]
+    )
+    order = rng.permutation(n)
+    is_new = np.zeros(n, dtype=bool)
+    is_new[order[:N_NEW_TRAININGS]] = True
+    active = np.ones(n, dtype=bool)
+    n_disc = round(DISCONTINUED_SHARE * n)
+    active[order[N_NEW_TRAININGS : N_NEW_TRAININGS + n_disc]] = False
+    trainings = pd.DataFrame(
+        {
+            "training_id": ids,
+            "title": [t[0] for t in templates],
+            "modality": modality,
+            "hours_jp": hours,
+            "cost_idr": cost,
+            "provider": [t[4] for t in templates],
+            "capacity": pd.array(np.where(capacity > 0, capacity, 0), dtype="Int64"),
+            "active": active,
+            "quality": quality,
+            "popularity": popularity,
+            "is_new": is_new,
+        }
+    )
+    trainings.loc[capacity <= 0, "capacity"] = pd.NA
+    links = pd.DataFrame(
+        [(ids[i], code, level) for i, t in enumerate(templates) for code, level in t[5]],
+        columns=["training_id", "competency", "target_level"],
+    )
+    return trainings, links
