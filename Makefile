@@ -27,7 +27,7 @@ test: lint ## The whole test suite, lint and type check included
 	$(BIN)/pytest -n 2 --durations=15
 
 bench: env-dev ## Benchmarks (figures go to benchmarks/RESULTS.md)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/simulate_validate.py --scale 1000000
 
 lock: ## Re-resolve pinned versions into requirements/constraints.txt
 	rm -rf /tmp/recsys-lock && python3.11 -m venv /tmp/recsys-lock

@@ -26,7 +26,9 @@ DATE_DTYPE = "datetime64[ns]"
 
 GENDERS = ("M", "F")
 POSITION_TYPES = ("jpt", "administrator", "pengawas", "pelaksana", "fungsional")
-GRADES = tuple(f"{group}/{letter}" for group in ("I", "II", "III", "IV") for letter in "abcd") + (
+#: Golongan ruang, lowest to highest.
+GRADES = (
+    *(f"{group}/{letter}" for group in ("I", "II", "III", "IV") for letter in "abcd"),
     "IV/e",
 )
 EDUCATION_LEVELS = ("SD", "SMP", "SMA", "D3", "D4", "S1", "S2", "S3")

@@ -10,6 +10,7 @@ that December's score and one ending later in next year's — the contract's 6-m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,13 @@ from recsys.simulation.people import Population
 
 FIRST_PERFORMANCE_YEAR = 2019
 FIRST_ACTIVITY_YEAR = 2020
+
+
+def n_half_years(history_end: pd.Timestamp) -> int:
+    """Half-years simulated up to ``history_end``."""
+    return 2 * (history_end.year - FIRST_PERFORMANCE_YEAR + 1)
+
+
 #: Leadership programmes and the position types they are meant for (policy weights).
 _LEADERSHIP_POLICY = {
     "Pelatihan Kepemimpinan Nasional": {"jpt": 3.0, "administrator": 0.6},
@@ -37,11 +45,25 @@ _LEADERSHIP_POLICY = {
     "Pelatihan Kepemimpinan Pengawas": {"pengawas": 3.0, "pelaksana": 0.1, "fungsional": 0.15},
 }
 #: How much HR sends remote staff to each modality (travel is costly; online is easy).
-_REMOTE_ACCESS = {"klasikal": 0.35, "e_learning": 2.2, "blended": 1.0, "workshop": 0.5,
-                  "seminar": 0.6, "coaching": 0.7, "magang": 0.3}
+_REMOTE_ACCESS = {
+    "klasikal": 0.35,
+    "e_learning": 2.2,
+    "blended": 1.0,
+    "workshop": 0.5,
+    "seminar": 0.6,
+    "coaching": 0.7,
+    "magang": 0.3,
+}
 #: JP delivered per calendar day, to set end dates.
-_JP_PER_DAY = {"klasikal": 8.0, "e_learning": 1.5, "blended": 3.0, "workshop": 8.0,
-               "seminar": 8.0, "coaching": 0.5, "magang": 6.0}
+_JP_PER_DAY = {
+    "klasikal": 8.0,
+    "e_learning": 1.5,
+    "blended": 3.0,
+    "workshop": 8.0,
+    "seminar": 8.0,
+    "coaching": 0.5,
+    "magang": 6.0,
+}
 MAX_TARGETS = 4
 #: Year after which discontinued trainings are no longer offered.
 DISCONTINUED_AFTER = 2023
@@ -137,8 +159,12 @@ def simulate_history(
     history_end: pd.Timestamp,
     id_prefix: str,
     mech: Mechanism = MECHANISM,
+    tick: Callable[[], None] | None = None,
 ) -> History:
-    """Run the history from 2019 to ``history_end`` (a 31 December) for one chunk."""
+    """Run the history from 2019 to ``history_end`` (a 31 December) for one chunk.
+
+    ``tick`` is called after each half-year (for progress bars).
+    """
     n = len(pop)
     last_year = history_end.year
     years = list(range(FIRST_PERFORMANCE_YEAR, last_year + 1))
@@ -155,7 +181,6 @@ def simulate_history(
         5.0,
     )
     completions = np.zeros((n, h_last - h_first + 1), dtype=np.int8)
-    ptype = pop.ptype_idx
     hire_h = 2 * pop.hire_year + (pop.employees["hire_date"].dt.month.to_numpy() > 6)
     exit_h = np.where(pop.exit_year == 9999, 10**6, 2 * pop.exit_year + 1)
     person = mech.base_score + pop.person_effect
@@ -215,9 +240,9 @@ def simulate_history(
             np.add.at(unit_staff[:, yi], pop.unit_idx[staff], 1)
 
         drift = mech.drift + mech.drift_ability * pop.ability
-        levels = np.where(
-            in_service[:, None], np.clip(levels + drift[:, None], 1.0, 5.0), levels
-        )
+        levels = np.where(in_service[:, None], np.clip(levels + drift[:, None], 1.0, 5.0), levels)
+        if tick:
+            tick()
 
     for batch in pending_enroll:
         enroll_parts.append(_enrollment_frame(rng, batch, pop, cat, history_end))
@@ -309,8 +334,8 @@ def _decide_enrollments(
     popularity = tr["popularity"].to_numpy() ** 1.2 * offered
     access = np.array([_REMOTE_ACCESS[m] for m in MODALITIES])[cat.modality_idx]
     chosen = np.empty(len(emp), dtype=np.int64)
-    for start in range(0, len(emp), 20_000):
-        e = emp[start : start + 20_000]
+    for block in range(0, len(emp), 20_000):
+        e = emp[block : block + 20_000]
         position = pop.position_idx[e]
         slots = cat.target_slot[position]  # block × T × J
         in_standard = slots >= 0
@@ -328,11 +353,10 @@ def _decide_enrollments(
         )
         cum = weight.cumsum(1)
         u = rng.random(len(e)) * cum[:, -1]
-        chosen[start : start + len(e)] = (cum < u[:, None]).sum(1)
+        chosen[block : block + len(e)] = (cum < u[:, None]).sum(1)
     # Start dates through the year; end dates from the JP.
-    start = (
-        np.datetime64(f"{year}-01-01")
-        + rng.integers(0, 365 - 10, len(emp)).astype("timedelta64[D]")
+    start = np.datetime64(f"{year}-01-01") + rng.integers(0, 365 - 10, len(emp)).astype(
+        "timedelta64[D]"
     )
     per_day = np.array([_JP_PER_DAY[m] for m in MODALITIES])[cat.modality_idx[chosen]]
     days = np.ceil(tr["hours_jp"].to_numpy()[chosen] / per_day).astype(int)
@@ -341,7 +365,9 @@ def _decide_enrollments(
     effect_h = 2 * end_ts.year.to_numpy() + (end_ts.month.to_numpy() > 6)
     modality = np.array(MODALITIES)[cat.modality_idx[chosen]]
     remote = pop.remote[emp]
-    p_drop = dropout_probability(modality, remote, pop.ability[emp], tr["hours_jp"].to_numpy()[chosen])
+    p_drop = dropout_probability(
+        modality, remote, pop.ability[emp], tr["hours_jp"].to_numpy()[chosen]
+    )
     dropped = rng.random(len(emp)) < p_drop
     return {
         "emp": emp,
@@ -419,7 +445,9 @@ def _enrollment_frame(
     t = batch["t"]
     n = len(t)
     in_progress = batch["end"] > np.datetime64(history_end.date())
-    status = np.where(in_progress, "in_progress", np.where(batch["status_code"] == 1, "dropped", "completed"))
+    status = np.where(
+        in_progress, "in_progress", np.where(batch["status_code"] == 1, "dropped", "completed")
+    )
     modality = tr["modality"].to_numpy()[t]
     tested = np.isin(modality, ("klasikal", "blended", "e_learning", "workshop"))
     pre_level = np.where(np.isnan(batch["pre_level"]), 2.5, batch["pre_level"])
@@ -590,10 +618,8 @@ def _mentorship_frame(
     ongoing = batch["end"] > np.datetime64(history_end.date())
     skill = pop.mentor_skill[batch["mentor"]]
     rating = np.clip(2.4 + 2.4 * skill / (skill + 0.25) + rng.normal(0, 0.6, n), 1, 5).round(1)
-    focus = np.where(
-        batch["focus_code"] >= 0, cat.competency_codes[np.maximum(batch["focus_code"], 0)], None
-    )
-    focus = np.where(rng.random(n) < 0.8, focus, None)
+    named = (batch["focus_code"] >= 0) & (rng.random(n) < 0.8)
+    focus = pd.Series(cat.competency_codes[np.maximum(batch["focus_code"], 0)]).where(named)
     return pd.DataFrame(
         {
             "mentor_nip": nip[batch["mentor"]],

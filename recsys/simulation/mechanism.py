@@ -153,7 +153,9 @@ def mentor_distance_factor(
     return np.where(same_unit, 1.0, np.where(same_region, 0.8, far))
 
 
-def focus_slot(mentee_levels: np.ndarray, mentor_levels: np.ndarray, required: np.ndarray) -> np.ndarray:
+def focus_slot(
+    mentee_levels: np.ndarray, mentor_levels: np.ndarray, required: np.ndarray
+) -> np.ndarray:
     """The slot a mentorship focuses on: the mentee's largest gap the mentor can cover.
 
     Returns a boolean mask (same shape as the levels) with one True per row.

@@ -13,35 +13,145 @@ import pandas as pd
 
 from recsys.data import nip as nipcodes
 from recsys.data.contract import EDUCATION_LEVELS, GRADES, POSITION_TYPES
-from recsys.simulation.catalog import AGENCIES, POSITION_RANK, SHARED_POSITIONS
+from recsys.simulation.catalog import AGENCIES, POSITION_RANK
 from recsys.simulation.mechanism import MECHANISM, Mechanism
 
 _FIRST_M = (
-    "Budi", "Agus", "Ahmad", "Andi", "Rudi", "Hendra", "Dedi", "Joko", "Eko", "Bambang",
-    "Yusuf", "Rizky", "Fajar", "Arif", "Hadi", "Irwan", "Syahrul", "Fauzi", "Zulkifli",
-    "Afrizal", "Yuliandri", "Dodi", "Teguh", "Wahyu", "Slamet", "Sutrisno", "Gilang",
-    "Taufik", "Ilham", "Muhammad", "Reza", "Aditya", "Bayu", "Dimas", "Heru", "Iwan",
-    "Rahmat", "Syafri", "Nofriadi", "Erwin",
+    "Budi",
+    "Agus",
+    "Ahmad",
+    "Andi",
+    "Rudi",
+    "Hendra",
+    "Dedi",
+    "Joko",
+    "Eko",
+    "Bambang",
+    "Yusuf",
+    "Rizky",
+    "Fajar",
+    "Arif",
+    "Hadi",
+    "Irwan",
+    "Syahrul",
+    "Fauzi",
+    "Zulkifli",
+    "Afrizal",
+    "Yuliandri",
+    "Dodi",
+    "Teguh",
+    "Wahyu",
+    "Slamet",
+    "Sutrisno",
+    "Gilang",
+    "Taufik",
+    "Ilham",
+    "Muhammad",
+    "Reza",
+    "Aditya",
+    "Bayu",
+    "Dimas",
+    "Heru",
+    "Iwan",
+    "Rahmat",
+    "Syafri",
+    "Nofriadi",
+    "Erwin",
 )
 _FIRST_F = (
-    "Siti", "Sri", "Dewi", "Rina", "Yuli", "Nurul", "Fitri", "Wulan", "Ratna", "Lestari",
-    "Ayu", "Indah", "Putri", "Novi", "Desi", "Rahmawati", "Yusnita", "Elfi", "Mardiana",
-    "Suryani", "Endang", "Tuti", "Nur", "Dian", "Anisa", "Ika", "Maya", "Vivi", "Rosmaini",
-    "Fadhila", "Nelly", "Winda", "Linda", "Mega", "Retno", "Kartika", "Yeni", "Hasnah",
-    "Murni", "Erna",
+    "Siti",
+    "Sri",
+    "Dewi",
+    "Rina",
+    "Yuli",
+    "Nurul",
+    "Fitri",
+    "Wulan",
+    "Ratna",
+    "Lestari",
+    "Ayu",
+    "Indah",
+    "Putri",
+    "Novi",
+    "Desi",
+    "Rahmawati",
+    "Yusnita",
+    "Elfi",
+    "Mardiana",
+    "Suryani",
+    "Endang",
+    "Tuti",
+    "Nur",
+    "Dian",
+    "Anisa",
+    "Ika",
+    "Maya",
+    "Vivi",
+    "Rosmaini",
+    "Fadhila",
+    "Nelly",
+    "Winda",
+    "Linda",
+    "Mega",
+    "Retno",
+    "Kartika",
+    "Yeni",
+    "Hasnah",
+    "Murni",
+    "Erna",
 )
 _LAST = (
-    "Santoso", "Saputra", "Hidayat", "Pratama", "Wijaya", "Kurniawan", "Setiawan", "Nugroho",
-    "Siregar", "Harahap", "Nasution", "Lubis", "Putra", "Rahman", "Syahputra", "Susanto",
-    "Wibowo", "Hartono", "Gunawan", "Firmansyah", "Maulana", "Prasetyo", "Utomo", "Handayani",
-    "Permata", "Sari", "Anggraini", "Wahyuni", "Lestari", "Marlina", "Yanti", "Fitriani",
-    "Rahmadani", "Hasibuan", "Chaniago", "Piliang", "Tanjung", "Koto", "Sikumbang", "Caniago",
+    "Santoso",
+    "Saputra",
+    "Hidayat",
+    "Pratama",
+    "Wijaya",
+    "Kurniawan",
+    "Setiawan",
+    "Nugroho",
+    "Siregar",
+    "Harahap",
+    "Nasution",
+    "Lubis",
+    "Putra",
+    "Rahman",
+    "Syahputra",
+    "Susanto",
+    "Wibowo",
+    "Hartono",
+    "Gunawan",
+    "Firmansyah",
+    "Maulana",
+    "Prasetyo",
+    "Utomo",
+    "Handayani",
+    "Permata",
+    "Sari",
+    "Anggraini",
+    "Wahyuni",
+    "Lestari",
+    "Marlina",
+    "Yanti",
+    "Fitriani",
+    "Rahmadani",
+    "Hasibuan",
+    "Chaniago",
+    "Piliang",
+    "Tanjung",
+    "Koto",
+    "Sikumbang",
+    "Caniago",
 )
 
 #: Share of staff by position type; units without a head of agency turn jpt into
 #: administrator.
-_PTYPE_SHARE = {"jpt": 0.008, "administrator": 0.045, "pengawas": 0.12, "pelaksana": 0.45,
-                "fungsional": 0.377}
+_PTYPE_SHARE = {
+    "jpt": 0.008,
+    "administrator": 0.045,
+    "pengawas": 0.12,
+    "pelaksana": 0.45,
+    "fungsional": 0.377,
+}
 _EDU_BY_PTYPE = {
     "jpt": {"S1": 0.15, "S2": 0.7, "S3": 0.15},
     "administrator": {"S1": 0.4, "S2": 0.55, "S3": 0.05},
@@ -51,10 +161,27 @@ _EDU_BY_PTYPE = {
 }
 #: Entry grade index (into GRADES) by education.
 _ENTRY_GRADE = {"SD": 0, "SMP": 2, "SMA": 4, "D3": 6, "D4": 8, "S1": 8, "S2": 9, "S3": 10}
-_GRADE_BOUNDS = {"jpt": (13, 16), "administrator": (11, 15), "pengawas": (9, 13),
-                 "pelaksana": (0, 11), "fungsional": (6, 15)}
-_MIN_TENURE = {"jpt": 15.0, "administrator": 10.0, "pengawas": 5.0, "pelaksana": 0.0,
-               "fungsional": 0.0}
+_GRADE_BOUNDS = {
+    "jpt": (13, 16),
+    "administrator": (11, 15),
+    "pengawas": (9, 13),
+    "pelaksana": (0, 11),
+    "fungsional": (6, 15),
+}
+_MIN_AGE = {
+    "jpt": 45.0,
+    "administrator": 38.0,
+    "pengawas": 30.0,
+    "pelaksana": 21.0,
+    "fungsional": 23.0,
+}
+_MIN_TENURE = {
+    "jpt": 15.0,
+    "administrator": 10.0,
+    "pengawas": 5.0,
+    "pelaksana": 0.0,
+    "fungsional": 0.0,
+}
 #: Share of staff hired in the last two years of the history (no record yet: cold start).
 NEW_HIRE_SHARE = 0.05
 #: Share who left the service during the history (active = false).
@@ -153,29 +280,15 @@ def make_population(
     no_head = np.isin(domain, ("KECAMATAN", "PUSKESMAS"))
     ptype_idx[no_head & (ptype_idx == 0)] = 1
 
-    # Position: one of the domain's positions of that type, or a shared one.
-    pos_domain = positions["domain"].to_numpy()
-    pos_type = positions["position_type"].to_numpy()
-    domain_codes = {d: i for i, d in enumerate(sorted(set(domain) | set(pos_domain) - {"*"}))}
-    group = np.array([domain_codes[d] for d in domain]) * 10 + ptype_idx
-    options: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    shared_names = {name for name, _, _ in SHARED_POSITIONS}
-    for g in np.unique(group):
-        d = next(k for k, v in domain_codes.items() if v == g // 10)
-        pt = POSITION_TYPES[g % 10]
-        own = np.flatnonzero((pos_domain == d) & (pos_type == pt))
-        shared = np.flatnonzero(
-            positions["position"].isin(shared_names).to_numpy() & (pos_type == pt)
-        )
-        if len(own) == 0:
-            own = shared
-        values = np.r_[own, shared] if len(shared) and own is not shared else own
-        probs = np.r_[
-            np.full(len(own), 0.75 / len(own)),
-            np.full(len(values) - len(own), 0.25 / max(len(values) - len(own), 1)),
-        ]
-        options[int(g)] = (values, probs / probs.sum())
+    # Position: one of the domain's positions of that type (3 in 4), or a shared one.
+    domain_code, domain_names = pd.factorize(domain)
+    group = domain_code * 10 + ptype_idx
+    options = {
+        int(g): _position_options(positions, str(domain_names[g // 10]), POSITION_TYPES[g % 10])
+        for g in np.unique(group)
+    }
     position_idx = _choice_by_group(rng, group, options)
+    pos_type = positions["position_type"].to_numpy()
     ptype_idx = np.array([POSITION_TYPES.index(t) for t in pos_type[position_idx]])
     ptype_names = ptypes[ptype_idx]
 
@@ -188,16 +301,19 @@ def make_population(
     last = np.array(_LAST)[rng.integers(0, len(_LAST), n)]
     name = np.char.add(np.char.add(first.astype(str), " "), last.astype(str))
 
-    # Tenure (years at history end) and age at hire.
+    # Age at the end of the history, age at hire (TMT CPNS, 18.5-35) and tenure.
     min_tenure = np.array([_MIN_TENURE[p] for p in ptype_names])
     new_hire = (rng.random(n) < NEW_HIRE_SHARE) & (min_tenure == 0)
-    tenure = np.where(new_hire, rng.uniform(0.1, 2.0, n), min_tenure + rng.uniform(1, 33, n))
+    min_age = np.array([_MIN_AGE[p] for p in ptype_names])
+    age = rng.uniform(min_age, RETIREMENT_AGE)
     hire_age = np.clip(19.0 + rng.gamma(2.0, 2.5, n), 18.5, 35.0)
-    tenure = np.minimum(tenure, RETIREMENT_AGE - hire_age)
-    end = history_end.to_datetime64()
-    hire = end - (tenure * 365.25).astype("timedelta64[D]")
-    hire = pd.to_datetime(hire).to_period("M").to_timestamp()  # TMT is the 1st of a month
-    birth = hire - pd.to_timedelta(np.floor(hire_age * 365.25), unit="D")
+    # seniors were hired young enough to have their minimum tenure
+    hire_age = np.maximum(np.minimum(hire_age, age - min_tenure - rng.uniform(0, 2, n)), 18.5)
+    age = np.where(new_hire, hire_age + rng.uniform(0.1, 2.0, n), age)
+    tenure = age - hire_age
+    birth = history_end - pd.to_timedelta(np.floor(age * 365.25), unit="D")
+    hire_exact = birth + pd.to_timedelta(np.ceil(hire_age * 365.25), unit="D")
+    hire = pd.DatetimeIndex(hire_exact).to_period("M").to_timestamp()  # TMT: 1st of a month
 
     education = np.array(EDUCATION_LEVELS)
     edu = np.empty(n, dtype=object)
@@ -278,6 +394,21 @@ def make_population(
         person_effect=person_effect,
         seniority=seniority,
     )
+
+
+def _position_options(
+    positions: pd.DataFrame, domain: str, ptype: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions open to someone of ``ptype`` in ``domain``, with their probabilities."""
+    of_type = positions["position_type"].to_numpy() == ptype
+    own = np.flatnonzero(of_type & (positions["domain"].to_numpy() == domain))
+    shared = np.flatnonzero(of_type & (positions["domain"].to_numpy() == "*"))
+    if len(own) == 0:
+        return shared, np.full(len(shared), 1.0 / len(shared))
+    if len(shared) == 0:
+        return own, np.full(len(own), 1.0 / len(own))
+    probs = np.r_[np.full(len(own), 0.75 / len(own)), np.full(len(shared), 0.25 / len(shared))]
+    return np.r_[own, shared], probs
 
 
 def _pick_supervisors(rng: np.random.Generator, unit: np.ndarray, rank: np.ndarray) -> np.ndarray:

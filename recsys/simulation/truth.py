@@ -60,9 +60,7 @@ def training_truth(
         strength = enrollment_strength(cat, pop, e, t, hist.recent_trainings[e], mech)
         levels = hist.levels[e]
         delta = strength[:, None] * np.maximum(target - levels, 0.0)
-        gain = gain_in_points(
-            levels, delta, cat.required[position], cat.weights[position], mech
-        )
+        gain = gain_in_points(levels, delta, cat.required[position], cat.weights[position], mech)
         p_complete = 1.0 - dropout_probability(
             tr["modality"].to_numpy()[t],
             pop.remote[e],

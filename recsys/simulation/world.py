@@ -23,7 +23,13 @@ import pyarrow.parquet as pq
 
 from recsys.data.contract import TABLES, TABLES_BY_NAME
 from recsys.simulation import catalog as cat_mod
-from recsys.simulation.history import Catalog, History, simulate_history
+from recsys.simulation.history import (
+    FIRST_PERFORMANCE_YEAR,
+    Catalog,
+    History,
+    n_half_years,
+    simulate_history,
+)
 from recsys.simulation.mechanism import MECHANISM, Mechanism, modality_fit_table
 from recsys.simulation.people import NipAllocator, Population, make_population
 from recsys.simulation.truth import latent_frames, mentor_truth, training_truth
@@ -144,8 +150,7 @@ def simulate(
     staging.rename(out)
     summary.out = out
     summary.seconds = time.perf_counter() - started
-    log.info("demo world of %d employees written to %s in %.1fs", employees, out,
-             summary.seconds)
+    log.info("demo world of %d employees written to %s in %.1fs", employees, out, summary.seconds)
     return summary
 
 
@@ -165,41 +170,57 @@ def _write_world(
     slot_codes, required, weights = cat_mod.position_slots(positions)
     trainings, links = cat_mod.build_trainings(rng_static, n_employees)
     catalog = Catalog.build(
-        trainings, links, positions, slot_codes, required, weights,
-        competencies["code"].tolist(), modality_fit_table(),
+        trainings,
+        links,
+        positions,
+        slot_codes,
+        required,
+        weights,
+        competencies["code"].tolist(),
+        modality_fit_table(),
     )
     summary = WorldSummary(out=root)
-    writers = {
-        t.name: _TableWriter(root / f"{t.name}.{fmt}", fmt)
-        for t in TABLES
-    }
+    writers = {t.name: _TableWriter(root / f"{t.name}.{fmt}", fmt) for t in TABLES}
     truth_writers = {
         name: _TableWriter(root / TRUTH_DIR / f"{name}.parquet", "parquet")
         for name in ("training_gain", "mentor_gain", "employees", "competency_levels")
     }
     n_chunks = -(-n_employees // chunk_size)
-    total_steps = n_chunks + 1
+    steps_per_chunk = n_half_years(HISTORY_END) + 1
+    total_steps = n_chunks * steps_per_chunk + 1
+    done = 0
+
+    def tick(stage: str) -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(stage, done, total_steps)
+
     nips = NipAllocator()
-    n_years = HISTORY_END.year - 2019 + 1
+    n_years = HISTORY_END.year - FIRST_PERFORMANCE_YEAR + 1
     unit_sum = np.zeros((len(units), n_years))
     unit_staff = np.zeros((len(units), n_years))
     unit_trained = np.zeros((len(units), n_years))
     try:
         for k in range(n_chunks):
-            if on_progress:
-                on_progress("simulating", k, total_steps)
             n = min(chunk_size, n_employees - k * chunk_size)
             rng = np.random.default_rng([seed, 1, k])
             pop = make_population(rng, n, units, positions, HISTORY_END, nips, mech)
             hist = simulate_history(
-                rng, pop, catalog, len(units), HISTORY_END, id_prefix=f"{k:03d}", mech=mech
+                rng,
+                pop,
+                catalog,
+                len(units),
+                HISTORY_END,
+                id_prefix=f"{k:03d}",
+                mech=mech,
+                tick=lambda: tick("history"),
             )
             _write_chunk(writers, truth_writers, rng, pop, hist, catalog, mech)
+            tick("ground truth")
             unit_sum += hist.unit_term_sum
             unit_staff += hist.unit_staff
             unit_trained += hist.unit_trained
-        if on_progress:
-            on_progress("writing catalog", n_chunks, total_steps)
         rng_units = np.random.default_rng([seed, 2])
         service = _service_metrics(rng_units, units, unit_sum, unit_staff, unit_trained, mech)
         static = {
@@ -231,8 +252,7 @@ def _write_world(
         }
         (root / TRUTH_DIR / "params.json").write_text(json.dumps(params, indent=2))
         (root / TRUTH_DIR / "README.txt").write_text(_TRUTH_README)
-        if on_progress:
-            on_progress("done", total_steps, total_steps)
+        tick("catalog")
     finally:
         for w in (*writers.values(), *truth_writers.values()):
             w.close()
@@ -284,8 +304,15 @@ def _write_chunk(
 
 
 #: Typical days to complete a service, by domain.
-_SERVICE_DAYS = {"DUKCAPIL": 3.0, "DPMPTSP": 7.0, "DPUPR": 14.0, "PUSKESMAS": 1.0,
-                 "KECAMATAN": 2.0, "BAPENDA": 2.0, "DINSOS": 10.0}
+_SERVICE_DAYS = {
+    "DUKCAPIL": 3.0,
+    "DPMPTSP": 7.0,
+    "DPUPR": 14.0,
+    "PUSKESMAS": 1.0,
+    "KECAMATAN": 2.0,
+    "BAPENDA": 2.0,
+    "DINSOS": 10.0,
+}
 
 
 def _service_metrics(
@@ -305,11 +332,11 @@ def _service_metrics(
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_term = term_sum / staff
         trained_share = trained / staff
-    base_sat = rng.uniform(72.0, 84.0, n_units)[:, None]
-    base_days = (
-        units["domain"].map(_SERVICE_DAYS).fillna(5.0).to_numpy() * rng.uniform(0.7, 1.3, n_units)
-    )[:, None]
-    centred = mean_term - (-0.35)
+    base_sat = rng.uniform(72.0, 84.0, (n_units, 1))
+    typical_days = units["domain"].map(_SERVICE_DAYS).fillna(5.0).to_numpy(dtype=float)
+    base_days = typical_days.reshape(-1, 1) * rng.uniform(0.7, 1.3, (n_units, 1))
+    # centred on a typical staff shortfall, so base_sat is a typical unit's satisfaction
+    centred = mean_term + 0.35
     satisfaction = np.clip(
         base_sat
         + mech.satisfaction_per_level * centred
@@ -326,7 +353,7 @@ def _service_metrics(
             + rng.normal(0.0, 0.06, (n_units, n_years))
         )
     ).round(2)
-    years = np.arange(2019, 2019 + n_years)
+    years = np.arange(FIRST_PERFORMANCE_YEAR, FIRST_PERFORMANCE_YEAR + n_years)
     frame = pd.DataFrame(
         {
             "unit": np.repeat(units["unit"].to_numpy(), n_years),

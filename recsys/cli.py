@@ -1,0 +1,261 @@
+"""The ``recsys`` command line: a thin face over the library, for HR data teams.
+
+User mistakes (a missing folder, a bad option, data that breaks the contract) end with a
+one-line message and a non-zero exit code, never a Python traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from recsys import __version__
+from recsys.data import DataContractError, Dataset, LoadReport, load_dataset
+from recsys.data.contract_doc import render_markdown
+from recsys.messages import t
+from recsys.settings import Language, get_settings
+from recsys.simulation import SimulationError, simulate
+from recsys.simulation.world import FORMATS, TRUTH_DIR
+
+app = typer.Typer(
+    name="recsys",
+    help="ASN Recsys: competency-development recommendations for civil servants (ASN).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+#: Exit codes: 1 = the data or a request cannot be used; 2 = wrong usage (click's).
+EXIT_DATA_ERROR = 1
+
+LangOption = Annotated[
+    Language | None,
+    typer.Option("--lang", help="Language of messages: id (Bahasa Indonesia) or en."),
+]
+
+
+def _lang(lang: Language | None) -> Language:
+    return lang or get_settings().lang
+
+
+def _fail(message: str, lang: Language) -> NoReturn:
+    err_console.print(f"[bold red]{t('error', lang)}:[/] {message}", highlight=False)
+    raise typer.Exit(EXIT_DATA_ERROR)
+
+
+@contextmanager
+def _progress(description: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar; yields a callback ``(stage, done, total)``."""
+    with Progress(
+        TextColumn("[bold blue]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            progress.update(
+                task, completed=done, total=total, description=f"{description} · {stage}"
+            )
+
+        yield update
+        total = progress.tasks[0].total
+        progress.update(task, completed=total, description=description)
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+) -> None:
+    """ASN Recsys command line."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if version:
+        console.print(f"asn-recsys {__version__}")
+        raise typer.Exit()
+
+
+@app.command("simulate")
+def simulate_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the demo world to.")],
+    employees: Annotated[
+        int, typer.Option("--employees", "-n", help="Number of employees (100 to 5,000,000).")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same world.")] = 42,
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"File format: {' or '.join(FORMATS)}.")
+    ] = "csv",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the folder if it is not empty.")
+    ] = False,
+    lang: LangOption = None,
+) -> None:
+    """Write a realistic demo world: every table of the data contract, plus ground truth."""
+    lang = _lang(lang)
+    _simulate(out, employees, seed, fmt, force, lang)
+
+
+def _simulate(out: Path, employees: int, seed: int, fmt: str, force: bool, lang: Language) -> None:
+    try:
+        with _progress(t("simulating", lang)) as update:
+            summary = simulate(
+                out,
+                employees=employees,
+                seed=seed,
+                fmt=fmt,
+                overwrite=force,
+                on_progress=lambda stage, d, n: update(t(f"stage.{stage}", lang), d, n),
+            )
+    except (SimulationError, OSError) as exc:
+        _fail(str(exc), lang)
+    table = Table(title=None, show_edge=False)
+    table.add_column(t("col.table", lang))
+    table.add_column(t("col.rows", lang), justify="right")
+    for name, rows in summary.rows.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(
+        t("simulated", lang, employees=employees, out=summary.out, seconds=summary.seconds)
+    )
+    console.print(t("truth_note", lang, path=summary.out / TRUTH_DIR))
+
+
+@app.command("validate")
+def validate_cmd(
+    data: Annotated[
+        str, typer.Option("--data", help="Folder of CSV/Parquet files, or a database URL.")
+    ],
+    report_dir: Annotated[
+        Path | None,
+        typer.Option("--report-dir", help="Where to write the report and quarantine files."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """Load a data set, check every row against the data contract, and report.
+
+    Bad rows go, whole and with their reason, to quarantine files beside the report; every
+    valid row is kept. Exits non-zero only when the data set cannot be loaded at all.
+    """
+    lang = _lang(lang)
+    dataset = _load(data, lang)
+    target = report_dir or default_report_dir(data)
+    try:
+        dataset.report.write(target)
+    except OSError as exc:
+        _fail(f"{target}: {exc}", lang)
+    if as_json:
+        console.print_json(json.dumps(dataset.report.to_dict()))
+        return
+    _print_report(dataset.report, lang)
+    console.print(t("report.written", lang, path=target))
+
+
+def _load(data: str, lang: Language) -> Dataset:
+    try:
+        with _progress(t("loading", lang)) as update:
+            return load_dataset(data, on_progress=lambda name, i, n: update(name, i, n))
+    except DataContractError as exc:
+        _fail(str(exc), lang)
+
+
+def default_report_dir(data: str) -> Path:
+    """``reports/load/<name of the data set>``: a folder's name or a database's name."""
+    name = re.split(r"[/\\]", data.rstrip("/\\"))[-1] or "data"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name.split("?")[0]) or "data"
+    return get_settings().reports_dir / "load" / name
+
+
+def _print_report(report: LoadReport, lang: Language) -> None:
+    table = Table(title=t("report.title", lang, source=report.source), show_edge=False)
+    table.add_column(t("col.table", lang))
+    table.add_column(t("col.read", lang), justify="right")
+    table.add_column(t("col.loaded", lang), justify="right")
+    table.add_column(t("col.quarantined", lang), justify="right")
+    table.add_column(t("col.reasons", lang))
+    for entry in report.tables:
+        reasons = sorted(entry.reasons.items(), key=lambda kv: -kv[1])[:3]
+        table.add_row(
+            entry.name,
+            f"{entry.read:,}",
+            f"{entry.loaded:,}",
+            f"[yellow]{entry.quarantined:,}[/]" if entry.quarantined else "0",
+            "; ".join(f"{reason} ({count:,})" for reason, count in reasons),
+        )
+    console.print(table)
+    for warning in report.warnings:
+        console.print(f"[yellow]{t('warning', lang)}:[/] {warning}", highlight=False)
+    if report.quarantined:
+        console.print(t("report.some_quarantined", lang, count=report.quarantined))
+    else:
+        console.print(t("report.clean", lang))
+
+
+@app.command("contract")
+def contract_cmd(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the Markdown here instead of printing.")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Print the data contract: the tables an agency loads, their columns and rules."""
+    text = render_markdown()
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    console.print(t("contract.written", _lang(lang), path=out))
+
+
+@app.command("demo")
+def demo_cmd(lang: LangOption = None) -> None:
+    """The main job on embedded defaults: make the demo world, validate it, show where
+    everything is."""
+    lang = _lang(lang)
+    settings = get_settings()
+    out = settings.demo_dir
+    is_demo = (out / TRUTH_DIR / "params.json").exists()
+    if out.exists() and any(out.iterdir()) and not is_demo:
+        _fail(t("demo.refuse", lang, path=out), lang)
+    console.print(Panel.fit(t("demo.title", lang), style="bold"))
+    _simulate(out, settings.demo_employees, settings.demo_seed, "csv", True, lang)
+    dataset = _load(str(out), lang)
+    report_dir = default_report_dir(str(out))
+    dataset.report.write(report_dir)
+    _print_report(dataset.report, lang)
+    where = Table(title=t("demo.where", lang), show_header=False, show_edge=False)
+    where.add_row(t("demo.data", lang), str(out.resolve()))
+    where.add_row(t("demo.truth", lang), str((out / TRUTH_DIR).resolve()))
+    where.add_row(t("demo.report", lang), str(report_dir.resolve()))
+    where.add_row(t("demo.contract", lang), "recsys contract  (docs/data-contract.md)")
+    console.print(where)
+    console.print(
+        f"[bold]{t('demo.next', lang)}:[/] recsys validate --data {out}  ·  "
+        f"recsys simulate --out DIR --employees N  ·  recsys --help"
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,38 @@
+"""The library's configuration: one settings object, read from the environment.
+
+Every variable has the prefix ``RECSYS_`` (e.g. ``RECSYS_LANG=en``); a ``.env`` file in
+the working directory is read too. Nothing else in ``recsys`` reads the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Language = Literal["id", "en"]
+
+
+class Settings(BaseSettings):
+    """Embedded defaults: everything under the working directory."""
+
+    model_config = SettingsConfigDict(env_prefix="RECSYS_", env_file=".env", extra="ignore")
+
+    #: Language of user-facing text: Bahasa Indonesia by default, English on request.
+    lang: Language = "id"
+    #: Where the demo world is generated.
+    demo_dir: Path = Path("data/demo")
+    #: Employees in the demo world made by ``recsys demo``.
+    demo_employees: int = 20_000
+    #: Seed of the demo world made by ``recsys demo``.
+    demo_seed: int = 42
+    #: Where load reports and quarantine files go.
+    reports_dir: Path = Path("reports")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()
