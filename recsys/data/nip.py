@@ -21,7 +21,7 @@ def compose(
         raise ValueError("NIP sequence numbers must be within 1-999")
     birth = pd.to_datetime(birth_date).dt.strftime("%Y%m%d")
     hire = pd.to_datetime(hire_date).dt.strftime("%Y%m")
-    sex = gender.map(GENDER_DIGITS)
+    sex = gender.astype("string").map(GENDER_DIGITS)
     seq = pd.Series(np.asarray(sequence), index=birth.index).map("{:03d}".format)
     return (birth + hire + sex + seq).astype("string[pyarrow]")
 
