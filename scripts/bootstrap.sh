@@ -39,9 +39,12 @@ fi
 spec="pyproject.toml requirements/constraints.txt system-packages.txt"
 stamp="$venv/.installed-${extras:-main}"
 digest=$(cat $spec | sha256sum | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
-    exit 0
-fi
+# an environment with the dev extras also serves the runtime
+for done in "$stamp" "$venv/.installed-dev"; do
+    if [ -f "$done" ] && [ "$(cat "$done")" = "$digest" ]; then
+        exit 0
+    fi
+done
 log "installing Python dependencies (pinned by requirements/constraints.txt)"
 "$venv/bin/python" -m pip install --quiet --upgrade "pip==26.3" 2>&1 | grep -v "is ignored: it is neither" >&2 || true
 target="."

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from recsys.data import load_dataset, write_dataset
 from recsys.data.contract_doc import render_markdown
 
 RECSYS = [sys.executable, "-m", "recsys"]
@@ -176,3 +177,21 @@ def test_demo_refuses_a_folder_with_other_data(tmp_path: Path) -> None:
     result = run("demo", cwd=tmp_path, env={"RECSYS_DEMO_DIR": str(tmp_path / "demo")})
     assert_clean_failure(result)
     assert (tmp_path / "demo" / "employees.csv").read_text() == "nip\n"
+
+
+def test_validate_a_database_url(small_world: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'siasn.db'}"
+    write_dataset(load_dataset(small_world).tables, url)
+    result = run("validate", "--data", url, "--report-dir", str(tmp_path / "r"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    employees = next(t for t in report["tables"] if t["name"] == "employees")
+    assert employees["loaded"] == len(pd.read_csv(small_world / "employees.csv"))
+    assert json.loads(result.stdout)["source"] == report["source"]
+
+
+def test_validate_a_database_that_does_not_exist(tmp_path: Path) -> None:
+    result = run("validate", "--data", f"sqlite:///{tmp_path / 'missing.db'}")
+    assert_clean_failure(result)
+    assert "missing.db" in result.stderr
+    assert not (tmp_path / "missing.db").exists()

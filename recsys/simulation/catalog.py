@@ -10,6 +10,7 @@ their field, with required levels set by position type.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -547,448 +548,17 @@ def standards_table(positions: pd.DataFrame) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- trainings
 
-#: (title, modality, JP, cost in IDR, provider, ((competency, target level), ...))
-_TRAINING_TEMPLATES: tuple[tuple[str, str, int, float, str, tuple[tuple[str, int], ...]], ...] = (
-    (
-        "Pelatihan Kepemimpinan Nasional Tingkat II",
-        "klasikal",
-        380,
-        95_000_000,
-        "LAN",
-        (("M7", 5), ("M8", 5), ("M4", 5), ("SK1", 5)),
-    ),
-    (
-        "Pelatihan Kepemimpinan Administrator",
-        "blended",
-        300,
-        38_000_000,
-        "BPSDM Provinsi Jawa Tengah",
-        (("M8", 4), ("M4", 4), ("M6", 4), ("M2", 4)),
-    ),
-    (
-        "Pelatihan Kepemimpinan Administrator",
-        "klasikal",
-        300,
-        42_000_000,
-        "BPSDM Provinsi Jambi",
-        (("M8", 4), ("M4", 4), ("M6", 4), ("M7", 4)),
-    ),
-    (
-        "Pelatihan Kepemimpinan Pengawas",
-        "blended",
-        240,
-        22_000_000,
-        "BPSDM Provinsi Sumatera Barat",
-        (("M4", 3), ("M6", 3), ("M2", 3), ("M3", 3)),
-    ),
-    (
-        "Pelatihan Kepemimpinan Pengawas",
-        "klasikal",
-        240,
-        25_000_000,
-        "BPSDM Provinsi Jawa Tengah",
-        (("M4", 3), ("M6", 3), ("M8", 3), ("M2", 3)),
-    ),
-    ("Integritas dan Antikorupsi bagi ASN", "e_learning", 20, 0, "LAN", (("M1", 4),)),
-    (
-        "Penguatan Integritas dan Pengendalian Gratifikasi",
-        "klasikal",
-        24,
-        2_500_000,
-        "BPSDM Provinsi Jambi",
-        (("M1", 4),),
-    ),
-    (
-        "Membangun Kerja Sama Tim Lintas Unit",
-        "workshop",
-        16,
-        1_800_000,
-        "BPSDM Provinsi Sumatera Barat",
-        (("M2", 3),),
-    ),
-    ("Kerja Sama dan Kolaborasi Pemerintahan", "e_learning", 12, 0, "LAN", (("M2", 3),)),
-    (
-        "Komunikasi Efektif dan Public Speaking",
-        "klasikal",
-        32,
-        3_200_000,
-        "BPSDM Provinsi Jawa Tengah",
-        (("M3", 4),),
-    ),
-    (
-        "Teknik Menulis Naskah Dinas",
-        "e_learning",
-        16,
-        150_000,
-        "ANRI",
-        (("M3", 3), ("T-ARS-01", 3)),
-    ),
-    (
-        "Manajemen Kinerja Berorientasi Hasil",
-        "workshop",
-        24,
-        2_400_000,
-        "BKN",
-        (("M4", 4), ("T-SDM-01", 3)),
-    ),
-    ("Penyusunan SKP dan Indikator Kinerja", "e_learning", 16, 0, "BKN", (("M4", 3),)),
-    ("Pelayanan Prima", "klasikal", 32, 2_800_000, "BPSDM Provinsi Jambi", (("M5", 4),)),
-    ("Pelayanan Prima", "e_learning", 20, 100_000, "LAN", (("M5", 3),)),
-    ("Inovasi Pelayanan Publik", "seminar", 8, 750_000, "KemenPAN-RB", (("M5", 3), ("M7", 3))),
-    ("Coaching dan Mentoring untuk Atasan", "coaching", 16, 3_500_000, "LAN", (("M6", 4),)),
-    ("Pengembangan Diri ASN", "e_learning", 10, 0, "BPSDM Provinsi Sumatera Barat", (("M6", 3),)),
-    (
-        "Manajemen Perubahan dan Transformasi Digital",
-        "blended",
-        40,
-        4_500_000,
-        "LAN",
-        (("M7", 4), ("T-TIK-01", 3)),
-    ),
-    (
-        "Pengambilan Keputusan Berbasis Data",
-        "workshop",
-        24,
-        3_000_000,
-        "BPS",
-        (("M8", 4), ("T-DAT-01", 3)),
-    ),
-    (
-        "Wawasan Kebangsaan dan Nilai Bela Negara",
-        "klasikal",
-        30,
-        2_000_000,
-        "Lemhannas",
-        (("SK1", 4),),
-    ),
-    (
-        "Moderasi Beragama dan Perekat Bangsa",
-        "seminar",
-        6,
-        300_000,
-        "Kementerian Agama",
-        (("SK1", 3),),
-    ),
-    ("Tata Naskah Dinas Elektronik", "e_learning", 12, 0, "ANRI", (("T-ADM-01", 3),)),
-    (
-        "Administrasi Perkantoran Modern",
-        "klasikal",
-        32,
-        2_200_000,
-        "BPSDM Provinsi Sumatera Barat",
-        (("T-ADM-01", 4),),
-    ),
-    ("Pengelolaan Arsip Dinamis", "klasikal", 40, 3_000_000, "ANRI", (("T-ARS-01", 4),)),
-    (
-        "Penyusunan Produk Hukum Daerah",
-        "klasikal",
-        40,
-        4_000_000,
-        "Kementerian Dalam Negeri",
-        (("T-HKM-01", 4),),
-    ),
-    (
-        "Analisis Jabatan dan Beban Kerja",
-        "workshop",
-        24,
-        2_500_000,
-        "KemenPAN-RB",
-        (("T-ORG-01", 4), ("T-SDM-01", 3)),
-    ),
-    ("Manajemen ASN dan Sistem Merit", "e_learning", 20, 0, "BKN", (("T-SDM-01", 3),)),
-    ("Analisis Kebutuhan Pelatihan", "klasikal", 32, 3_200_000, "LAN", (("T-SDM-02", 4),)),
-    (
-        "Perencanaan Pembangunan Daerah",
-        "klasikal",
-        48,
-        5_000_000,
-        "Kementerian Dalam Negeri",
-        (("T-REN-01", 4),),
-    ),
-    ("Penyusunan RPJMD dan Renstra", "workshop", 24, 3_500_000, "Bappenas", (("T-REN-01", 3),)),
-    (
-        "Monitoring dan Evaluasi Pembangunan",
-        "blended",
-        32,
-        2_800_000,
-        "Bappenas",
-        (("T-REN-02", 4),),
-    ),
-    (
-        "Analisis Data dengan Statistik Terapan",
-        "klasikal",
-        40,
-        3_600_000,
-        "BPS",
-        (("T-DAT-01", 4),),
-    ),
-    ("Literasi Data untuk ASN", "e_learning", 16, 0, "BPS", (("T-DAT-01", 3),)),
-    (
-        "Pengelolaan Keuangan Daerah",
-        "klasikal",
-        48,
-        4_800_000,
-        "Kementerian Dalam Negeri",
-        (("T-KEU-01", 4),),
-    ),
-    (
-        "Penatausahaan Keuangan SIPD",
-        "e_learning",
-        20,
-        0,
-        "Kementerian Dalam Negeri",
-        (("T-KEU-01", 3),),
-    ),
-    ("Akuntansi Berbasis Akrual", "klasikal", 40, 4_200_000, "BPKP", (("T-KEU-02", 4),)),
-    ("Akuntansi Pemerintahan Dasar", "e_learning", 24, 200_000, "BPKP", (("T-KEU-02", 3),)),
-    (
-        "Pengelolaan Barang Milik Daerah",
-        "klasikal",
-        32,
-        3_400_000,
-        "Kementerian Dalam Negeri",
-        (("T-AST-01", 4),),
-    ),
-    (
-        "Pelayanan Administrasi Kependudukan",
-        "klasikal",
-        40,
-        3_800_000,
-        "Ditjen Dukcapil",
-        (("T-DUK-01", 4),),
-    ),
-    (
-        "Magang Pelayanan Adminduk",
-        "magang",
-        80,
-        6_500_000,
-        "Ditjen Dukcapil",
-        (("T-DUK-01", 4), ("T-DUK-02", 3)),
-    ),
-    ("Pengelolaan Database SIAK", "blended", 40, 4_000_000, "Ditjen Dukcapil", (("T-DUK-02", 4),)),
-    (
-        "Pengelolaan Sistem Informasi Pemerintahan",
-        "klasikal",
-        40,
-        4_500_000,
-        "Kementerian Komunikasi dan Digital",
-        (("T-TIK-01", 4),),
-    ),
-    (
-        "Dasar-dasar SPBE",
-        "e_learning",
-        16,
-        0,
-        "Kementerian Komunikasi dan Digital",
-        (("T-TIK-01", 3),),
-    ),
-    ("Keamanan Informasi dan Persandian", "klasikal", 40, 5_500_000, "BSSN", (("T-TIK-02", 4),)),
-    (
-        "Manajemen Puskesmas",
-        "klasikal",
-        48,
-        4_600_000,
-        "Kementerian Kesehatan",
-        (("T-KES-01", 4), ("M5", 3)),
-    ),
-    (
-        "Pelayanan Kesehatan Primer",
-        "e_learning",
-        24,
-        0,
-        "Kementerian Kesehatan",
-        (("T-KES-01", 3),),
-    ),
-    (
-        "Surveilans Epidemiologi",
-        "blended",
-        40,
-        3_900_000,
-        "Kementerian Kesehatan",
-        (("T-KES-02", 4),),
-    ),
-    (
-        "Promosi Kesehatan Masyarakat",
-        "workshop",
-        16,
-        1_500_000,
-        "Dinas Kesehatan Provinsi",
-        (("T-KES-02", 3),),
-    ),
-    (
-        "Manajemen Berbasis Sekolah",
-        "klasikal",
-        40,
-        3_500_000,
-        "Kementerian Pendidikan Dasar dan Menengah",
-        (("T-DIK-01", 4),),
-    ),
-    ("Penjaminan Mutu Pendidikan", "blended", 32, 2_900_000, "LPMP", (("T-DIK-02", 4),)),
-    (
-        "Perencanaan Pendidikan Daerah",
-        "e_learning",
-        20,
-        0,
-        "Kementerian Pendidikan Dasar dan Menengah",
-        (("T-DIK-01", 3),),
-    ),
-    (
-        "Pelayanan Perizinan Berbasis OSS",
-        "klasikal",
-        32,
-        3_300_000,
-        "Kementerian Investasi",
-        (("T-PRZ-01", 4),),
-    ),
-    (
-        "Promosi dan Kerja Sama Investasi",
-        "seminar",
-        8,
-        900_000,
-        "Kementerian Investasi",
-        (("T-PRZ-02", 3),),
-    ),
-    (
-        "Perencanaan Teknis Jalan dan Jembatan",
-        "klasikal",
-        56,
-        6_000_000,
-        "Kementerian PUPR",
-        (("T-PUR-01", 4),),
-    ),
-    ("Pengawasan Mutu Konstruksi", "magang", 60, 5_000_000, "Kementerian PUPR", (("T-PUR-02", 4),)),
-    ("Pengadaan Barang/Jasa Tingkat Dasar", "klasikal", 40, 3_500_000, "LKPP", (("T-PBJ-01", 3),)),
-    ("Pengadaan Barang/Jasa Melalui E-Katalog", "e_learning", 16, 0, "LKPP", (("T-PBJ-01", 4),)),
-    (
-        "Rehabilitasi Sosial Berbasis Keluarga",
-        "klasikal",
-        40,
-        3_200_000,
-        "Kementerian Sosial",
-        (("T-SOS-01", 4),),
-    ),
-    ("Pengelolaan DTKS", "blended", 24, 1_800_000, "Kementerian Sosial", (("T-SOS-02", 4),)),
-    (
-        "Pengelolaan Pajak dan Retribusi Daerah",
-        "klasikal",
-        40,
-        3_700_000,
-        "Kementerian Keuangan",
-        (("T-PEN-01", 4),),
-    ),
-    (
-        "Optimalisasi Pendapatan Asli Daerah",
-        "seminar",
-        8,
-        800_000,
-        "Kementerian Dalam Negeri",
-        (("T-PEN-01", 3),),
-    ),
-    (
-        "Komunikasi Publik dan Kehumasan",
-        "workshop",
-        24,
-        2_600_000,
-        "Kementerian Komunikasi dan Digital",
-        (("T-KOM-01", 4), ("M3", 3)),
-    ),
-    (
-        "Pelayanan Administrasi Terpadu Kecamatan",
-        "klasikal",
-        32,
-        2_700_000,
-        "Kementerian Dalam Negeri",
-        (("T-PEL-01", 4), ("M5", 3)),
-    ),
-    (
-        "PATEN untuk Petugas Kecamatan",
-        "coaching",
-        12,
-        1_500_000,
-        "BPSDM Provinsi Jawa Tengah",
-        (("T-PEL-01", 3),),
-    ),
-    (
-        "Magang Mal Pelayanan Publik",
-        "magang",
-        60,
-        4_800_000,
-        "KemenPAN-RB",
-        (("M5", 4), ("T-PRZ-01", 3), ("T-PEL-01", 3)),
-    ),
-    ("Coaching Kinerja Pegawai", "coaching", 12, 2_000_000, "BKPSDM", (("M4", 3), ("M6", 3))),
-    ("Seminar Reformasi Birokrasi", "seminar", 6, 500_000, "KemenPAN-RB", (("M7", 3),)),
-    ("Seminar Smart ASN", "seminar", 4, 250_000, "BKN", (("T-TIK-01", 3), ("M6", 3))),
-    (
-        "Bimbingan Teknis Penyusunan Laporan Kinerja",
-        "workshop",
-        16,
-        1_900_000,
-        "KemenPAN-RB",
-        (("M4", 3), ("T-REN-02", 3)),
-    ),
-    ("Microlearning Pelayanan Publik", "e_learning", 4, 0, "LAN", (("M5", 3),)),
-    ("Digital Leadership", "blended", 40, 6_000_000, "LAN", (("M7", 4), ("M8", 4))),
-    ("Etika dan Kode Perilaku ASN", "e_learning", 8, 0, "BKN", (("M1", 3), ("SK1", 3))),
-    (
-        "Keterampilan Negosiasi dan Kolaborasi",
-        "workshop",
-        16,
-        2_200_000,
-        "LAN",
-        (("M2", 4), ("M3", 4)),
-    ),
-    (
-        "Manajemen Risiko Sektor Publik",
-        "klasikal",
-        32,
-        3_800_000,
-        "BPKP",
-        (("M8", 3), ("T-KEU-01", 3)),
-    ),
-    ("Kearsipan Digital", "e_learning", 12, 0, "ANRI", (("T-ARS-01", 3), ("T-ADM-01", 3))),
-    (
-        "Statistik Sektoral dan Satu Data",
-        "workshop",
-        24,
-        2_700_000,
-        "BPS",
-        (("T-DAT-01", 4), ("T-REN-02", 3)),
-    ),
-    (
-        "Penilaian Kinerja Pegawai Berbasis e-Kinerja",
-        "e_learning",
-        8,
-        0,
-        "BKN",
-        (("T-SDM-01", 3), ("M4", 3)),
-    ),
-    (
-        "Magang Pengelolaan Keuangan di BPKP",
-        "magang",
-        60,
-        5_500_000,
-        "BPKP",
-        (("T-KEU-01", 4), ("T-KEU-02", 4)),
-    ),
-    (
-        "Pelatihan Pelayanan Kesehatan di Daerah Terpencil",
-        "klasikal",
-        48,
-        5_200_000,
-        "Kementerian Kesehatan",
-        (("T-KES-01", 4), ("M5", 4)),
-    ),
-    (
-        "Kepemimpinan Kolaboratif Kecamatan",
-        "workshop",
-        24,
-        2_300_000,
-        "BPSDM Provinsi Jambi",
-        (("M2", 3), ("M8", 3), ("T-PEL-01", 3)),
-    ),
-    ("Literasi Keamanan Siber", "seminar", 4, 0, "BSSN", (("T-TIK-02", 3),)),
-)
+#: The catalog's templates: title, modality, JP, cost (IDR), provider and the competencies
+#: each develops as ``code:target_level`` pairs separated by ``;``.
+TRAININGS_FILE = "trainings.csv"
+
+
+def training_templates() -> pd.DataFrame:
+    """The catalog templates shipped with the package (one row per training)."""
+    source = resources.files("recsys.simulation").joinpath(TRAININGS_FILE)
+    with source.open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype={"title": str, "provider": str, "develops": str})
+
 
 #: Trainings added to the catalog at the end of the history: active, never taken yet.
 N_NEW_TRAININGS = 4
@@ -1005,14 +575,13 @@ def build_trainings(
     and the latent columns ``quality`` (how much of a gap it closes; revealed only by
     outcomes), ``popularity`` (how often HR picks it, unrelated to quality) and ``is_new``.
     """
-    templates = _TRAINING_TEMPLATES
+    templates = training_templates()
     n = len(templates)
     ids = [f"PLT-{i + 1:03d}" for i in range(n)]
-    modality = [t[1] for t in templates]
-    hours = np.array([t[2] for t in templates])
-    cost = np.array([t[3] for t in templates], dtype=float)
+    modality = templates["modality"].tolist()
+    hours = templates["hours_jp"].to_numpy()
     # Providers adjust prices a little from year to year; round to thousands of rupiah.
-    cost = np.round(cost * rng.uniform(0.9, 1.1, n), -3)
+    cost = np.round(templates["cost_idr"].to_numpy(dtype=float) * rng.uniform(0.9, 1.1, n), -3)
     quality = np.clip(rng.lognormal(np.log(0.28), 0.45, n), 0.05, 0.9)
     popularity = rng.lognormal(0.0, 0.9, n)
     seats = {
@@ -1034,11 +603,11 @@ def build_trainings(
     trainings = pd.DataFrame(
         {
             "training_id": ids,
-            "title": [t[0] for t in templates],
+            "title": templates["title"].to_numpy(),
             "modality": modality,
             "hours_jp": hours,
             "cost_idr": cost,
-            "provider": [t[4] for t in templates],
+            "provider": templates["provider"].to_numpy(),
             "capacity": pd.array(np.where(capacity > 0, capacity, 0), dtype="Int64"),
             "active": active,
             "quality": quality,
@@ -1048,7 +617,11 @@ def build_trainings(
     )
     trainings.loc[capacity <= 0, "capacity"] = pd.NA
     links = pd.DataFrame(
-        [(ids[i], code, level) for i, t in enumerate(templates) for code, level in t[5]],
+        [
+            (ids[i], code, int(level))
+            for i, develops in enumerate(templates["develops"])
+            for code, level in (pair.split(":") for pair in develops.split(";"))
+        ],
         columns=["training_id", "competency", "target_level"],
     )
     return trainings, links

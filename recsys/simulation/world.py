@@ -272,28 +272,11 @@ def _write_chunk(
 ) -> None:
     nip = pop.employees["nip"].to_numpy()
     writers["employees"].write(pop.employees)
-    assessments = hist.assessments
-    writers["assessments"].write(
-        pd.DataFrame(
-            {
-                "nip": nip[assessments["emp"].to_numpy()],
-                "competency": assessments["competency"].to_numpy(),
-                "level": assessments["level"].to_numpy(),
-                "assessed_on": assessments["assessed_on"].to_numpy(),
-            }
-        )
-    )
-    performance = hist.performance
-    writers["performance"].write(
-        pd.DataFrame(
-            {
-                "nip": nip[performance["emp"].to_numpy()],
-                "period_end": performance["period_end"].to_numpy(),
-                "rating": performance["rating"].to_numpy(),
-                "score": performance["score"].to_numpy(),
-            }
-        )
-    )
+    for name, frame in (("assessments", hist.assessments), ("performance", hist.performance)):
+        # history keeps row positions ("emp"); the contract speaks NIP
+        rows = frame.drop(columns="emp")
+        rows.insert(0, "nip", nip[frame["emp"].to_numpy()])
+        writers[name].write(rows)
     writers["enrollments"].write(hist.enrollments)
     writers["mentorships"].write(hist.mentorships)
     truth_writers["training_gain"].write(training_truth(pop, hist, catalog, mech))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys.data import load_dataset
+from recsys.data import load_dataset, write_dataset
 from recsys.data.contract import TABLES
 from recsys.data.nip import inconsistencies
 from recsys.simulation import SimulationError, simulate
@@ -254,3 +254,15 @@ def test_a_non_empty_folder_is_not_overwritten_without_force(tmp_path: Path) -> 
     simulate(target, employees=200, overwrite=True)
     assert not (target / "precious.txt").exists()
     assert (target / "employees.csv").exists()
+
+
+def test_world_round_trips_through_sqlite(small_world: Path, tmp_path: Path) -> None:
+    from_folder = load_dataset(small_world)
+    url = f"sqlite:///{tmp_path / 'world.db'}"
+    write_dataset(from_folder.tables, url)
+    from_sql = load_dataset(url)
+    assert from_sql.report.quarantined == 0
+    for table in TABLES:
+        pd.testing.assert_frame_equal(
+            from_folder.tables[table.name], from_sql.tables[table.name], obj=table.name
+        )
