@@ -194,13 +194,13 @@ def _print_report(report: LoadReport, lang: Language) -> None:
     table.add_column(t("col.quarantined", lang), justify="right")
     table.add_column(t("col.reasons", lang))
     for entry in report.tables:
-        reasons = sorted(entry.reasons.items(), key=lambda kv: -kv[1])[:3]
+        reasons = sorted(entry.reasons.items(), key=lambda kv: -kv[1])
         table.add_row(
             entry.name,
             f"{entry.read:,}",
             f"{entry.loaded:,}",
             f"[yellow]{entry.quarantined:,}[/]" if entry.quarantined else "0",
-            "; ".join(f"{reason} ({count:,})" for reason, count in reasons),
+            "\n".join(f"{reason} ({count:,})" for reason, count in reasons),
         )
     console.print(table)
     for warning in report.warnings:

@@ -31,7 +31,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "col.read": {"id": "Dibaca", "en": "Read"},
     "col.loaded": {"id": "Dimuat", "en": "Loaded"},
     "col.quarantined": {"id": "Karantina", "en": "Quarantined"},
-    "col.reasons": {"id": "Alasan utama", "en": "Top reasons"},
+    "col.reasons": {"id": "Alasan karantina", "en": "Quarantine reasons"},
     "col.rows": {"id": "Baris", "en": "Rows"},
     "report.written": {
         "id": "Laporan dan berkas karantina: {path}",
