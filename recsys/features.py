@@ -151,9 +151,7 @@ def person_features(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
     )
     out["grade_rank"] = _rank(person["grade"])
     out["education_rank"] = _rank(person["education"])
-    out["position_type"] = pd.Categorical(
-        person["position_type"].to_numpy(), dtype=ds.employees["position_type"].dtype
-    )
+    out["position_type"] = person["position_type"].reset_index(drop=True)
     out["remote_area"] = person["remote_area"].astype("float").to_numpy()
     out = out.join(_performance_features(ds, q))
     out = out.join(_activity_features(ds, q))
@@ -287,12 +285,10 @@ def pair_features(
         .groupby(QUERY)
         .sum()
     )
-    out = grouped.reindex(range(len(q))).fillna(0.0)
+    out = grouped.reindex(range(len(q))).fillna(0.0).astype(float)
     out["times_taken"] = _times_taken(ds, q)
     catalog = ds.trainings.set_index("training_id").reindex(q["training_id"])
-    out["modality"] = pd.Categorical(
-        catalog["modality"].to_numpy(), dtype=ds.trainings["modality"].dtype
-    )
+    out["modality"] = catalog["modality"].reset_index(drop=True)
     out["hours_jp"] = catalog["hours_jp"].to_numpy(dtype=float)
     out["cost_idr"] = catalog["cost_idr"].to_numpy(dtype=float)
     out["training_id"] = pd.Categorical(

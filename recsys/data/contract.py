@@ -13,7 +13,7 @@ on the table and carried out in :mod:`recsys.data.validation`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 import pandas as pd
 
@@ -22,7 +22,7 @@ ColumnKind = Literal["id", "string", "date", "bool", "int", "number", "category"
 #: One dtype for every identifier, in every table (nip, training_id, codes, ...).
 ID_DTYPE = pd.StringDtype("pyarrow")
 TEXT_DTYPE = pd.StringDtype("pyarrow")
-DATE_DTYPE = "datetime64[ns]"
+DATE_DTYPE: Final = "datetime64[ns]"
 
 GENDERS = ("M", "F")
 POSITION_TYPES = ("jpt", "administrator", "pengawas", "pelaksana", "fungsional")
