@@ -582,7 +582,7 @@ def build_trainings(
     hours = templates["hours_jp"].to_numpy()
     # Providers adjust prices a little from year to year; round to thousands of rupiah.
     cost = np.round(templates["cost_idr"].to_numpy(dtype=float) * rng.uniform(0.9, 1.1, n), -3)
-    quality = np.clip(rng.lognormal(np.log(0.28), 0.45, n), 0.05, 0.9)
+    quality = np.clip(rng.lognormal(np.log(0.32), 0.45, n), 0.05, 0.9)
     popularity = rng.lognormal(0.0, 0.9, n)
     seats = {
         "klasikal": 0.004,

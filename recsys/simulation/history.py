@@ -175,7 +175,7 @@ def simulate_history(
     new_hire = pop.hire_year >= last_year - 1
     levels = np.clip(
         req
-        + rng.normal(-0.55 + 0.2 * pop.ability[:, None], 0.6, req.shape)
+        + rng.normal(-0.55 + 0.12 * pop.ability[:, None], 0.45, req.shape)
         - np.where(new_hire, 0.3, 0.0)[:, None],
         1.0,
         5.0,

@@ -23,13 +23,13 @@ class Mechanism:
     """Parameters of the world. Units: score points (SKP 0–120), competency levels (1–5)."""
 
     #: SKP points per level of weighted competency shortfall closed.
-    points_per_level: float = 22.0
+    points_per_level: float = 30.0
     #: Levels above the standard that still add to performance.
     surplus_cap: float = 0.4
-    base_score: float = 111.5
+    base_score: float = 114.0
     ability_points: float = 2.0
     person_points: float = 1.5
-    noise_points: float = 3.0
+    noise_points: float = 2.0
     unit_year_points: float = 1.5
     struggling_share: float = 0.05
     struggling_points: float = -22.0
