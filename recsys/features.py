@@ -58,6 +58,13 @@ PAIR_FEATURES = (
     "gap_closable",
     "target_above_standard",
     "times_taken",
+    "gap_closable_technical",
+    "gap_closable_managerial",
+    "past_participants",
+    "past_dropout_rate",
+    "past_learning_gain",
+    "past_behavior_score",
+    "past_reaction_score",
     "modality",
     "hours_jp",
     "cost_idr",
@@ -259,6 +266,8 @@ def pair_features(
     if state is None:
         state = competency_state(ds, queries)
     targets = q[[QUERY, "training_id"]].merge(ds.training_competencies, on="training_id")
+    kinds = ds.competencies.set_index("code")["kind"].astype(str)
+    technical = targets["competency"].map(kinds).eq("teknis").to_numpy()
     levels = state[[QUERY, "competency", "required_level", "implied_level"]]
     joined = targets.merge(levels, on=[QUERY, "competency"], how="left")
     in_standard = joined["required_level"].notna()
@@ -277,6 +286,10 @@ def pair_features(
                 ),
                 "gap_to_target": gap_to_target.where(in_standard, 0.0).fillna(0.0),
                 "gap_closable": closable.where(in_standard, 0.0).fillna(0.0),
+                "gap_closable_technical": closable.where(in_standard & technical, 0.0).fillna(0.0),
+                "gap_closable_managerial": closable.where(in_standard & ~technical, 0.0).fillna(
+                    0.0
+                ),
                 "target_above_standard": (joined["target_level"] - joined["required_level"])
                 .where(in_standard, 0.0)
                 .fillna(0.0),
@@ -287,6 +300,7 @@ def pair_features(
     )
     out = grouped.reindex(range(len(q))).fillna(0.0).astype(float)
     out["times_taken"] = _times_taken(ds, q)
+    out = out.join(track_record(ds, q[["training_id", AS_OF]]))
     catalog = ds.trainings.set_index("training_id").reindex(q["training_id"])
     out["modality"] = catalog["modality"].reset_index(drop=True)
     out["hours_jp"] = catalog["hours_jp"].to_numpy(dtype=float)
@@ -306,3 +320,70 @@ def _times_taken(ds: Dataset, q: pd.DataFrame) -> np.ndarray:
     before = joined[joined["end_date"] < joined[AS_OF]]
     counts = before.groupby(QUERY).size()
     return counts.reindex(range(len(q)), fill_value=0).to_numpy(dtype=float)
+
+
+#: Track-record columns: what the training's earlier participants experienced.
+TRACK_RECORD = (
+    "past_participants",
+    "past_dropout_rate",
+    "past_learning_gain",
+    "past_behavior_score",
+    "past_reaction_score",
+)
+
+
+def track_record(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
+    """Each training's record among enrollments that ended before ``as_of``.
+
+    ``queries``: columns ``training_id`` and ``as_of``. Returns, in query order:
+    past_participants (count), past_dropout_rate (0–1), past_learning_gain (mean
+    post − pre test score, Kirkpatrick level 2, points on 0–100), past_behavior_score and
+    past_reaction_score (means, 1–5). NaN where there is no record yet (new trainings).
+    """
+    enr = ds.enrollments[ds.enrollments["status"] != "in_progress"]
+    rec = pd.DataFrame(
+        {
+            "training_id": enr["training_id"],
+            "end_date": enr["end_date"],
+            "n": 1.0,
+            "dropped": (enr["status"] == "dropped").astype(float),
+            "learn": enr["post_score"] - enr["pre_score"],
+            "behavior": enr["behavior_score"],
+            "reaction": enr["reaction_score"],
+        }
+    ).sort_values(["training_id", "end_date"], kind="stable")
+    grouped = rec.groupby("training_id", sort=False)
+    cum = pd.DataFrame({"training_id": rec["training_id"], "end_date": rec["end_date"]})
+    for col in ("n", "dropped", "learn", "behavior", "reaction"):
+        cum[f"sum_{col}"] = grouped[col].cumsum().fillna(0.0)
+        if col not in ("n", "dropped"):
+            cum[f"cnt_{col}"] = rec[col].notna().groupby(rec["training_id"]).cumsum()
+    # ended strictly before as_of: shift end dates by one nanosecond for the as-of join
+    q = pd.DataFrame(
+        {
+            "training_id": queries["training_id"].astype(ID_DTYPE).reset_index(drop=True),
+            AS_OF: pd.to_datetime(queries[AS_OF]).reset_index(drop=True),
+            "_order": np.arange(len(queries)),
+        }
+    )
+    joined = pd.merge_asof(
+        q.sort_values(AS_OF, kind="stable"),
+        cum.sort_values("end_date", kind="stable"),
+        left_on=AS_OF,
+        right_on="end_date",
+        by="training_id",
+        direction="backward",
+        allow_exact_matches=False,
+    ).sort_values("_order")
+    n = joined["sum_n"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame(
+            {
+                "past_participants": n.fillna(0.0).to_numpy(),
+                "past_dropout_rate": (joined["sum_dropped"] / n).to_numpy(),
+                "past_learning_gain": (joined["sum_learn"] / joined["cnt_learn"]).to_numpy(),
+                "past_behavior_score": (joined["sum_behavior"] / joined["cnt_behavior"]).to_numpy(),
+                "past_reaction_score": (joined["sum_reaction"] / joined["cnt_reaction"]).to_numpy(),
+            }
+        )
+    return out.replace([np.inf, -np.inf], np.nan)
