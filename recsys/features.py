@@ -90,7 +90,9 @@ def competency_state(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
     (query, standard competency): ``query``, ``competency``, ``required_level``,
     ``assessed_level`` (NaN: never assessed before as_of), ``assessed_on``,
     ``implied_level`` (assessed level raised by completed trainings since), ``gap``
-    (required − implied, ≥ 0; NaN if unassessed).
+    (required − implied, ≥ 0; NaN if unassessed) and ``level_estimate`` (the implied level,
+    or for an unassessed competency the standard plus the mean shortfall of everyone
+    assessed in it before as_of — the cold-start estimate).
     """
     q = _queries(queries).merge(ds.employees[["nip", "position"]], on="nip", how="left")
     state = q.merge(ds.competency_standards, on="position", how="inner")
@@ -108,7 +110,43 @@ def competency_state(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
     )
     state = _apply_completed_trainings(ds, state)
     state["gap"] = (state["required_level"] - state["implied_level"]).clip(lower=0)
+    state = _estimate_unassessed(ds, state)
     return state.sort_values([QUERY, "competency"], kind="stable").reset_index(drop=True)
+
+
+#: Level relative to the standard assumed for a competency nobody has been assessed in yet.
+DEFAULT_RELATIVE_LEVEL = -0.5
+
+
+def _estimate_unassessed(ds: Dataset, state: pd.DataFrame) -> pd.DataFrame:
+    """Add ``level_estimate``: the implied level, else the standard plus the mean
+    (level − standard) of all assessments of that competency made before as_of."""
+    assessed = ds.assessments.merge(ds.employees[["nip", "position"]], on="nip").merge(
+        ds.competency_standards, on=["position", "competency"]
+    )
+    assessed = assessed.sort_values("assessed_on", kind="stable")
+    relative = assessed["level"] - assessed["required_level"]
+    by_comp = relative.groupby(assessed["competency"], sort=False)
+    running = pd.DataFrame(
+        {
+            "competency": assessed["competency"],
+            "_when": assessed["assessed_on"],
+            "_sum": by_comp.cumsum(),
+            "_n": by_comp.cumcount() + 1,
+        }
+    )
+    state = pd.merge_asof(
+        state.sort_values(AS_OF, kind="stable"),
+        running,
+        left_on=AS_OF,
+        right_on="_when",
+        by="competency",
+        direction="backward",
+        allow_exact_matches=False,
+    )
+    population = (state["_sum"] / state["_n"]).fillna(DEFAULT_RELATIVE_LEVEL)
+    state["level_estimate"] = state["implied_level"].fillna(state["required_level"] + population)
+    return state.drop(columns=["_when", "_sum", "_n"])
 
 
 def _completed_targets(ds: Dataset) -> pd.DataFrame:
@@ -268,12 +306,12 @@ def pair_features(
     targets = q[[QUERY, "training_id"]].merge(ds.training_competencies, on="training_id")
     kinds = ds.competencies.set_index("code")["kind"].astype(str)
     technical = targets["competency"].map(kinds).eq("teknis").to_numpy()
-    levels = state[[QUERY, "competency", "required_level", "implied_level"]]
+    levels = state[[QUERY, "competency", "required_level", "implied_level", "level_estimate"]]
     joined = targets.merge(levels, on=[QUERY, "competency"], how="left")
     in_standard = joined["required_level"].notna()
-    gap_to_target = (joined["target_level"] - joined["implied_level"]).clip(lower=0)
+    gap_to_target = (joined["target_level"] - joined["level_estimate"]).clip(lower=0)
     closable = (
-        np.minimum(joined["target_level"], joined["required_level"]) - joined["implied_level"]
+        np.minimum(joined["target_level"], joined["required_level"]) - joined["level_estimate"]
     ).clip(lower=0)
     grouped = (
         pd.DataFrame(
