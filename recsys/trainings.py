@@ -1,0 +1,450 @@
+"""The training recommender: trainings ranked by the forecast gain in a person's SKP score.
+
+How a forecast is made, and why it can be explained:
+
+1. **Weighted gap** of a (person, training) pair: for each competency the training develops
+   and the person's position requires, the levels it could close —
+   ``min(target, standard + cap) − current level`` — times how much that competency matters
+   for performance in this position type (:class:`~recsys.importance.CompetencyImportance`).
+2. **Effectiveness**, learned from history: the change in SKP score after each past
+   enrollment (the contract's outcome), minus what the same person would have gained anyway
+   (a LightGBM model of score changes in windows without any activity), is regressed on the
+   weighted gap with coefficients per training, per modality × remote area and per position
+   type (ridge, so a training with little history leans on the common effect; a new training
+   gets the common one). Enrollments sharing an outcome window are disentangled by
+   backfitting. Dropouts stay in (intention to treat): a forecast is what *enrolling* does.
+3. **Expected gain** = weighted gap × effectiveness, in SKP points at the first appraisal at
+   least six months after the training; the interval comes from refitting step 2 on
+   bootstrap resamples of the enrollments.
+
+Only records dated before the decision date are used (see :mod:`recsys.features`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from statistics import NormalDist
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import Ridge
+
+from recsys import features as F
+from recsys import outcomes as O
+from recsys.data.contract import ID_DTYPE, MODALITIES, POSITION_TYPES
+from recsys.data.loading import Dataset
+from recsys.importance import SURPLUS_CAP, CompetencyImportance
+from recsys.reasons import explain_trainings
+from recsys.snapshot import latest_date, snapshot
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str], None]
+
+#: Output columns of :meth:`TrainingRecommender.recommend`.
+RECOMMENDATION_COLUMNS = (
+    "nip",
+    "rank",
+    "training_id",
+    "title",
+    "expected_gain",
+    "gain_lower",
+    "gain_upper",
+    "gaps_closed",
+    "hours_jp",
+    "cost_idr",
+    "modality",
+    "reason",
+)
+N_FOLDS = 5
+ERROR_BINS = 5
+_MOD_REMOTE = [f"{m}|{r}" for m in MODALITIES for r in ("0", "1")]
+
+
+class UnknownEmployeeError(KeyError):
+    """A NIP that is not in the data set."""
+
+    def __init__(self, nips: list[str]) -> None:
+        shown = ", ".join(nips[:5]) + (f" and {len(nips) - 5} more" if len(nips) > 5 else "")
+        super().__init__(f"unknown NIP: {shown}")
+        self.nips = nips
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def weighted_gaps(
+    ds: Dataset,
+    importance: CompetencyImportance,
+    state: pd.DataFrame,
+    pairs: pd.DataFrame,
+    position_type: np.ndarray,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Weighted gap (SKP points) of each pair, and the per-competency detail.
+
+    ``pairs`` has a ``query`` column (row of ``state``'s queries) and ``training_id``;
+    ``position_type`` is per query. Returns the weighted gap per pair and a long frame
+    (pair, competency, level, target, closable, weight) for explanations.
+    """
+    pairs = pairs.assign(pair=np.arange(len(pairs)))
+    targets = pairs[["pair", F.QUERY, "training_id"]].merge(
+        ds.training_competencies, on="training_id"
+    )
+    levels = state[[F.QUERY, "competency", "required_level", "implied_level", "level_estimate"]]
+    joined = targets.merge(levels, on=[F.QUERY, "competency"], how="inner")
+    ceiling = np.minimum(joined["target_level"], joined["required_level"] + SURPLUS_CAP)
+    closable = (ceiling - joined["level_estimate"]).clip(lower=0).to_numpy()
+    weight = importance.weight(position_type[joined[F.QUERY].to_numpy()], joined["competency"])
+    detail = pd.DataFrame(
+        {
+            "pair": joined["pair"].to_numpy(),
+            "competency": joined["competency"].to_numpy(),
+            "level": joined["level_estimate"].to_numpy(),
+            "target": joined["target_level"].to_numpy(),
+            "closable": closable,
+            "weight": weight,
+            "assessed": joined["implied_level"].notna().to_numpy(),
+        }
+    )
+    total = (
+        pd.Series(closable * weight)
+        .groupby(joined["pair"].to_numpy())
+        .sum()
+        .reindex(range(len(pairs)), fill_value=0.0)
+        .to_numpy()
+    )
+    return total, detail
+
+
+class TrainingRecommender:
+    """Forecast gain of trainings per person; see the module docstring for the method.
+
+    Parameters (stored as given): ``ridge_alpha`` (shrinkage of per-training effects),
+    ``n_bootstrap`` (refits for the interval), ``backfit_rounds``, ``random_state``.
+    Learned: ``as_of_``, ``importance_``, ``baseline_`` (LightGBM), ``coef_``,
+    ``intercept_``, ``coef_samples_``, ``training_ids_``, ``n_enrollments_``,
+    ``n_controls_``.
+    """
+
+    def __init__(
+        self,
+        *,
+        ridge_alpha: float = 30.0,
+        n_bootstrap: int = 30,
+        backfit_rounds: int = 3,
+        random_state: int = 0,
+    ) -> None:
+        self.ridge_alpha = ridge_alpha
+        self.n_bootstrap = n_bootstrap
+        self.backfit_rounds = backfit_rounds
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------------- fit
+
+    def fit(
+        self,
+        ds: Dataset,
+        *,
+        as_of: pd.Timestamp | None = None,
+        on_progress: ProgressFn | None = None,
+    ) -> TrainingRecommender:
+        """Learn from ``ds``'s history before ``as_of`` (default: after its last appraisal)."""
+        step = on_progress or (lambda _stage: None)
+        when = pd.Timestamp(as_of) if as_of is not None else latest_date(ds)
+        data = snapshot(ds, when)
+        step("importance")
+        self.importance_ = CompetencyImportance().fit(data)
+        step("baseline")
+        busy = pd.concat(
+            [
+                data.enrollments[["nip", "start_date", "end_date"]],
+                data.mentorships.rename(columns={"mentee_nip": "nip"})[
+                    ["nip", "start_date", "end_date"]
+                ],
+            ],
+            ignore_index=True,
+        )
+        controls = O.control_windows(data.performance, busy)
+        if len(controls) < 50:
+            raise ValueError("too little history: fewer than 50 appraisal windows without activity")
+        x_controls = self._baseline_features(
+            data, controls["nip"], controls[O.BASELINE_PERIOD], controls[O.HORIZON_DAYS]
+        )
+        self.baseline_ = lgb.LGBMRegressor(
+            n_estimators=300,
+            learning_rate=0.05,
+            num_leaves=31,
+            min_child_samples=50,
+            subsample=0.8,
+            subsample_freq=1,
+            random_state=self.random_state,
+            # one thread: small data, and no OpenMP spinning when the machine is busy
+            n_jobs=1,
+            verbose=-1,
+        ).fit(x_controls, controls[O.OUTCOME].to_numpy())
+        step("outcomes")
+        enrolled = data.enrollments[data.enrollments["status"] != "in_progress"].reset_index(
+            drop=True
+        )
+        outcomes = O.activity_outcomes(enrolled, data.performance, key="enrollment_id")
+        keep = outcomes[O.OUTCOME].notna().to_numpy()
+        enrolled, outcomes = (
+            enrolled[keep].reset_index(drop=True),
+            outcomes[keep].reset_index(drop=True),
+        )
+        if len(enrolled) < 50:
+            raise ValueError("too little history: fewer than 50 enrollments with an outcome")
+        x_treated = self._baseline_features(
+            data, enrolled["nip"], outcomes[O.BASELINE_PERIOD], outcomes[O.HORIZON_DAYS]
+        )
+        residual = outcomes[O.OUTCOME].to_numpy() - self.baseline_.predict(x_treated)
+        step("effects")
+        queries = pd.DataFrame({"nip": enrolled["nip"], F.AS_OF: enrolled["start_date"]})
+        state = F.competency_state(data, queries)
+        ptype = x_treated["position_type"].astype(str).to_numpy()
+        remote = x_treated["remote_area"].fillna(0).to_numpy()
+        pairs = pd.DataFrame(
+            {F.QUERY: np.arange(len(enrolled)), "training_id": enrolled["training_id"]}
+        )
+        gap, _ = weighted_gaps(data, self.importance_, state, pairs, ptype)
+        self.training_ids_ = data.trainings["training_id"].astype(str).to_numpy()
+        modality = (
+            data.trainings.set_index("training_id")["modality"]
+            .reindex(enrolled["training_id"])
+            .astype(str)
+            .to_numpy()
+        )
+        design = self._design(
+            gap, enrolled["training_id"].astype(str).to_numpy(), modality, remote, ptype
+        )
+        window = (
+            enrolled["nip"].astype(str)
+            + "|"
+            + outcomes[O.BASELINE_PERIOD].astype(str)
+            + "|"
+            + outcomes[O.OUTCOME_PERIOD].astype(str)
+        ).to_numpy()
+        model = self._backfit(design, residual, window)
+        self.coef_ = model.coef_.copy()
+        self.intercept_ = float(model.intercept_)
+        step("intervals")
+        target = self._target_
+        rng = np.random.default_rng(self.random_state)
+        samples = []
+        for _ in range(self.n_bootstrap):
+            rows = rng.integers(0, len(target), len(target))
+            samples.append(Ridge(alpha=self.ridge_alpha).fit(design[rows], target[rows]).coef_)
+        self.coef_samples_ = np.array(samples)
+        self.error_bins_, self.error_scale_ = self._calibrate_error(
+            design, target, x_controls, controls[O.OUTCOME].to_numpy(), rng
+        )
+        self.as_of_ = when
+        self.n_enrollments_ = len(enrolled)
+        self.n_controls_ = len(controls)
+        del self._target_
+        log.info(
+            "training recommender fitted on %d enrollments and %d control windows (as of %s)",
+            self.n_enrollments_,
+            self.n_controls_,
+            when.date(),
+        )
+        return self
+
+    def _baseline_features(
+        self, ds: Dataset, nips: pd.Series, baseline_period: pd.Series, horizon: pd.Series
+    ) -> pd.DataFrame:
+        """Person features just after the baseline appraisal, plus the outcome horizon."""
+        queries = pd.DataFrame(
+            {"nip": nips.to_numpy(), F.AS_OF: (baseline_period + pd.Timedelta(days=1)).to_numpy()}
+        )
+        x = F.person_features(ds, queries)
+        x["horizon_days"] = np.asarray(horizon, dtype=float)
+        return x
+
+    def _design(
+        self,
+        gap: np.ndarray,
+        training_ids: np.ndarray,
+        modality: np.ndarray,
+        remote: np.ndarray,
+        position_type: np.ndarray,
+    ) -> np.ndarray:
+        """Varying-coefficient design: the weighted gap, and the gap per training,
+        per modality × remote area and per position type."""
+        by_training = (training_ids[:, None] == self.training_ids_[None, :]) * gap[:, None]
+        mod_remote = np.char.add(
+            np.char.add(modality.astype(str), "|"), (np.asarray(remote) > 0).astype(int).astype(str)
+        )
+        by_mod = (mod_remote[:, None] == np.array(_MOD_REMOTE)[None, :]) * gap[:, None]
+        by_type = (position_type.astype(str)[:, None] == np.array(POSITION_TYPES)[None, :]) * gap[
+            :, None
+        ]
+        return np.hstack([gap[:, None], by_training, by_mod, by_type]).astype(float)
+
+    def _backfit(self, design: np.ndarray, residual: np.ndarray, window: np.ndarray) -> Ridge:
+        """Fit the effect model; each enrollment's target is its window's residual minus the
+        effects of the other enrollments in the same window."""
+        target = residual.copy()
+        model = Ridge(alpha=self.ridge_alpha)
+        for _ in range(max(1, self.backfit_rounds)):
+            model.fit(design, target)
+            own = model.predict(design)
+            total = pd.Series(own).groupby(window).transform("sum").to_numpy()
+            target = residual - (total - own)
+        self._target_ = target
+        return model
+
+    def _calibrate_error(
+        self,
+        design: np.ndarray,
+        target: np.ndarray,
+        x_controls: pd.DataFrame,
+        y_controls: np.ndarray,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """How far forecasts are from the true effect, by size of forecast.
+
+        Out of fold, the squared error of a forecast against the observed (de-baselined)
+        outcome is the effect error plus the outcome's own noise; the noise is measured on
+        control windows, out of fold, and subtracted. Returns bin edges over the forecast
+        and the effect error's RMSE (SKP points) in each bin.
+        """
+        folds = rng.integers(0, N_FOLDS, len(target))
+        oof = np.empty(len(target))
+        for fold in range(N_FOLDS):
+            train, test = folds != fold, folds == fold
+            oof[test] = (
+                Ridge(alpha=self.ridge_alpha)
+                .fit(design[train], target[train])
+                .predict(design[test])
+            )
+        control_folds = rng.integers(0, N_FOLDS, len(y_controls))
+        noise = np.empty(len(y_controls))
+        for fold in range(N_FOLDS):
+            train, test = control_folds != fold, control_folds == fold
+            model = lgb.LGBMRegressor(**self.baseline_.get_params()).fit(
+                x_controls[train], y_controls[train]
+            )
+            noise[test] = y_controls[test] - model.predict(x_controls[test])
+        noise_var = float(np.mean(noise**2))
+        edges = np.unique(np.quantile(oof, np.linspace(0, 1, ERROR_BINS + 1)[1:-1]))
+        bins = np.searchsorted(edges, oof)
+        scale = np.zeros(len(edges) + 1)
+        overall = max(float(np.mean((target - oof) ** 2)) - noise_var, 0.0)
+        for b in range(len(edges) + 1):
+            inside = bins == b
+            excess = float(np.mean((target[inside] - oof[inside]) ** 2)) - noise_var
+            scale[b] = np.sqrt(max(excess, overall, 1e-6))
+        return edges, scale
+
+    # ------------------------------------------------------------------------- forecast
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise RuntimeError("the recommender is not trained yet: call fit() or load a model")
+
+    def forecast(
+        self,
+        ds: Dataset,
+        nips: pd.Series | list[str],
+        training_ids: pd.Series | list[str],
+        *,
+        as_of: pd.Timestamp | None = None,
+        alpha: float = 0.1,
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Expected gain (SKP points) with a (1 − alpha) interval for aligned pairs.
+
+        Returns the pair frame (nip, training_id, expected_gain, gain_lower, gain_upper,
+        weighted_gap) and the per-competency detail used for explanations.
+        """
+        self._check_fitted()
+        nips = pd.Series(list(nips), dtype=ID_DTYPE)
+        training_ids = pd.Series(list(training_ids), dtype=ID_DTYPE)
+        known = set(ds.employees["nip"].astype(str))
+        unknown = sorted({n for n in nips.astype(str) if n not in known})
+        if unknown:
+            raise UnknownEmployeeError(unknown)
+        when = pd.Timestamp(as_of) if as_of is not None else latest_date(ds)
+        people = pd.Series(nips.unique(), dtype=ID_DTYPE)
+        person_q = pd.DataFrame({"nip": people, F.AS_OF: when})
+        state = F.competency_state(ds, person_q)
+        info = ds.employees.set_index("nip").reindex(people)
+        ptype = info["position_type"].astype(str).to_numpy()
+        remote = info["remote_area"].astype(float).to_numpy()
+        index = pd.Series(np.arange(len(people)), index=people.astype(str))
+        query = index.reindex(nips.astype(str)).to_numpy()
+        pairs = pd.DataFrame({F.QUERY: query, "training_id": training_ids})
+        gap, detail = weighted_gaps(ds, self.importance_, state, pairs, ptype)
+        modality = (
+            ds.trainings.set_index("training_id")["modality"]
+            .reindex(training_ids)
+            .astype(str)
+            .to_numpy()
+        )
+        design = self._design(
+            gap, training_ids.astype(str).to_numpy(), modality, remote[query], ptype[query]
+        )
+        expected = design @ self.coef_
+        # estimation spread (bootstrap) and model error (calibrated out of fold), combined
+        spread = (design @ self.coef_samples_.T).std(axis=1)
+        error = self.error_scale_[np.searchsorted(self.error_bins_, expected)]
+        half = NormalDist().inv_cdf(1 - alpha / 2) * np.sqrt(spread**2 + error**2)
+        frame = pd.DataFrame(
+            {
+                "nip": nips,
+                "training_id": training_ids,
+                "expected_gain": expected,
+                "gain_lower": expected - half,
+                "gain_upper": expected + half,
+                "weighted_gap": gap,
+            }
+        )
+        return frame, detail
+
+    def recommend(
+        self,
+        ds: Dataset,
+        nips: pd.Series | list[str],
+        *,
+        k: int = 5,
+        lang: str = "id",
+        as_of: pd.Timestamp | None = None,
+    ) -> pd.DataFrame:
+        """Top-``k`` trainings per person: one row per (nip, rank), with reasons.
+
+        Candidates: active trainings the person has not completed that develop a competency
+        of their standard beyond their current level.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        people = pd.Series(pd.unique(pd.Series(list(nips), dtype=ID_DTYPE)), dtype=ID_DTYPE)
+        catalog = ds.trainings[ds.trainings["active"]]
+        n_t = len(catalog)
+        pair_nips = pd.Series(np.repeat(people.to_numpy(), n_t), dtype=ID_DTYPE)
+        pair_ids = pd.Series(
+            np.tile(catalog["training_id"].to_numpy(), len(people)), dtype=ID_DTYPE
+        )
+        scored, detail = self.forecast(ds, pair_nips, pair_ids, as_of=as_of)
+        done = ds.enrollments.loc[ds.enrollments["status"] == "completed", ["nip", "training_id"]]
+        taken_mask = pd.MultiIndex.from_arrays([pair_nips, pair_ids]).isin(
+            pd.MultiIndex.from_frame(done)
+        )
+        useful = scored["weighted_gap"].to_numpy() > 0
+        scored = scored[useful & ~taken_mask]
+        scored = scored.sort_values(
+            ["nip", "expected_gain"], ascending=[True, False], kind="stable"
+        )
+        top = scored.groupby("nip", sort=False).head(k).copy()
+        top["rank"] = top.groupby("nip", sort=False).cumcount() + 1
+        top = top.join(
+            catalog.set_index("training_id")[["title", "hours_jp", "cost_idr", "modality"]],
+            on="training_id",
+        )
+        top["gaps_closed"], top["reason"] = explain_trainings(top, detail, ds, lang)
+        order = {n: i for i, n in enumerate(people.astype(str))}
+        top = top.sort_values(
+            ["nip", "rank"], key=lambda c: c.astype(str).map(order) if c.name == "nip" else c
+        )
+        return top[list(RECOMMENDATION_COLUMNS)].reset_index(drop=True)
