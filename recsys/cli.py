@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.panel import Panel
@@ -90,6 +91,10 @@ def main_callback(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # MLflow's own notices (database set-up, pickling) are for developers
+        for name in ("mlflow", "alembic"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     if version:
         console.print(f"asn-recsys {__version__}")
         raise typer.Exit()
@@ -211,6 +216,200 @@ def _print_report(report: LoadReport, lang: Language) -> None:
         console.print(t("report.clean", lang))
 
 
+recommend_app = typer.Typer(
+    help="Recommendations for employees, from the champion models.", no_args_is_help=True
+)
+app.add_typer(recommend_app, name="recommend")
+
+
+def _truth_dir(data: str) -> Path | None:
+    """A demo world's ground truth, if the data set is one (folders only)."""
+    candidate = Path(data) / TRUTH_DIR
+    return candidate if "://" not in data and candidate.is_dir() else None
+
+
+@app.command("train")
+def train_cmd(
+    data: Annotated[
+        str, typer.Option("--data", help="Folder of CSV/Parquet files, or a database URL.")
+    ],
+    lang: LangOption = None,
+) -> None:
+    """Train the training recommender, log the run to MLflow and register the model.
+
+    The registry alias 'champion' moves to the new version only if it beats the current
+    champion on the evaluation. A data set that cannot be loaded trains nothing.
+    """
+    lang = _lang(lang)
+    dataset = _load(data, lang)
+    from recsys import tracking
+
+    try:
+        with _progress(t("training", lang)) as update:
+            stages = [
+                "importance",
+                "baseline",
+                "outcomes",
+                "effects",
+                "intervals",
+                "evaluation",
+                "registering",
+            ]
+            result = tracking.train(
+                dataset,
+                truth_dir=_truth_dir(data),
+                on_progress=lambda stage: update(stage, stages.index(stage) + 1, len(stages)),
+            )
+    except ValueError as exc:
+        _fail(str(exc), lang)
+    table = Table(show_edge=False)
+    table.add_column(t("col.metric", lang))
+    table.add_column(t("col.value", lang), justify="right")
+    for name, value in sorted(result.metrics.items()):
+        table.add_row(name, f"{value:,.3f}")
+    console.print(table)
+    console.print(
+        t("trained", lang, version=result.version, run=result.run_id, uri=result.tracking_uri)
+    )
+    key = "champion.yes" if result.champion else "champion.no"
+    console.print(
+        t(
+            key,
+            lang,
+            version=result.version,
+            previous=result.previous_champion,
+            metric=result.primary_metric,
+        )
+    )
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    data: Annotated[
+        str, typer.Option("--data", help="Folder of CSV/Parquet files, or a database URL.")
+    ],
+    lang: LangOption = None,
+) -> None:
+    """Evaluate the champion training model on a data set (on a demo world: against the
+    ground truth, beside the baselines)."""
+    lang = _lang(lang)
+    dataset = _load(data, lang)
+    from recsys import evaluation, tracking
+
+    try:
+        model = tracking.load_champion()
+    except LookupError as exc:
+        _fail(str(exc), lang)
+    truth = _truth_dir(data)
+    if truth is None:
+        _fail(t("evaluate.no_truth", lang, data=data), lang)
+    metrics = evaluation.evaluate_on_truth(model, dataset, truth, k=5)
+    table = Table(show_edge=False)
+    table.add_column(t("col.metric", lang))
+    table.add_column(t("col.value", lang), justify="right")
+    for name, value in sorted(metrics.items()):
+        table.add_row(name, f"{value:,.3f}")
+    console.print(table)
+
+
+@recommend_app.command("trainings")
+def recommend_trainings_cmd(
+    data: Annotated[
+        str, typer.Option("--data", help="Folder of CSV/Parquet files, or a database URL.")
+    ],
+    nip: Annotated[str | None, typer.Option("--nip", help="One employee's NIP.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every active employee.")] = False,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Trainings per person.")] = 5,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write to .csv, .parquet or .xlsx instead of printing."),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Trainings ranked by forecast gain in SKP score, with interval and reason."""
+    lang = _lang(lang)
+    if (nip is None) == (not all_):
+        _fail(t("recommend.one_of", lang), lang)
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
+        _fail(t("recommend.bad_out", lang, path=out), lang)
+    dataset = _load(data, lang)
+    from recsys import tracking
+    from recsys.trainings import UnknownEmployeeError
+
+    try:
+        model = tracking.load_champion()
+    except LookupError as exc:
+        _fail(str(exc), lang)
+    if nip is not None:
+        nip = nip.strip().strip('"').strip()
+        if not re.fullmatch(r"\d{18}", nip):
+            _fail(t("nip.malformed", lang, nip=nip), lang)
+        nips = [nip]
+    else:
+        nips = dataset.employees.loc[dataset.employees["active"], "nip"].astype(str).tolist()
+    try:
+        with _progress(t("recommending", lang)) as update:
+            recs = model.recommend(
+                dataset,
+                nips,
+                k=k,
+                lang=lang,
+                on_progress=lambda done, total: update("", done, total),
+            )
+    except UnknownEmployeeError as exc:
+        _fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
+    if out is not None:
+        _write_recommendations(recs, out, full=nip is not None)
+        console.print(t("recommend.written", lang, rows=len(recs), path=out))
+        return
+    if all_:
+        console.print(recs[["nip", "rank", "training_id", "expected_gain"]].head(20).to_string())
+        return
+    _print_recommendations(recs, lang)
+
+
+BATCH_COLUMNS = [
+    "nip",
+    "rank",
+    "training_id",
+    "expected_gain",
+    "gain_lower",
+    "gain_upper",
+    "reason",
+]
+
+
+def _write_recommendations(recs: pd.DataFrame, out: Path, *, full: bool) -> None:
+    frame = recs if full else recs[BATCH_COLUMNS]
+    frame = frame.assign(nip=frame["nip"].astype(str), training_id=frame["training_id"].astype(str))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(out, index=False, float_format="%.3f")
+    elif suffix == ".parquet":
+        frame.to_parquet(out, index=False)
+    else:
+        frame.to_excel(out, index=False, sheet_name="rekomendasi")
+
+
+def _print_recommendations(recs: pd.DataFrame, lang: Language) -> None:
+    if recs.empty:
+        console.print(t("recommend.none", lang))
+        return
+    table = Table(title=t("recommend.title", lang, nip=recs["nip"].iloc[0]), show_lines=True)
+    for key in ("col.rank", "col.training", "col.gain", "col.jp_cost", "col.reason"):
+        table.add_column(t(key, lang))
+    for row in recs.itertuples():
+        table.add_row(
+            str(row.rank),
+            f"{row.training_id} {row.title}\n[dim]{row.modality}[/]",
+            f"+{row.expected_gain:.1f}\n[dim]({row.gain_lower:.1f} – {row.gain_upper:.1f})[/]",
+            f"{row.hours_jp} JP\nRp{row.cost_idr:,.0f}",
+            str(row.reason),
+        )
+    console.print(table)
+
+
 @app.command("contract")
 def contract_cmd(
     out: Annotated[
@@ -244,11 +443,32 @@ def demo_cmd(lang: LangOption = None) -> None:
     report_dir = default_report_dir(str(out))
     dataset.report.write(report_dir)
     _print_report(dataset.report, lang)
+    from recsys import tracking
+
+    with _progress(t("training", lang)) as update:
+        stages = [
+            "importance",
+            "baseline",
+            "outcomes",
+            "effects",
+            "intervals",
+            "evaluation",
+            "registering",
+        ]
+        result = tracking.train(
+            dataset,
+            truth_dir=out / TRUTH_DIR,
+            on_progress=lambda stage: update(stage, stages.index(stage) + 1, len(stages)),
+        )
+    share = result.metrics.get("share_of_oracle_top5", float("nan"))
+    gap = result.metrics.get("gap_rule_share_of_oracle_top5", float("nan"))
+    console.print(t("demo.trained", lang, version=result.version, share=share, gap=gap))
     where = Table(title=t("demo.where", lang), show_header=False, show_edge=False)
     where.add_row(t("demo.data", lang), str(out.resolve()))
     where.add_row(t("demo.truth", lang), str((out / TRUTH_DIR).resolve()))
     where.add_row(t("demo.report", lang), str(report_dir.resolve()))
     where.add_row(t("demo.contract", lang), "recsys contract  (docs/data-contract.md)")
+    where.add_row("MLflow", f"{result.tracking_uri}  (mlflow ui --backend-store-uri ...)")
     console.print(where)
     console.print(
         f"[bold]{t('demo.next', lang)}:[/] recsys validate --data {out}  ·  "

@@ -58,6 +58,69 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "{path} holds data that is not a demo world; choose another folder "
         "(RECSYS_DEMO_DIR).",
     },
+    "training": {"id": "Melatih model", "en": "Training the models"},
+    "recommending": {"id": "Menyusun rekomendasi", "en": "Recommending"},
+    "col.metric": {"id": "Metrik", "en": "Metric"},
+    "col.value": {"id": "Nilai", "en": "Value"},
+    "col.rank": {"id": "#", "en": "#"},
+    "col.training": {"id": "Pelatihan", "en": "Training"},
+    "col.gain": {"id": "Kenaikan SKP (interval 90%)", "en": "SKP gain (90% interval)"},
+    "col.jp_cost": {"id": "JP / biaya", "en": "JP / cost"},
+    "col.reason": {"id": "Alasan", "en": "Reason"},
+    "trained": {
+        "id": "Model versi {version} terdaftar (run {run}) di {uri}.",
+        "en": "Model version {version} registered (run {run}) in {uri}.",
+    },
+    "champion.yes": {
+        "id": "Versi {version} kini menjadi champion (sebelumnya: {previous}; metrik {metric}).",
+        "en": "Version {version} is now the champion (before: {previous}; metric {metric}).",
+    },
+    "champion.no": {
+        "id": "Versi {version} tidak mengungguli champion versi {previous} ({metric}); "
+        "champion tetap.",
+        "en": "Version {version} did not beat champion version {previous} ({metric}); "
+        "the champion stays.",
+    },
+    "evaluate.no_truth": {
+        "id": "{data} tidak memiliki kebenaran dasar (_truth/); evaluasi terhadap kebenaran "
+        "hanya untuk data demo. Jalankan `recsys train` untuk evaluasi berbasis waktu.",
+        "en": "{data} has no ground truth (_truth/); evaluation against the truth is for demo "
+        "worlds. `recsys train` runs the time-split evaluation.",
+    },
+    "nip.malformed": {
+        "id": "NIP harus 18 digit angka, bukan {nip!r}",
+        "en": "a NIP is 18 digits, not {nip!r}",
+    },
+    "nip.unknown": {
+        "id": "NIP tidak dikenal dalam data ini: {nips}",
+        "en": "NIP not found in this data set: {nips}",
+    },
+    "recommend.one_of": {
+        "id": "pilih salah satu: --nip NIP atau --all",
+        "en": "give exactly one of --nip NIP or --all",
+    },
+    "recommend.bad_out": {
+        "id": "{path}: format keluaran harus .csv, .parquet atau .xlsx",
+        "en": "{path}: the output must be .csv, .parquet or .xlsx",
+    },
+    "recommend.written": {
+        "id": "{rows:,} baris rekomendasi ditulis ke {path}",
+        "en": "{rows:,} recommendation rows written to {path}",
+    },
+    "recommend.none": {
+        "id": "Tidak ada pelatihan aktif yang menutup kesenjangan kompetensi pegawai ini.",
+        "en": "No active training closes a competency gap of this employee.",
+    },
+    "recommend.title": {
+        "id": "Rekomendasi pelatihan untuk NIP {nip}",
+        "en": "Training recommendations for NIP {nip}",
+    },
+    "demo.trained": {
+        "id": "Model pelatihan versi {version}: top-5 mencapai {share:.0%} dari gain oracle "
+        "(aturan kesenjangan: {gap:.0%}).",
+        "en": "Training model version {version}: top-5 reaches {share:.0%} of the oracle's gain "
+        "(gap rule: {gap:.0%}).",
+    },
     "contract.written": {
         "id": "Dokumentasi kontrak data ditulis ke {path}",
         "en": "Data contract documentation written to {path}",

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Language = Literal["id", "en"]
@@ -30,6 +31,13 @@ class Settings(BaseSettings):
     demo_seed: int = 42
     #: Where load reports and quarantine files go.
     reports_dir: Path = Path("reports")
+    #: A team's MLflow tracking server (read from ``MLFLOW_TRACKING_URI``); unset: the
+    #: embedded store under ``mlflow_dir``.
+    mlflow_tracking_uri: str | None = Field(
+        default=None, validation_alias=AliasChoices("MLFLOW_TRACKING_URI")
+    )
+    #: The embedded MLflow store: SQLite database and artifacts.
+    mlflow_dir: Path = Path("mlflow")
 
 
 @lru_cache(maxsize=1)

@@ -36,7 +36,7 @@ from recsys import outcomes as O
 from recsys.data.contract import ID_DTYPE, MODALITIES, POSITION_TYPES
 from recsys.data.loading import Dataset
 from recsys.importance import SURPLUS_CAP, CompetencyImportance
-from recsys.reasons import explain_trainings
+from recsys.reasons import check_language, explain_trainings
 from recsys.snapshot import latest_date, snapshot
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,8 @@ RECOMMENDATION_COLUMNS = (
     "reason",
 )
 N_FOLDS = 5
+#: People scored at a time by ``recommend`` (bounds memory).
+RECOMMEND_CHUNK = 5_000
 ERROR_BINS = 5
 _MOD_REMOTE = [f"{m}|{r}" for m in MODALITIES for r in ("0", "1")]
 
@@ -383,25 +385,99 @@ class TrainingRecommender:
             .astype(str)
             .to_numpy()
         )
-        design = self._design(
-            gap, training_ids.astype(str).to_numpy(), modality, remote[query], ptype[query]
-        )
-        expected = design @ self.coef_
-        # estimation spread (bootstrap) and model error (calibrated out of fold), combined
-        spread = (design @ self.coef_samples_.T).std(axis=1)
-        error = self.error_scale_[np.searchsorted(self.error_bins_, expected)]
-        half = NormalDist().inv_cdf(1 - alpha / 2) * np.sqrt(spread**2 + error**2)
-        frame = pd.DataFrame(
+        features = pd.DataFrame(
             {
-                "nip": nips,
-                "training_id": training_ids,
-                "expected_gain": expected,
-                "gain_lower": expected - half,
-                "gain_upper": expected + half,
+                "training_id": training_ids.astype(str).to_numpy(),
+                "modality": modality,
+                "remote_area": remote[query],
+                "position_type": ptype[query],
                 "weighted_gap": gap,
             }
         )
+        frame = pd.concat(
+            [
+                pd.DataFrame({"nip": nips, "training_id": training_ids}),
+                self.forecast_from_features(features, alpha=alpha),
+                pd.DataFrame({"weighted_gap": gap}),
+            ],
+            axis=1,
+        )
         return frame, detail
+
+    def _multipliers(self, coefs: np.ndarray, features: pd.DataFrame) -> np.ndarray:
+        """Effectiveness (SKP points per weighted level) for each row and coefficient set.
+
+        ``coefs`` is (sets × design columns); returns (rows × sets). An unknown training
+        gets the common effect only.
+        """
+        n_t = len(self.training_ids_)
+        t_idx = pd.Index(self.training_ids_).get_indexer(
+            pd.Index(features["training_id"].astype(str))
+        )
+        remote = (np.asarray(features["remote_area"], dtype=float) > 0).astype(int).astype(str)
+        mr = np.char.add(
+            np.char.add(features["modality"].astype(str).to_numpy().astype(str), "|"), remote
+        )
+        mr_idx = pd.Index(_MOD_REMOTE).get_indexer(pd.Index(mr))
+        p_idx = pd.Index(POSITION_TYPES).get_indexer(
+            pd.Index(features["position_type"].astype(str))
+        )
+        coefs = np.atleast_2d(coefs)
+        padded = np.hstack([coefs, np.zeros((len(coefs), 1))])  # column -1 = "unknown": 0
+        last = padded.shape[1] - 1
+
+        def col(idx: np.ndarray, offset: int) -> np.ndarray:
+            return np.where(idx >= 0, idx + offset, last)
+
+        total = padded[:, [0]].T + padded[:, col(t_idx, 1)].T
+        total = total + padded[:, col(mr_idx, 1 + n_t)].T
+        total = total + padded[:, col(p_idx, 1 + n_t + len(_MOD_REMOTE))].T
+        return np.asarray(total)
+
+    def forecast_from_features(self, features: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
+        """Expected gain and interval (SKP points) from pair features (see
+        :data:`recsys.tracking.PYFUNC_INPUT`): the pyfunc model's whole job."""
+        self._check_fitted()
+        gap = np.asarray(features["weighted_gap"], dtype=float)
+        expected = gap * self._multipliers(self.coef_, features)[:, 0]
+        # estimation spread (bootstrap) and model error (calibrated out of fold), combined
+        spread = (gap[:, None] * self._multipliers(self.coef_samples_, features)).std(axis=1)
+        error = self.error_scale_[np.searchsorted(self.error_bins_, expected)]
+        half = NormalDist().inv_cdf(1 - alpha / 2) * np.sqrt(spread**2 + error**2)
+        return pd.DataFrame(
+            {
+                "expected_gain": expected,
+                "gain_lower": expected - half,
+                "gain_upper": expected + half,
+            }
+        )
+
+    def example_features(self) -> pd.DataFrame:
+        """A few rows of pyfunc input, for the model signature and example."""
+        self._check_fitted()
+        ids = self.training_ids_[: min(5, len(self.training_ids_))]
+        return pd.DataFrame(
+            {
+                "training_id": ids,
+                "modality": ["klasikal"] * len(ids),
+                "remote_area": [0.0] * len(ids),
+                "position_type": ["pelaksana"] * len(ids),
+                "weighted_gap": np.linspace(0.5, 2.5, len(ids)),
+            }
+        )
+
+    def effects_table(self) -> pd.DataFrame:
+        """Per training: its effectiveness (SKP points per weighted level closed, for a
+        non-remote pelaksana in its modality) beside the common effect."""
+        self._check_fitted()
+        n_t = len(self.training_ids_)
+        return pd.DataFrame(
+            {
+                "training_id": self.training_ids_,
+                "common_effect": self.coef_[0],
+                "training_effect": self.coef_[1 : 1 + n_t],
+            }
+        )
 
     def recommend(
         self,
@@ -411,6 +487,7 @@ class TrainingRecommender:
         k: int = 5,
         lang: str = "id",
         as_of: pd.Timestamp | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> pd.DataFrame:
         """Top-``k`` trainings per person: one row per (nip, rank), with reasons.
 
@@ -419,7 +496,25 @@ class TrainingRecommender:
         """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
+        check_language(lang)
         people = pd.Series(pd.unique(pd.Series(list(nips), dtype=ID_DTYPE)), dtype=ID_DTYPE)
+        known = set(ds.employees["nip"].astype(str))
+        unknown = sorted({n for n in people.astype(str) if n not in known})
+        if unknown:
+            raise UnknownEmployeeError(unknown)
+        parts = []
+        for start in range(0, len(people), RECOMMEND_CHUNK):
+            chunk = people.iloc[start : start + RECOMMEND_CHUNK].reset_index(drop=True)
+            parts.append(self._recommend_chunk(ds, chunk, k, lang, as_of))
+            if on_progress:
+                on_progress(min(start + RECOMMEND_CHUNK, len(people)), len(people))
+        if not parts:
+            return pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
+        return pd.concat(parts, ignore_index=True)
+
+    def _recommend_chunk(
+        self, ds: Dataset, people: pd.Series, k: int, lang: str, as_of: pd.Timestamp | None
+    ) -> pd.DataFrame:
         catalog = ds.trainings[ds.trainings["active"]]
         n_t = len(catalog)
         pair_nips = pd.Series(np.repeat(people.to_numpy(), n_t), dtype=ID_DTYPE)
