@@ -1,0 +1,153 @@
+"""MLflow tracking as a user meets it: `recsys train` into a real SQLite store."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+import mlflow
+from recsys.tracking import CHAMPION, TRAINING_MODEL
+from tests.test_cli import assert_clean_failure, run
+
+
+@pytest.fixture(scope="module")
+def store(small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Train twice into one store; the second run cannot beat the first."""
+    root = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{root / 'tracking.db'}"
+    env = {"MLFLOW_TRACKING_URI": uri, "RECSYS_LANG": "en"}
+    first = run("train", "--data", str(small_world), cwd=root, env=env)
+    second = run("train", "--data", str(small_world), cwd=root, env=env)
+    return {"uri": uri, "root": root, "env": env, "first": first, "second": second}
+
+
+def test_train_logs_a_run_and_registers_the_champion(store: dict) -> None:
+    first = store["first"]
+    assert first.returncode == 0, first.stderr
+    assert "is now the champion" in first.stdout
+    assert (store["root"] / "tracking.db").exists()  # MLFLOW_TRACKING_URI was honoured
+    assert not (store["root"] / "mlflow").exists()
+    client = MlflowClient(tracking_uri=store["uri"])
+    champion = client.get_model_version_by_alias(TRAINING_MODEL, CHAMPION)
+    assert str(champion.version) == "1"
+    run_ = client.get_run(champion.run_id)
+    assert run_.data.metrics["share_of_oracle_top5"] > 0.7
+    assert "gap_rule_share_of_oracle_top5" in run_.data.metrics
+    assert "data_fingerprint" in run_.data.tags
+    assert "ridge_alpha" in run_.data.params
+    artifacts = {a.path for a in client.list_artifacts(champion.run_id, "evaluation")}
+    assert {"evaluation/evaluation.csv", "evaluation/share_of_oracle.png"} <= artifacts
+
+
+def test_the_registered_pyfunc_has_a_signature_and_predicts(store: dict) -> None:
+    mlflow.set_tracking_uri(store["uri"])
+    model = mlflow.pyfunc.load_model(f"models:/{TRAINING_MODEL}@{CHAMPION}")
+    assert model.metadata.signature is not None
+    inputs = {i.name for i in model.metadata.signature.inputs.inputs}
+    assert {"training_id", "weighted_gap", "modality"} <= inputs
+    recommender = model.unwrap_python_model().recommender
+    frame = recommender.example_features()
+    out = model.predict(frame)
+    assert list(out.columns) == ["expected_gain", "gain_lower", "gain_upper"]
+    assert (out["gain_lower"] <= out["expected_gain"]).all()
+
+
+def test_champion_moves_only_when_beaten(store: dict) -> None:
+    second = store["second"]
+    assert second.returncode == 0, second.stderr
+    client = MlflowClient(tracking_uri=store["uri"])
+    versions = client.search_model_versions(f"name='{TRAINING_MODEL}'")
+    assert {str(v.version) for v in versions} == {"1", "2"}
+    # same data, same seed: an equal score does not beat the champion
+    assert str(client.get_model_version_by_alias(TRAINING_MODEL, CHAMPION).version) == "1"
+    assert "did not beat" in second.stdout
+
+
+def test_recommend_from_the_champion(store: dict, small_world: Path, tmp_path: Path) -> None:
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    nip = employees.loc[employees["active"] == "true", "nip"].iloc[3]
+    shown = run(
+        "recommend",
+        "trainings",
+        "--data",
+        str(small_world),
+        "--nip",
+        nip,
+        cwd=store["root"],
+        env=store["env"],
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "Training recommendations for NIP" in shown.stdout
+    out = tmp_path / "all.csv"
+    batch = run(
+        "recommend",
+        "trainings",
+        "--data",
+        str(small_world),
+        "--all",
+        "--k",
+        "3",
+        "--out",
+        str(out),
+        cwd=store["root"],
+        env=store["env"],
+    )
+    assert batch.returncode == 0, batch.stderr
+    frame = pd.read_csv(out, dtype={"nip": str})
+    assert list(frame.columns) == [
+        "nip",
+        "rank",
+        "training_id",
+        "expected_gain",
+        "gain_lower",
+        "gain_upper",
+        "reason",
+    ]
+    assert frame.groupby("nip")["rank"].max().max() <= 3
+    assert frame["nip"].nunique() > 0.9 * (employees["active"] == "true").sum()
+
+
+def test_recommend_bad_input(store: dict, small_world: Path) -> None:
+    for args, message in (
+        (["--nip", "123"], "18 digits"),
+        (["--nip", "199901012020011999"], "not found"),
+        ([], "exactly one of"),
+        (["--all", "--out", "x.json"], ".csv, .parquet or .xlsx"),
+    ):
+        result = run(
+            "recommend",
+            "trainings",
+            "--data",
+            str(small_world),
+            *args,
+            cwd=store["root"],
+            env=store["env"],
+        )
+        assert_clean_failure(result)
+        assert message in result.stderr
+
+
+def test_a_data_set_that_fails_validation_trains_nothing(
+    store: dict, small_world: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(small_world, broken)
+    (broken / "enrollments.csv").unlink()
+    result = run("train", "--data", str(broken), cwd=store["root"], env=store["env"])
+    assert_clean_failure(result)
+    assert "enrollments" in result.stderr
+    client = MlflowClient(tracking_uri=store["uri"])
+    assert len(client.search_model_versions(f"name='{TRAINING_MODEL}'")) == 2
+
+
+def test_recommend_without_a_trained_model(small_world: Path, tmp_path: Path) -> None:
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'empty.db'}", "RECSYS_LANG": "en"}
+    result = run(
+        "recommend", "trainings", "--data", str(small_world), "--all", cwd=tmp_path, env=env
+    )
+    assert_clean_failure(result)
+    assert "recsys train" in result.stderr
