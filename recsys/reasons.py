@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
@@ -30,54 +31,60 @@ def check_language(lang: str) -> str:
     return lang
 
 
+def _span(codes: pd.Series, levels: pd.Series, targets: pd.Series) -> pd.Series:
+    """'CODE 2.6→4' for each row (levels to one decimal, targets whole)."""
+    return (
+        codes.astype(str)
+        + " "
+        + levels.round(1).map("{:.1f}".format)
+        + "→"
+        + targets.astype(int).astype(str)
+    )
+
+
 def explain_trainings(
     top: pd.DataFrame, detail: pd.DataFrame, ds: Dataset, lang: str
 ) -> tuple[list[str], list[str]]:
     """For each recommended pair (``top``'s index = pair id in ``detail``): the gaps it
     closes (``CODE level→target``, most important first) and a one-line reason."""
     words = _TEMPLATES[check_language(lang)]
-    names = ds.competencies.set_index("code")["name"].astype(str)
+    names = ds.competencies.set_index(ds.competencies["code"].astype(str))["name"].astype(str)
     detail = detail[detail["pair"].isin(top.index) & (detail["closable"] > 0)]
     detail = detail.assign(priority=detail["closable"] * detail["weight"]).sort_values(
         ["pair", "priority"], ascending=[True, False], kind="stable"
     )
+    codes = detail["competency"].astype(str)
+    spans = _span(codes, detail["level"], detail["target"])
+    gaps = spans.astype(object).groupby(detail["pair"].to_numpy(), sort=False).agg("; ".join)
+    first = detail.groupby("pair", sort=False).head(2)
+    named_rows = (
+        first["competency"].astype(str).map(names).fillna(first["competency"].astype(str))
+        + " ("
+        + first["level"].round(1).map("{:.1f}".format)
+        + "→"
+        + first["target"].astype(int).astype(str)
+        + ")"
+    )
+    named = named_rows.astype(object).groupby(first["pair"].to_numpy(), sort=False).agg(", ".join)
+    unassessed = (~detail["assessed"]).groupby(detail["pair"].to_numpy(), sort=False).any()
     seen = set(ds.enrollments["training_id"].astype(str))
-    gaps_closed: list[str] = []
-    reasons: list[str] = []
-    by_pair: dict[int, pd.DataFrame] = {
-        int(pair): rows  # type: ignore[arg-type]
-        for pair, rows in detail.groupby("pair", sort=False)
-    }
-    for pair, row in top.iterrows():
-        rows = by_pair.get(int(pair))  # type: ignore[call-overload]
-        if rows is None:
-            gaps_closed.append("")
-            reasons.append(
-                words["gain"].format(
-                    gain=row["expected_gain"], lower=row["gain_lower"], upper=row["gain_upper"]
-                )
-            )
-            continue
-        codes = rows["competency"].astype(str).tolist()
-        spans = [
-            f"{code} {level:.1f}→{target:.0f}"
-            for code, level, target in zip(codes, rows["level"], rows["target"], strict=True)
-        ]
-        gaps_closed.append("; ".join(spans))
-        first = rows.head(2)
-        named = ", ".join(
-            f"{names.get(code, code)} ({level:.1f}→{target:.0f})"
-            for code, level, target in zip(codes[:2], first["level"], first["target"], strict=True)
-        )
-        parts = [
-            words["closes"].format(gaps=named),
-            words["gain"].format(
-                gain=row["expected_gain"], lower=row["gain_lower"], upper=row["gain_upper"]
-            ),
-        ]
-        if not rows["assessed"].all():
+
+    pairs = top.index.to_numpy()
+    gaps_closed = gaps.reindex(pairs).fillna("").tolist()
+    named_list = named.reindex(pairs).tolist()
+    estimated = unassessed.reindex(pairs).fillna(False).to_numpy(dtype=bool)
+    is_new = ~np.isin(top["training_id"].astype(str).to_numpy(), list(seen))
+    reasons = []
+    for i, (gain, lower, upper) in enumerate(
+        zip(top["expected_gain"], top["gain_lower"], top["gain_upper"], strict=True)
+    ):
+        parts = []
+        if isinstance(named_list[i], str):
+            parts.append(words["closes"].format(gaps=named_list[i]))
+        parts.append(words["gain"].format(gain=gain, lower=lower, upper=upper))
+        if estimated[i]:
             parts.append(words["estimated"])
-        if str(row["training_id"]) not in seen:
+        if is_new[i]:
             parts.append(words["new"])
         reasons.append("; ".join(parts) + ".")
     return gaps_closed, reasons

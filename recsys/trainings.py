@@ -29,7 +29,7 @@ from statistics import NormalDist
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import Ridge
+from scipy import sparse
 
 from recsys import features as F
 from recsys import outcomes as O
@@ -63,6 +63,28 @@ N_FOLDS = 5
 RECOMMEND_CHUNK = 5_000
 ERROR_BINS = 5
 _MOD_REMOTE = [f"{m}|{r}" for m in MODALITIES for r in ("0", "1")]
+
+
+def ridge(
+    design: sparse.csr_matrix,
+    target: np.ndarray,
+    alpha: float,
+    weights: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
+    """Weighted ridge regression with an unpenalised intercept, solved in closed form.
+
+    The design is sparse (a few non-zeros per row), so the Gram matrix costs little even
+    for millions of rows; ``weights`` (e.g. bootstrap counts) multiply each row.
+    """
+    w = np.ones(design.shape[0]) if weights is None else np.asarray(weights, dtype=float)
+    total = w.sum()
+    weighted = design.multiply(w[:, None]).tocsr()
+    mean_x = np.asarray(weighted.sum(axis=0)).ravel() / total
+    mean_y = float(w @ target) / total
+    gram = (design.T @ weighted).toarray() - total * np.outer(mean_x, mean_x)
+    rhs = weighted.T @ target - total * mean_x * mean_y
+    coef = np.linalg.solve(gram + alpha * np.eye(len(mean_x)), rhs)
+    return coef, mean_y - float(mean_x @ coef)
 
 
 class UnknownEmployeeError(KeyError):
@@ -228,24 +250,21 @@ class TrainingRecommender:
             + "|"
             + outcomes[O.OUTCOME_PERIOD].astype(str)
         ).to_numpy()
-        model = self._backfit(design, residual, window)
-        self.coef_ = model.coef_.copy()
-        self.intercept_ = float(model.intercept_)
+        self.coef_, self.intercept_, target = self._backfit(design, residual, window)
         step("intervals")
-        target = self._target_
         rng = np.random.default_rng(self.random_state)
-        samples = []
-        for _ in range(self.n_bootstrap):
-            rows = rng.integers(0, len(target), len(target))
-            samples.append(Ridge(alpha=self.ridge_alpha).fit(design[rows], target[rows]).coef_)
-        self.coef_samples_ = np.array(samples)
+        n = len(target)
+        samples = [
+            ridge(design, target, self.ridge_alpha, rng.multinomial(n, np.full(n, 1.0 / n)))[0]
+            for _ in range(self.n_bootstrap)
+        ]
+        self.coef_samples_ = np.array(samples).reshape(len(samples), design.shape[1])
         self.error_bins_, self.error_scale_ = self._calibrate_error(
             design, target, x_controls, controls[O.OUTCOME].to_numpy(), rng
         )
         self.as_of_ = when
         self.n_enrollments_ = len(enrolled)
         self.n_controls_ = len(controls)
-        del self._target_
         log.info(
             "training recommender fitted on %d enrollments and %d control windows (as of %s)",
             self.n_enrollments_,
@@ -272,35 +291,49 @@ class TrainingRecommender:
         modality: np.ndarray,
         remote: np.ndarray,
         position_type: np.ndarray,
-    ) -> np.ndarray:
-        """Varying-coefficient design: the weighted gap, and the gap per training,
+    ) -> sparse.csr_matrix:
+        """Varying-coefficient design (sparse): the weighted gap, and the gap per training,
         per modality × remote area and per position type."""
-        by_training = (training_ids[:, None] == self.training_ids_[None, :]) * gap[:, None]
-        mod_remote = np.char.add(
-            np.char.add(modality.astype(str), "|"), (np.asarray(remote) > 0).astype(int).astype(str)
+        n_t = len(self.training_ids_)
+        frame = pd.DataFrame(
+            {
+                "training_id": training_ids,
+                "modality": modality,
+                "remote_area": remote,
+                "position_type": position_type,
+            }
         )
-        by_mod = (mod_remote[:, None] == np.array(_MOD_REMOTE)[None, :]) * gap[:, None]
-        by_type = (position_type.astype(str)[:, None] == np.array(POSITION_TYPES)[None, :]) * gap[
-            :, None
+        t_idx, mr_idx, p_idx = self._indices(frame)
+        rows = np.arange(len(gap))
+        blocks = [
+            (rows, np.zeros(len(gap), dtype=int)),
+            (rows[t_idx >= 0], 1 + t_idx[t_idx >= 0]),
+            (rows[mr_idx >= 0], 1 + n_t + mr_idx[mr_idx >= 0]),
+            (rows[p_idx >= 0], 1 + n_t + len(_MOD_REMOTE) + p_idx[p_idx >= 0]),
         ]
-        return np.hstack([gap[:, None], by_training, by_mod, by_type]).astype(float)
+        r = np.concatenate([b[0] for b in blocks])
+        c = np.concatenate([b[1] for b in blocks])
+        width = 1 + n_t + len(_MOD_REMOTE) + len(POSITION_TYPES)
+        return sparse.csr_matrix((gap[r].astype(float), (r, c)), shape=(len(gap), width))
 
-    def _backfit(self, design: np.ndarray, residual: np.ndarray, window: np.ndarray) -> Ridge:
+    def _backfit(
+        self, design: sparse.csr_matrix, residual: np.ndarray, window: np.ndarray
+    ) -> tuple[np.ndarray, float, np.ndarray]:
         """Fit the effect model; each enrollment's target is its window's residual minus the
-        effects of the other enrollments in the same window."""
+        effects of the other enrollments in the same window. Returns coefficients,
+        intercept and the final targets."""
         target = residual.copy()
-        model = Ridge(alpha=self.ridge_alpha)
+        coef, intercept = np.zeros(design.shape[1]), 0.0
         for _ in range(max(1, self.backfit_rounds)):
-            model.fit(design, target)
-            own = model.predict(design)
+            coef, intercept = ridge(design, target, self.ridge_alpha)
+            own = design @ coef + intercept
             total = pd.Series(own).groupby(window).transform("sum").to_numpy()
             target = residual - (total - own)
-        self._target_ = target
-        return model
+        return coef, intercept, target
 
     def _calibrate_error(
         self,
-        design: np.ndarray,
+        design: sparse.csr_matrix,
         target: np.ndarray,
         x_controls: pd.DataFrame,
         y_controls: np.ndarray,
@@ -317,19 +350,14 @@ class TrainingRecommender:
         oof = np.empty(len(target))
         for fold in range(N_FOLDS):
             train, test = folds != fold, folds == fold
-            oof[test] = (
-                Ridge(alpha=self.ridge_alpha)
-                .fit(design[train], target[train])
-                .predict(design[test])
-            )
-        control_folds = rng.integers(0, N_FOLDS, len(y_controls))
-        noise = np.empty(len(y_controls))
-        for fold in range(N_FOLDS):
-            train, test = control_folds != fold, control_folds == fold
-            model = lgb.LGBMRegressor(**self.baseline_.get_params()).fit(
-                x_controls[train], y_controls[train]
-            )
-            noise[test] = y_controls[test] - model.predict(x_controls[test])
+            coef, intercept = ridge(design[train], target[train], self.ridge_alpha)
+            oof[test] = design[test] @ coef + intercept
+        # the outcome's own noise: the baseline's error on held-out control windows
+        held_out = rng.random(len(y_controls)) < 0.2
+        model = lgb.LGBMRegressor(**self.baseline_.get_params()).fit(
+            x_controls[~held_out], y_controls[~held_out]
+        )
+        noise = y_controls[held_out] - model.predict(x_controls[held_out])
         noise_var = float(np.mean(noise**2))
         edges = np.unique(np.quantile(oof, np.linspace(0, 1, ERROR_BINS + 1)[1:-1]))
         bins = np.searchsorted(edges, oof)
@@ -404,24 +432,16 @@ class TrainingRecommender:
         )
         return frame, detail
 
-    def _multipliers(self, coefs: np.ndarray, features: pd.DataFrame) -> np.ndarray:
+    def _multipliers(
+        self, coefs: np.ndarray, indices: tuple[np.ndarray, np.ndarray, np.ndarray]
+    ) -> np.ndarray:
         """Effectiveness (SKP points per weighted level) for each row and coefficient set.
 
         ``coefs`` is (sets × design columns); returns (rows × sets). An unknown training
         gets the common effect only.
         """
         n_t = len(self.training_ids_)
-        t_idx = pd.Index(self.training_ids_).get_indexer(
-            pd.Index(features["training_id"].astype(str))
-        )
-        remote = (np.asarray(features["remote_area"], dtype=float) > 0).astype(int).astype(str)
-        mr = np.char.add(
-            np.char.add(features["modality"].astype(str).to_numpy().astype(str), "|"), remote
-        )
-        mr_idx = pd.Index(_MOD_REMOTE).get_indexer(pd.Index(mr))
-        p_idx = pd.Index(POSITION_TYPES).get_indexer(
-            pd.Index(features["position_type"].astype(str))
-        )
+        t_idx, mr_idx, p_idx = indices
         coefs = np.atleast_2d(coefs)
         padded = np.hstack([coefs, np.zeros((len(coefs), 1))])  # column -1 = "unknown": 0
         last = padded.shape[1] - 1
@@ -434,14 +454,30 @@ class TrainingRecommender:
         total = total + padded[:, col(p_idx, 1 + n_t + len(_MOD_REMOTE))].T
         return np.asarray(total)
 
+    def _indices(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions of each row's training, modality × remote area and position type in
+        the coefficient blocks (-1: unknown)."""
+        t_idx = pd.Index(self.training_ids_).get_indexer(
+            pd.Index(features["training_id"].astype(str))
+        )
+        remote = (np.asarray(features["remote_area"], dtype=float) > 0).astype(int).astype(str)
+        modality = features["modality"].astype(str).to_numpy().astype(str)
+        mr = np.char.add(np.char.add(modality, "|"), remote)
+        mr_idx = pd.Index(_MOD_REMOTE).get_indexer(pd.Index(mr))
+        p_idx = pd.Index(POSITION_TYPES).get_indexer(
+            pd.Index(features["position_type"].astype(str))
+        )
+        return t_idx, mr_idx, p_idx
+
     def forecast_from_features(self, features: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
         """Expected gain and interval (SKP points) from pair features (see
         :data:`recsys.tracking.PYFUNC_INPUT`): the pyfunc model's whole job."""
         self._check_fitted()
         gap = np.asarray(features["weighted_gap"], dtype=float)
-        expected = gap * self._multipliers(self.coef_, features)[:, 0]
+        indices = self._indices(features)
+        expected = gap * self._multipliers(self.coef_, indices)[:, 0]
         # estimation spread (bootstrap) and model error (calibrated out of fold), combined
-        spread = (gap[:, None] * self._multipliers(self.coef_samples_, features)).std(axis=1)
+        spread = (gap[:, None] * self._multipliers(self.coef_samples_, indices)).std(axis=1)
         error = self.error_scale_[np.searchsorted(self.error_bins_, expected)]
         half = NormalDist().inv_cdf(1 - alpha / 2) * np.sqrt(spread**2 + error**2)
         return pd.DataFrame(
