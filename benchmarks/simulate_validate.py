@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
-BEGIN, END = "<!-- simulate_validate:begin -->", "<!-- simulate_validate:end -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import machine, measure, write_section
 
 SIMULATE = (
     "from recsys.simulation import simulate; "
@@ -33,32 +29,6 @@ VALIDATE = (
     "from recsys.data import load_dataset; "
     "ds = load_dataset({out!r}); assert ds.report.quarantined == 0"
 )
-
-
-def measure(code: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (GiB) of ``python -c code`` in a child process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code])
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"benchmark step failed: {code}")
-    return seconds, usage.ru_maxrss / 1024**2  # ru_maxrss is KiB on Linux
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem_gib:.0f} GiB RAM, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
-    )
 
 
 def main() -> None:
@@ -110,7 +80,6 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     lines = [
-        BEGIN,
         "## Demo world: simulate + validate",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {machine()}.",
@@ -125,15 +94,8 @@ def main() -> None:
             f"| {r['step']} | {r['employees']:,} | {r['seconds']:.1f} | {r['peak_gib']:.2f} "
             f"| {r['runs']} | {r['target']} |"
         )
-    lines += ["", "Reproduce: `make bench` (or the command in the module docstring).", END]
-    section = "\n".join(lines)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    lines += ["", "Reproduce: `make bench` (or the command in the module docstring)."]
+    write_section("simulate_validate", lines)
     print(json.dumps(rows, indent=2))
 
 

@@ -19,11 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from simulate_validate import machine, measure
+from harness import machine, measure, write_section
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
-BEGIN, END = "<!-- training:begin -->", "<!-- training:end -->"
 
 FIT = """
 import pickle
@@ -95,7 +93,6 @@ def main() -> None:
     quality = json.loads(quality_file.read_text())
     t, s = quality["truth"], quality["split"]
     lines = [
-        BEGIN,
         "## Training recommender: training, batch recommendations, quality",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {machine()}; demo world of "
@@ -136,16 +133,8 @@ def main() -> None:
         f"{int(s['test_enrollments']):,} enrollments of 2024 with observed outcomes.",
         "",
         "Reproduce: `.venv/bin/python benchmarks/training.py`.",
-        END,
     ]
-    section = "\n".join(lines)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    section = write_section("training", lines)
     print(section)
 
 

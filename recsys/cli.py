@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import pandas as pd
 import typer
@@ -27,6 +27,9 @@ from recsys.data import DataContractError, Dataset, LoadReport, load_dataset
 from recsys.data.contract_doc import render_markdown
 from recsys.messages import t
 from recsys.settings import Language, get_settings
+
+if TYPE_CHECKING:
+    from recsys.tracking import TrainResult
 from recsys.simulation import SimulationError, simulate
 from recsys.simulation.world import FORMATS, TRUTH_DIR
 
@@ -228,6 +231,19 @@ def _truth_dir(data: str) -> Path | None:
     return candidate if "://" not in data and candidate.is_dir() else None
 
 
+def _train(dataset: Dataset, truth_dir: Path | None, lang: Language) -> TrainResult:
+    """Train, log and register with a progress bar (mlflow is imported only when needed)."""
+    from recsys import tracking
+
+    with _progress(t("training", lang)) as update:
+        stages = tracking.TRAIN_STAGES
+        return tracking.train(
+            dataset,
+            truth_dir=truth_dir,
+            on_progress=lambda stage: update(stage, stages.index(stage) + 1, len(stages)),
+        )
+
+
 @app.command("train")
 def train_cmd(
     data: Annotated[
@@ -242,24 +258,8 @@ def train_cmd(
     """
     lang = _lang(lang)
     dataset = _load(data, lang)
-    from recsys import tracking
-
     try:
-        with _progress(t("training", lang)) as update:
-            stages = [
-                "importance",
-                "baseline",
-                "outcomes",
-                "effects",
-                "intervals",
-                "evaluation",
-                "registering",
-            ]
-            result = tracking.train(
-                dataset,
-                truth_dir=_truth_dir(data),
-                on_progress=lambda stage: update(stage, stages.index(stage) + 1, len(stages)),
-            )
+        result = _train(dataset, _truth_dir(data), lang)
     except ValueError as exc:
         _fail(str(exc), lang)
     table = Table(show_edge=False)
@@ -443,23 +443,7 @@ def demo_cmd(lang: LangOption = None) -> None:
     report_dir = default_report_dir(str(out))
     dataset.report.write(report_dir)
     _print_report(dataset.report, lang)
-    from recsys import tracking
-
-    with _progress(t("training", lang)) as update:
-        stages = [
-            "importance",
-            "baseline",
-            "outcomes",
-            "effects",
-            "intervals",
-            "evaluation",
-            "registering",
-        ]
-        result = tracking.train(
-            dataset,
-            truth_dir=out / TRUTH_DIR,
-            on_progress=lambda stage: update(stage, stages.index(stage) + 1, len(stages)),
-        )
+    result = _train(dataset, out / TRUTH_DIR, lang)
     share = result.metrics.get("share_of_oracle_top5", float("nan"))
     gap = result.metrics.get("gap_rule_share_of_oracle_top5", float("nan"))
     console.print(t("demo.trained", lang, version=result.version, share=share, gap=gap))

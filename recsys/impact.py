@@ -53,9 +53,9 @@ from sklearn.utils.validation import check_is_fitted
 
 logger = logging.getLogger(__name__)
 
-#: LightGBM settings shared by every nuisance model (small, regularised; trees are added until
-#: a held-out tenth of the training part stops improving, so size follows the data: 1k-500k rows).
-NUISANCE_DEFAULTS: dict[str, Any] = {
+#: LightGBM settings of the propensity classifier (small, regularised; trees are added until
+#: a held-out fifth of the training part stops improving, so size follows the data).
+PROPENSITY_DEFAULTS: dict[str, Any] = {
     "n_estimators": 1000,
     "learning_rate": 0.05,
     "num_leaves": 7,
@@ -64,9 +64,15 @@ NUISANCE_DEFAULTS: dict[str, Any] = {
     "subsample_freq": 1,
     "colsample_bytree": 0.8,
     "reg_lambda": 1.0,
+    "max_bin": 127,
+}
+#: LightGBM settings of the outcome regressors: as the propensity's, with linear models in the
+#: leaves, which follow steep baselines and extend them to the edge of each arm's support
+#: (where strong selection leaves few units) better than constant leaves.
+OUTCOME_DEFAULTS: dict[str, Any] = {
+    **PROPENSITY_DEFAULTS,
     "linear_tree": True,
     "linear_lambda": 1.0,
-    "max_bin": 127,
 }
 #: LightGBM settings of the final stage (pseudo-outcomes are noisy: fewer leaves, bigger leaves).
 FINAL_DEFAULTS: dict[str, Any] = {
@@ -227,7 +233,8 @@ class ImpactEstimator(BaseEstimator):
         n_bags: int = 16,
         undersmooth: float = 2.0,
         n_bins: int = 10,
-        nuisance_params: dict[str, Any] | None = None,
+        propensity_params: dict[str, Any] | None = None,
+        outcome_params: dict[str, Any] | None = None,
         final_params: dict[str, Any] | None = None,
         random_state: int | None = None,
         n_jobs: int = 2,
@@ -238,7 +245,8 @@ class ImpactEstimator(BaseEstimator):
         self.n_bags = n_bags
         self.undersmooth = undersmooth
         self.n_bins = n_bins
-        self.nuisance_params = nuisance_params
+        self.propensity_params = propensity_params
+        self.outcome_params = outcome_params
         self.final_params = final_params
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -276,7 +284,7 @@ class ImpactEstimator(BaseEstimator):
         self.propensity_ = e
         self.propensity_model_ = _lgbm(
             "classifier",
-            self._nuisance_params(),
+            self._propensity_params(),
             n_jobs=self.n_jobs,
             seed=_seed(rng),
             n_estimators=max(1, int(np.median(prop_trees))),
@@ -329,8 +337,11 @@ class ImpactEstimator(BaseEstimator):
         if not isinstance(self.n_jobs, int | np.integer) or self.n_jobs == 0:
             raise ValueError(f"n_jobs must be a non-zero integer, got {self.n_jobs!r}")
 
-    def _nuisance_params(self) -> dict[str, Any]:
-        return {**NUISANCE_DEFAULTS, **(self.nuisance_params or {})}
+    def _propensity_params(self) -> dict[str, Any]:
+        return {**PROPENSITY_DEFAULTS, **(self.propensity_params or {})}
+
+    def _outcome_params(self) -> dict[str, Any]:
+        return {**OUTCOME_DEFAULTS, **(self.outcome_params or {})}
 
     def _final_params(self) -> dict[str, Any]:
         return {**FINAL_DEFAULTS, **(self.final_params or {})}
@@ -341,18 +352,19 @@ class ImpactEstimator(BaseEstimator):
         """Out-of-fold e(x), mu0(x), mu1(x); also the propensity models' tree counts."""
         n = len(t)
         e, mu0, mu1 = np.empty(n), np.empty(n), np.empty(n)
-        params = self._nuisance_params()
         folds = StratifiedKFold(n_splits=self.n_folds, shuffle=True, random_state=_seed(rng))
         prop_trees: list[int] = []
         for train, test in folds.split(np.zeros(n), t):
             xt, tt, yt = frame.iloc[train], t[train], y[train]
-            clf = _fit_early_stopped("classifier", params, xt, tt, self.n_jobs, _seed(rng))
+            clf = _fit_early_stopped(
+                "classifier", self._propensity_params(), xt, tt, self.n_jobs, _seed(rng)
+            )
             prop_trees.append(clf.best_iteration_ or clf.n_estimators)
             e[test] = clf.predict_proba(frame.iloc[test])[:, 1]
             for arm, out in ((0, mu0), (1, mu1)):
                 rows = tt == arm
                 reg = _fit_early_stopped(
-                    "regressor", params, xt[rows], yt[rows], self.n_jobs, _seed(rng)
+                    "regressor", self._outcome_params(), xt[rows], yt[rows], self.n_jobs, _seed(rng)
                 )
                 out[test] = reg.predict(frame.iloc[test])
         return e, mu0, mu1, prop_trees

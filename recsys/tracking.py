@@ -36,6 +36,16 @@ import matplotlib.pyplot as plt
 log = logging.getLogger(__name__)
 
 EXPERIMENT = "asn-recsys"
+#: The stages ``train`` reports to ``on_progress``, in order.
+TRAIN_STAGES = (
+    "importance",
+    "baseline",
+    "outcomes",
+    "effects",
+    "intervals",
+    "evaluation",
+    "registering",
+)
 TRAINING_MODEL = "asn-training-recommender"
 CHAMPION = "champion"
 #: Input columns of the pyfunc model: one row per (person, training) pair, as computed by
