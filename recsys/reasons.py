@@ -42,6 +42,17 @@ def _span(codes: pd.Series, levels: pd.Series, targets: pd.Series) -> pd.Series:
     )
 
 
+def _join_groups(texts: pd.Series, groups: np.ndarray, sep: str) -> pd.Series:
+    """Join consecutive texts of the same group (``groups`` sorted) with ``sep``."""
+    if len(groups) == 0:
+        return pd.Series(dtype=object)
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    ends = np.r_[starts[1:], len(groups)]
+    values = texts.astype(object).tolist()
+    joined = [sep.join(values[a:b]) for a, b in zip(starts, ends, strict=True)]
+    return pd.Series(joined, index=groups[starts], dtype=object)
+
+
 def explain_trainings(
     top: pd.DataFrame, detail: pd.DataFrame, ds: Dataset, lang: str
 ) -> tuple[list[str], list[str]]:
@@ -55,7 +66,7 @@ def explain_trainings(
     )
     codes = detail["competency"].astype(str)
     spans = _span(codes, detail["level"], detail["target"])
-    gaps = spans.astype(object).groupby(detail["pair"].to_numpy(), sort=False).agg("; ".join)
+    gaps = _join_groups(spans, detail["pair"].to_numpy(), "; ")
     first = detail.groupby("pair", sort=False).head(2)
     named_rows = (
         first["competency"].astype(str).map(names).fillna(first["competency"].astype(str))

@@ -23,7 +23,7 @@ Only records dated before the decision date are used (see :mod:`recsys.features`
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from statistics import NormalDist
 
 import lightgbm as lgb
@@ -390,14 +390,13 @@ class TrainingRecommender:
         weighted_gap) and the per-competency detail used for explanations.
         """
         self._check_fitted()
-        nips = pd.Series(list(nips), dtype=ID_DTYPE)
-        training_ids = pd.Series(list(training_ids), dtype=ID_DTYPE)
-        known = set(ds.employees["nip"].astype(str))
-        unknown = sorted({n for n in nips.astype(str) if n not in known})
-        if unknown:
-            raise UnknownEmployeeError(unknown)
+        nips = pd.Series(nips, dtype=ID_DTYPE).reset_index(drop=True)
+        training_ids = pd.Series(training_ids, dtype=ID_DTYPE).reset_index(drop=True)
         when = pd.Timestamp(as_of) if as_of is not None else latest_date(ds)
         people = pd.Series(nips.unique(), dtype=ID_DTYPE)
+        missing = ~people.isin(ds.employees["nip"])
+        if missing.any():
+            raise UnknownEmployeeError(sorted(people[missing].astype(str).tolist()))
         person_q = pd.DataFrame({"nip": people, F.AS_OF: when})
         state = F.competency_state(ds, person_q)
         info = ds.employees.set_index("nip").reindex(people)
@@ -457,16 +456,18 @@ class TrainingRecommender:
     def _indices(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions of each row's training, modality × remote area and position type in
         the coefficient blocks (-1: unknown)."""
-        t_idx = pd.Index(self.training_ids_).get_indexer(
-            pd.Index(features["training_id"].astype(str))
-        )
-        remote = (np.asarray(features["remote_area"], dtype=float) > 0).astype(int).astype(str)
-        modality = features["modality"].astype(str).to_numpy().astype(str)
-        mr = np.char.add(np.char.add(modality, "|"), remote)
-        mr_idx = pd.Index(_MOD_REMOTE).get_indexer(pd.Index(mr))
-        p_idx = pd.Index(POSITION_TYPES).get_indexer(
-            pd.Index(features["position_type"].astype(str))
-        )
+
+        def positions(values: pd.Series | np.ndarray, vocabulary: Sequence[str]) -> np.ndarray:
+            # factorize first: a handful of distinct values, looked up once each
+            codes, uniques = pd.factorize(pd.Series(values).astype(object), use_na_sentinel=True)
+            found = pd.Index(list(vocabulary)).get_indexer(pd.Index(uniques.astype(str)))
+            return np.where(codes >= 0, found[codes], -1)
+
+        t_idx = positions(features["training_id"], self.training_ids_.tolist())
+        m_idx = positions(features["modality"], MODALITIES)
+        remote = (np.asarray(features["remote_area"], dtype=float) > 0).astype(int)
+        mr_idx = np.where(m_idx >= 0, 2 * m_idx + remote, -1)
+        p_idx = positions(features["position_type"], POSITION_TYPES)
         return t_idx, mr_idx, p_idx
 
     def forecast_from_features(self, features: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
