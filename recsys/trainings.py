@@ -60,7 +60,7 @@ RECOMMENDATION_COLUMNS = (
 )
 N_FOLDS = 5
 #: People scored at a time by ``recommend`` (bounds memory).
-RECOMMEND_CHUNK = 5_000
+RECOMMEND_CHUNK = 25_000
 ERROR_BINS = 5
 _MOD_REMOTE = [f"{m}|{r}" for m in MODALITIES for r in ("0", "1")]
 
