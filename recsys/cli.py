@@ -94,10 +94,6 @@ def main_callback(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if not verbose:
-        # MLflow's own notices (database set-up, pickling) are for developers
-        for name in ("mlflow", "alembic"):
-            logging.getLogger(name).setLevel(logging.ERROR)
     if version:
         console.print(f"asn-recsys {__version__}")
         raise typer.Exit()
@@ -235,6 +231,7 @@ def _train(dataset: Dataset, truth_dir: Path | None, lang: Language) -> TrainRes
     """Train, log and register with a progress bar (mlflow is imported only when needed)."""
     from recsys import tracking
 
+    _quiet_mlflow()
     with _progress(t("training", lang)) as update:
         stages = tracking.TRAIN_STAGES
         return tracking.train(
@@ -242,6 +239,14 @@ def _train(dataset: Dataset, truth_dir: Path | None, lang: Language) -> TrainRes
             truth_dir=truth_dir,
             on_progress=lambda stage: update(stage, stages.index(stage) + 1, len(stages)),
         )
+
+
+def _quiet_mlflow() -> None:
+    """MLflow's own notices (database set-up, registration, pickling) are for developers:
+    shown with --verbose only. Set after mlflow is imported, which configures its loggers."""
+    if logging.getLogger().level > logging.INFO:
+        for name in ("mlflow", "alembic"):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 @app.command("train")
@@ -296,6 +301,7 @@ def evaluate_cmd(
     dataset = _load(data, lang)
     from recsys import evaluation, tracking
 
+    _quiet_mlflow()
     try:
         model = tracking.load_champion()
     except LookupError as exc:
@@ -336,6 +342,7 @@ def recommend_trainings_cmd(
     from recsys import tracking
     from recsys.trainings import UnknownEmployeeError
 
+    _quiet_mlflow()
     try:
         model = tracking.load_champion()
     except LookupError as exc:
@@ -452,11 +459,12 @@ def demo_cmd(lang: LangOption = None) -> None:
     where.add_row(t("demo.truth", lang), str((out / TRUTH_DIR).resolve()))
     where.add_row(t("demo.report", lang), str(report_dir.resolve()))
     where.add_row(t("demo.contract", lang), "recsys contract  (docs/data-contract.md)")
-    where.add_row("MLflow", f"{result.tracking_uri}  (mlflow ui --backend-store-uri ...)")
+    where.add_row("MLflow", f"{result.tracking_uri}")
+    where.add_row("MLflow UI", f".venv/bin/mlflow ui --backend-store-uri {result.tracking_uri}")
     console.print(where)
     console.print(
-        f"[bold]{t('demo.next', lang)}:[/] recsys validate --data {out}  ·  "
-        f"recsys simulate --out DIR --employees N  ·  recsys --help"
+        f"[bold]{t('demo.next', lang)}:[/] recsys recommend trainings --data {out} --nip <NIP>"
+        f"  ·  recsys validate --data {out}  ·  recsys --help"
     )
 
 

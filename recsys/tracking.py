@@ -11,7 +11,9 @@ Where runs go: ``MLFLOW_TRACKING_URI`` if set, else the embedded store — SQLit
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -179,13 +181,17 @@ def train(
         step("registering")
         example = recommender.example_features()
         signature = infer_signature(example, recommender.forecast_from_features(example))
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=TrainingRecommenderModel(recommender),
-            signature=signature,
-            input_example=example.head(3),
-            registered_model_name=TRAINING_MODEL,
-        )
+        notices = io.StringIO()
+        # MLflow prints registration notices straight to stderr; keep them in the log
+        with contextlib.redirect_stderr(notices):
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=TrainingRecommenderModel(recommender),
+                signature=signature,
+                input_example=example.head(3),
+                registered_model_name=TRAINING_MODEL,
+            )
+        log.debug("mlflow: %s", notices.getvalue().strip())
     client = MlflowClient()
     version = str(info.registered_model_version)
     previous = _champion_version(client)
