@@ -201,16 +201,18 @@ def evaluate(setup: str, n: int, seed: int, n_jobs: int = 2) -> list[dict[str, o
     return rows
 
 
-def time_large_fit(n: int = 200_000, d: int = 20, n_jobs: int = 2) -> float:
-    """Seconds to fit ImpactEstimator with defaults (but n_jobs) on n rows x d features."""
+def time_large_fit(n: int = 200_000, d: int = 20, n_jobs: int = 2) -> tuple[float, float]:
+    """Seconds to fit ImpactEstimator with defaults (but n_jobs) on n rows x d features, and
+    the 1-minute load average just before (other work on the cores slows OpenMP badly)."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(n, d))
     t = rng.random(n) < expit(x[:, 0] + x[:, 1])
     y = x[:, 0] + np.sin(x[:, 2]) + t * (1 + 0.5 * x[:, 3]) + rng.normal(size=n)
     X = pd.DataFrame(x, columns=[f"c{i}" for i in range(d)])
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     ImpactEstimator(random_state=0, n_jobs=n_jobs).fit(X, t, y)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, load
 
 
 def machine() -> str:
@@ -232,7 +234,9 @@ def _fmt(value: object, spec: str) -> str:
     return "—" if isinstance(value, float) and np.isnan(value) else format(value, spec)
 
 
-def render(results: pd.DataFrame, seeds: int, n_jobs: int, large: dict[int, float] | None) -> str:
+def render(
+    results: pd.DataFrame, seeds: int, n_jobs: int, large: dict[int, tuple[float, float]] | None
+) -> str:
     table = (
         results.groupby(["setup", "n", "method"], sort=False)
         .median(numeric_only=True)
@@ -263,11 +267,20 @@ def render(results: pd.DataFrame, seeds: int, n_jobs: int, large: dict[int, floa
             f"| {r.seconds:.1f} | {r.share_trimmed:.0%} |"
         )
     if large:
-        timings = ", ".join(f"{s:.1f} s with n_jobs={j}" for j, s in large.items())
-        lines += ["", f"Fit with defaults on 200,000 rows x 20 features: {timings}."]
+        timings = "; ".join(
+            f"{sec:.1f} s with n_jobs={j} (load average {load:.1f} before)"
+            for j, (sec, load) in large.items()
+        )
+        lines += [
+            "",
+            f"Fit with defaults on 200,000 rows x 20 features: {timings}. A load average "
+            "above about 0.5 means other work shared the 2 cores, which slows multi-threaded "
+            "LightGBM many-fold (OpenMP oversubscription).",
+        ]
     lines += [
         "",
-        "Reproduce: `.venv/bin/python benchmarks/impact_semisynthetic.py` (about 5 minutes).",
+        f"Reproduce: `.venv/bin/python benchmarks/impact_semisynthetic.py --n-jobs {n_jobs}` "
+        "(about 6 minutes on an idle machine).",
         END,
     ]
     return "\n".join(lines)
