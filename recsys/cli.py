@@ -30,6 +30,7 @@ from recsys.settings import Language, get_settings
 
 if TYPE_CHECKING:
     from recsys.tracking import TrainResult
+    from recsys.trainings import TrainingRecommender
 from recsys.simulation import SimulationError, simulate
 from recsys.simulation.world import FORMATS, TRUTH_DIR
 
@@ -249,6 +250,26 @@ def _quiet_mlflow() -> None:
             logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def _champion(lang: Language) -> TrainingRecommender:
+    """The champion training model, or a clear message that there is none yet."""
+    from recsys import tracking
+
+    _quiet_mlflow()
+    try:
+        return tracking.load_champion()
+    except LookupError as exc:
+        _fail(str(exc), lang)
+
+
+def _print_metrics(metrics: dict[str, float], lang: Language) -> None:
+    table = Table(show_edge=False)
+    table.add_column(t("col.metric", lang))
+    table.add_column(t("col.value", lang), justify="right")
+    for name, value in sorted(metrics.items()):
+        table.add_row(name, f"{value:,.3f}")
+    console.print(table)
+
+
 @app.command("train")
 def train_cmd(
     data: Annotated[
@@ -267,12 +288,7 @@ def train_cmd(
         result = _train(dataset, _truth_dir(data), lang)
     except ValueError as exc:
         _fail(str(exc), lang)
-    table = Table(show_edge=False)
-    table.add_column(t("col.metric", lang))
-    table.add_column(t("col.value", lang), justify="right")
-    for name, value in sorted(result.metrics.items()):
-        table.add_row(name, f"{value:,.3f}")
-    console.print(table)
+    _print_metrics(result.metrics, lang)
     console.print(
         t("trained", lang, version=result.version, run=result.run_id, uri=result.tracking_uri)
     )
@@ -299,23 +315,13 @@ def evaluate_cmd(
     ground truth, beside the baselines)."""
     lang = _lang(lang)
     dataset = _load(data, lang)
-    from recsys import evaluation, tracking
+    from recsys import evaluation
 
-    _quiet_mlflow()
-    try:
-        model = tracking.load_champion()
-    except LookupError as exc:
-        _fail(str(exc), lang)
+    model = _champion(lang)
     truth = _truth_dir(data)
     if truth is None:
         _fail(t("evaluate.no_truth", lang, data=data), lang)
-    metrics = evaluation.evaluate_on_truth(model, dataset, truth, k=5)
-    table = Table(show_edge=False)
-    table.add_column(t("col.metric", lang))
-    table.add_column(t("col.value", lang), justify="right")
-    for name, value in sorted(metrics.items()):
-        table.add_row(name, f"{value:,.3f}")
-    console.print(table)
+    _print_metrics(evaluation.evaluate_on_truth(model, dataset, truth, k=5), lang)
 
 
 @recommend_app.command("trainings")
@@ -338,19 +344,15 @@ def recommend_trainings_cmd(
         _fail(t("recommend.one_of", lang), lang)
     if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
         _fail(t("recommend.bad_out", lang, path=out), lang)
-    dataset = _load(data, lang)
-    from recsys import tracking
-    from recsys.trainings import UnknownEmployeeError
-
-    _quiet_mlflow()
-    try:
-        model = tracking.load_champion()
-    except LookupError as exc:
-        _fail(str(exc), lang)
     if nip is not None:
         nip = nip.strip().strip('"').strip()
         if not re.fullmatch(r"\d{18}", nip):
             _fail(t("nip.malformed", lang, nip=nip), lang)
+    dataset = _load(data, lang)
+    from recsys.trainings import UnknownEmployeeError
+
+    model = _champion(lang)
+    if nip is not None:
         nips = [nip]
     else:
         nips = dataset.employees.loc[dataset.employees["active"], "nip"].astype(str).tolist()
