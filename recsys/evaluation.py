@@ -192,10 +192,8 @@ def evaluate_time_split(
     keep = outcomes[O.OUTCOME].notna().to_numpy()
     test, outcomes = test[keep].reset_index(drop=True), outcomes[keep].reset_index(drop=True)
     past = snapshot(ds, cutoff)
-    x = model._baseline_features(  # the model's own view of the no-activity change
-        past, test["nip"], outcomes[O.BASELINE_PERIOD], outcomes[O.HORIZON_DAYS]
-    )
-    uplift = outcomes[O.OUTCOME].to_numpy() - model.baseline_.predict(x)
+    # the model's own view of the no-activity change
+    uplift = model.baseline_.residuals(past, test["nip"], outcomes)
     forecast, _ = model.forecast(past, test["nip"], test["training_id"], as_of=cutoff)
     pairs = pd.DataFrame(
         {"nip": test["nip"].astype(str), "training_id": test["training_id"].astype(str)}

@@ -26,13 +26,13 @@ import logging
 from collections.abc import Callable, Sequence
 from statistics import NormalDist
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
 from recsys import features as F
 from recsys import outcomes as O
+from recsys.baseline import ScoreBaseline
 from recsys.data.contract import ID_DTYPE, MODALITIES, POSITION_TYPES
 from recsys.data.loading import Dataset
 from recsys.importance import SURPLUS_CAP, CompetencyImportance
@@ -147,7 +147,7 @@ class TrainingRecommender:
 
     Parameters (stored as given): ``ridge_alpha`` (shrinkage of per-training effects),
     ``n_bootstrap`` (refits for the interval), ``backfit_rounds``, ``random_state``.
-    Learned: ``as_of_``, ``importance_``, ``baseline_`` (LightGBM), ``coef_``,
+    Learned: ``as_of_``, ``importance_``, ``baseline_`` (:class:`ScoreBaseline`), ``coef_``,
     ``intercept_``, ``coef_samples_``, ``training_ids_``, ``n_enrollments_``,
     ``n_controls_``.
     """
@@ -181,33 +181,7 @@ class TrainingRecommender:
         step("importance")
         self.importance_ = CompetencyImportance().fit(data)
         step("baseline")
-        busy = pd.concat(
-            [
-                data.enrollments[["nip", "start_date", "end_date"]],
-                data.mentorships.rename(columns={"mentee_nip": "nip"})[
-                    ["nip", "start_date", "end_date"]
-                ],
-            ],
-            ignore_index=True,
-        )
-        controls = O.control_windows(data.performance, busy)
-        if len(controls) < 50:
-            raise ValueError("too little history: fewer than 50 appraisal windows without activity")
-        x_controls = self._baseline_features(
-            data, controls["nip"], controls[O.BASELINE_PERIOD], controls[O.HORIZON_DAYS]
-        )
-        self.baseline_ = lgb.LGBMRegressor(
-            n_estimators=300,
-            learning_rate=0.05,
-            num_leaves=31,
-            min_child_samples=50,
-            subsample=0.8,
-            subsample_freq=1,
-            random_state=self.random_state,
-            # one thread: small data, and no OpenMP spinning when the machine is busy
-            n_jobs=1,
-            verbose=-1,
-        ).fit(x_controls, controls[O.OUTCOME].to_numpy())
+        self.baseline_ = ScoreBaseline(random_state=self.random_state).fit(data)
         step("outcomes")
         enrolled = data.enrollments[data.enrollments["status"] != "in_progress"].reset_index(
             drop=True
@@ -220,15 +194,13 @@ class TrainingRecommender:
         )
         if len(enrolled) < 50:
             raise ValueError("too little history: fewer than 50 enrollments with an outcome")
-        x_treated = self._baseline_features(
-            data, enrolled["nip"], outcomes[O.BASELINE_PERIOD], outcomes[O.HORIZON_DAYS]
-        )
-        residual = outcomes[O.OUTCOME].to_numpy() - self.baseline_.predict(x_treated)
+        residual = self.baseline_.residuals(data, enrolled["nip"], outcomes)
         step("effects")
         queries = pd.DataFrame({"nip": enrolled["nip"], F.AS_OF: enrolled["start_date"]})
         state = F.competency_state(data, queries)
-        ptype = x_treated["position_type"].astype(str).to_numpy()
-        remote = x_treated["remote_area"].fillna(0).to_numpy()
+        info = data.employees.set_index("nip").reindex(enrolled["nip"])
+        ptype = info["position_type"].astype(str).to_numpy()
+        remote = info["remote_area"].astype(float).fillna(0).to_numpy()
         pairs = pd.DataFrame(
             {F.QUERY: np.arange(len(enrolled)), "training_id": enrolled["training_id"]}
         )
@@ -260,11 +232,11 @@ class TrainingRecommender:
         ]
         self.coef_samples_ = np.array(samples).reshape(len(samples), design.shape[1])
         self.error_bins_, self.error_scale_ = self._calibrate_error(
-            design, target, x_controls, controls[O.OUTCOME].to_numpy(), rng
+            design, target, self.baseline_.noise_var_, rng
         )
         self.as_of_ = when
         self.n_enrollments_ = len(enrolled)
-        self.n_controls_ = len(controls)
+        self.n_controls_ = self.baseline_.n_controls_
         log.info(
             "training recommender fitted on %d enrollments and %d control windows (as of %s)",
             self.n_enrollments_,
@@ -272,17 +244,6 @@ class TrainingRecommender:
             when.date(),
         )
         return self
-
-    def _baseline_features(
-        self, ds: Dataset, nips: pd.Series, baseline_period: pd.Series, horizon: pd.Series
-    ) -> pd.DataFrame:
-        """Person features just after the baseline appraisal, plus the outcome horizon."""
-        queries = pd.DataFrame(
-            {"nip": nips.to_numpy(), F.AS_OF: (baseline_period + pd.Timedelta(days=1)).to_numpy()}
-        )
-        x = F.person_features(ds, queries)
-        x["horizon_days"] = np.asarray(horizon, dtype=float)
-        return x
 
     def _design(
         self,
@@ -335,8 +296,7 @@ class TrainingRecommender:
         self,
         design: sparse.csr_matrix,
         target: np.ndarray,
-        x_controls: pd.DataFrame,
-        y_controls: np.ndarray,
+        noise_var: float,
         rng: np.random.Generator,
     ) -> tuple[np.ndarray, np.ndarray]:
         """How far forecasts are from the true effect, by size of forecast.
@@ -352,13 +312,6 @@ class TrainingRecommender:
             train, test = folds != fold, folds == fold
             coef, intercept = ridge(design[train], target[train], self.ridge_alpha)
             oof[test] = design[test] @ coef + intercept
-        # the outcome's own noise: the baseline's error on held-out control windows
-        held_out = rng.random(len(y_controls)) < 0.2
-        model = lgb.LGBMRegressor(**self.baseline_.get_params()).fit(
-            x_controls[~held_out], y_controls[~held_out]
-        )
-        noise = y_controls[held_out] - model.predict(x_controls[held_out])
-        noise_var = float(np.mean(noise**2))
         edges = np.unique(np.quantile(oof, np.linspace(0, 1, ERROR_BINS + 1)[1:-1]))
         bins = np.searchsorted(edges, oof)
         scale = np.zeros(len(edges) + 1)
