@@ -15,7 +15,6 @@ from recsys.simulation.history import (
     History,
     dropout_probability,
     enrollment_strength,
-    mentoring_strength,
     target_matrix,
 )
 from recsys.simulation.mechanism import (
@@ -23,6 +22,7 @@ from recsys.simulation.mechanism import (
     Mechanism,
     focus_slot,
     gain_in_points,
+    mentor_distance_factor,
     mentoring_delta,
 )
 from recsys.simulation.people import Population
@@ -90,6 +90,38 @@ def dense_levels(cat: Catalog, pop: Population, levels: np.ndarray) -> np.ndarra
     return dense
 
 
+def mentoring_gain(
+    mentee_levels: np.ndarray,
+    mentor_levels: np.ndarray,
+    required: np.ndarray,
+    weights: np.ndarray,
+    *,
+    mentor_skill: np.ndarray,
+    learn_rate: np.ndarray,
+    same_unit: np.ndarray,
+    same_region: np.ndarray,
+    mentee_remote: np.ndarray,
+    load: np.ndarray,
+    mech: Mechanism = MECHANISM,
+) -> np.ndarray:
+    """True SKP points each mentee gains from one mentorship with its paired mentor.
+
+    Level arrays are pairs × slots over the mentee's standard: ``mentee_levels`` (1.0–5.0),
+    ``mentor_levels`` (the mentor's level in the same competency, NaN where the mentor's
+    standard lacks it), ``required`` levels and performance ``weights``. The other arrays
+    are per pair: the mentor's ``mentor_skill``, the mentee's ``learn_rate`` and
+    ``mentee_remote``, whether both work in the same unit / region, and the mentor ``load``
+    (mentees mentored at once, ≥ 1). The one place both the world's ground truth and
+    :class:`recsys.simulation.oracle.MentorOracle` compute a mentorship's effect.
+    """
+    distance = mentor_distance_factor(same_unit, same_region, mentee_remote)
+    # same formula and order of operations as history.mentoring_strength (tested equal)
+    strength = mentor_skill * distance * learn_rate / (1.0 + mech.mentor_load_penalty * (load - 1))
+    focus = focus_slot(mentee_levels, mentor_levels, required)
+    delta = mentoring_delta(mentee_levels, mentor_levels, focus, strength[:, None], mech)
+    return gain_in_points(mentee_levels, delta, required, weights, mech)
+
+
 def mentor_truth(
     rng: np.random.Generator,
     pop: Population,
@@ -121,14 +153,20 @@ def mentor_truth(
             continue
         codes = cat.slot_codes[pop.position_idx[mentee]]
         mentor_lv = dense[cands][:, codes]
-        mentee_lv = np.broadcast_to(hist.levels[mentee], mentor_lv.shape)
-        req = np.broadcast_to(cat.required[pop.position_idx[mentee]], mentor_lv.shape)
-        w = cat.weights[pop.position_idx[mentee]]
-        focus = focus_slot(mentee_lv, mentor_lv, req)
-        mentee_rep = np.full(len(cands), mentee)
-        strength = mentoring_strength(pop, mentee_rep, cands, np.ones(len(cands)), mech)
-        delta = mentoring_delta(mentee_lv, mentor_lv, focus, strength[:, None], mech)
-        gain = gain_in_points(mentee_lv, delta, req, np.broadcast_to(w, req.shape), mech)
+        n = len(cands)
+        gain = mentoring_gain(
+            np.broadcast_to(hist.levels[mentee], mentor_lv.shape),
+            mentor_lv,
+            np.broadcast_to(cat.required[pop.position_idx[mentee]], mentor_lv.shape),
+            np.broadcast_to(cat.weights[pop.position_idx[mentee]], mentor_lv.shape),
+            mentor_skill=pop.mentor_skill[cands],
+            learn_rate=np.full(n, pop.learn_rate[mentee]),
+            same_unit=pop.unit_idx[cands] == pop.unit_idx[mentee],
+            same_region=pop.region_code[cands] == pop.region_code[mentee],
+            mentee_remote=np.full(n, pop.remote[mentee]),
+            load=np.ones(n),
+            mech=mech,
+        )
         top = np.argsort(-gain, kind="stable")[:MENTOR_TOP_K]
         rows.append(
             pd.DataFrame(
@@ -173,3 +211,21 @@ def latent_frames(
         }
     )
     return people, levels
+
+
+def competency_weights(
+    positions: pd.DataFrame, slot_codes: np.ndarray, weights: np.ndarray
+) -> pd.DataFrame:
+    """Weight of each competency of each position's standard in performance.
+
+    Columns: position, competency, weight (a position's weights sum to 1), in slot order,
+    as returned by :func:`recsys.simulation.catalog.position_slots`.
+    """
+    n_slots = slot_codes.shape[1]
+    return pd.DataFrame(
+        {
+            "position": np.repeat(positions["position"].to_numpy(), n_slots),
+            "competency": slot_codes.reshape(-1),
+            "weight": weights.reshape(-1).astype(np.float64),
+        }
+    )

@@ -32,7 +32,12 @@ from recsys.simulation.history import (
 )
 from recsys.simulation.mechanism import MECHANISM, Mechanism, modality_fit_table
 from recsys.simulation.people import NipAllocator, Population, make_population
-from recsys.simulation.truth import latent_frames, mentor_truth, training_truth
+from recsys.simulation.truth import (
+    competency_weights,
+    latent_frames,
+    mentor_truth,
+    training_truth,
+)
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +246,12 @@ def _write_world(
             pa.Table.from_pandas(service, preserve_index=False),
             root / TRUTH_DIR / "service.parquet",
         )
+        pq.write_table(
+            pa.Table.from_pandas(
+                competency_weights(positions, slot_codes, weights), preserve_index=False
+            ),
+            root / TRUTH_DIR / "competency_weights.parquet",
+        )
         params = {
             "seed": seed,
             "employees": n_employees,
@@ -357,9 +368,12 @@ Only evaluation reads these files; no model or feature may use them.
 training_gain.parquet      nip, training_id, true_gain (SKP points if completed),
                            p_complete, expected_gain — every active employee x active training
 mentor_gain.parquet        mentee_nip, mentor_nip, true_gain, rank, n_candidates — a sample of
-                           mentees x their best candidate mentors (same agency, more senior)
+                           mentees x their best candidate mentors (same agency, more senior);
+                           any other pair: recsys.simulation.oracle.MentorOracle
 employees.parquet          latent traits: ability, learn_rate, mentor_skill, person_effect
 competency_levels.parquet  true competency level per employee and standard competency
+competency_weights.parquet position, competency, weight — each standard competency's weight
+                           in performance (a position's weights sum to 1)
 trainings.parquet          latent training quality and popularity
 service.parquet            unit service metrics with their true drivers
 params.json                seed, size and the mechanism's parameters
