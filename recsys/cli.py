@@ -29,6 +29,7 @@ from recsys.messages import t
 from recsys.settings import Language, get_settings
 
 if TYPE_CHECKING:
+    from recsys.mentors import MentorRecommender
     from recsys.tracking import TrainResult
     from recsys.trainings import TrainingRecommender
 from recsys.simulation import SimulationError, simulate
@@ -242,6 +243,41 @@ def _train(dataset: Dataset, truth_dir: Path | None, lang: Language) -> TrainRes
         )
 
 
+def _train_mentors(dataset: Dataset, truth_dir: Path | None, lang: Language) -> TrainResult | None:
+    """Train and register the mentor recommender; None (with a warning) when the data have
+    too little mentoring history for it (mentorships are optional)."""
+    from recsys import tracking
+
+    _quiet_mlflow()
+    try:
+        with _progress(t("training", lang) + " (mentor)") as update:
+            stages = tracking.MENTOR_STAGES
+            return tracking.train_mentors(
+                dataset,
+                truth_dir=truth_dir,
+                on_progress=lambda stage: update(stage, stages.index(stage) + 1, len(stages)),
+            )
+    except ValueError as exc:
+        console.print(f"[yellow]{t('warning', lang)}:[/] {t('mentor.skipped', lang, reason=exc)}")
+        return None
+
+
+def _print_trained(result: TrainResult, lang: Language) -> None:
+    console.print(
+        t("trained", lang, version=result.version, run=result.run_id, uri=result.tracking_uri)
+    )
+    key = "champion.yes" if result.champion else "champion.no"
+    console.print(
+        t(
+            key,
+            lang,
+            version=result.version,
+            previous=result.previous_champion,
+            metric=result.primary_metric,
+        )
+    )
+
+
 def _quiet_mlflow() -> None:
     """MLflow's own notices (database set-up, registration, pickling) are for developers:
     shown with --verbose only. Set after mlflow is imported, which configures its loggers."""
@@ -277,7 +313,8 @@ def train_cmd(
     ],
     lang: LangOption = None,
 ) -> None:
-    """Train the training recommender, log the run to MLflow and register the model.
+    """Train the training and mentor recommenders, log the runs to MLflow and register the
+    models.
 
     The registry alias 'champion' moves to the new version only if it beats the current
     champion on the evaluation. A data set that cannot be loaded trains nothing.
@@ -288,20 +325,14 @@ def train_cmd(
         result = _train(dataset, _truth_dir(data), lang)
     except ValueError as exc:
         _fail(str(exc), lang)
-    _print_metrics(result.metrics, lang)
-    console.print(
-        t("trained", lang, version=result.version, run=result.run_id, uri=result.tracking_uri)
-    )
-    key = "champion.yes" if result.champion else "champion.no"
-    console.print(
-        t(
-            key,
-            lang,
-            version=result.version,
-            previous=result.previous_champion,
-            metric=result.primary_metric,
-        )
-    )
+    mentors = _train_mentors(dataset, _truth_dir(data), lang)
+    metrics = dict(result.metrics)
+    if mentors is not None:
+        metrics.update(mentors.metrics)
+    _print_metrics(metrics, lang)
+    for trained in (result, mentors):
+        if trained is not None:
+            _print_trained(trained, lang)
 
 
 @app.command("evaluate")
@@ -419,6 +450,243 @@ def _print_recommendations(recs: pd.DataFrame, lang: Language) -> None:
     console.print(table)
 
 
+def _check_out(out: Path | None, lang: Language) -> None:
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
+        _fail(t("recommend.bad_out", lang, path=out), lang)
+
+
+def _clean_nip(nip: str, lang: Language) -> str:
+    nip = nip.strip().strip('"').strip()
+    if not re.fullmatch(r"\d{18}", nip):
+        _fail(t("nip.malformed", lang, nip=nip), lang)
+    return nip
+
+
+def _mentor_champion(lang: Language) -> MentorRecommender:
+    """The champion mentor model, or a clear message that there is none yet."""
+    from recsys import tracking
+
+    _quiet_mlflow()
+    try:
+        return tracking.load_mentor_champion()
+    except LookupError as exc:
+        _fail(str(exc), lang)
+
+
+def _write_frame(frame: pd.DataFrame, out: Path, sheet: str) -> None:
+    frame = frame.assign(
+        **{c: frame[c].astype(str) for c in ("nip", "mentor_nip", "training_id") if c in frame}
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(out, index=False, float_format="%.3f")
+    elif suffix == ".parquet":
+        frame.to_parquet(out, index=False)
+    else:
+        frame.to_excel(out, index=False, sheet_name=sheet)
+
+
+MENTOR_COLUMNS = [
+    "nip",
+    "rank",
+    "mentor_nip",
+    "expected_gain",
+    "gain_lower",
+    "gain_upper",
+    "reason",
+]
+
+
+@recommend_app.command("mentors")
+def recommend_mentors_cmd(
+    data: Annotated[
+        str, typer.Option("--data", help="Folder of CSV/Parquet files, or a database URL.")
+    ],
+    nip: Annotated[str | None, typer.Option("--nip", help="One mentee's NIP.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every active employee.")] = False,
+    k: Annotated[int, typer.Option("--k", min=1, max=20, help="Mentors per person.")] = 3,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write to .csv, .parquet or .xlsx instead of printing."),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Mentors ranked by forecast mentoring gain in SKP score, with interval and reason.
+
+    Candidates: active, more senior staff of the mentee's agency with a good last appraisal
+    who are ahead in competencies where the mentee is below standard; the direct supervisor
+    only if RECSYS_MENTOR_ALLOW_SUPERVISOR=true.
+    """
+    lang = _lang(lang)
+    if (nip is None) == (not all_):
+        _fail(t("recommend.one_of", lang), lang)
+    _check_out(out, lang)
+    if nip is not None:
+        nip = _clean_nip(nip, lang)
+    dataset = _load(data, lang)
+    from recsys.mentors import InactiveEmployeeError
+    from recsys.trainings import UnknownEmployeeError
+
+    model = _mentor_champion(lang)
+    model.allow_supervisor = get_settings().mentor_allow_supervisor
+    if nip is not None:
+        nips = [nip]
+    else:
+        nips = dataset.employees.loc[dataset.employees["active"], "nip"].astype(str).tolist()
+    try:
+        with _progress(t("recommending", lang)) as update:
+            recs = model.recommend(
+                dataset,
+                nips,
+                k=k,
+                lang=lang,
+                on_progress=lambda done, total: update("", done, total),
+            )
+    except UnknownEmployeeError as exc:
+        _fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
+    except InactiveEmployeeError as exc:
+        _fail(t("nip.inactive", lang, nips=", ".join(exc.nips[:5])), lang)
+    if out is not None:
+        _write_frame(recs if nip is not None else recs[MENTOR_COLUMNS], out, "mentor")
+        console.print(t("recommend.written", lang, rows=len(recs), path=out))
+        return
+    if all_:
+        console.print(recs[["nip", "rank", "mentor_nip", "expected_gain"]].head(20).to_string())
+        return
+    if recs.empty:
+        console.print(t("mentor.none", lang))
+        return
+    table = Table(title=t("mentor.title", lang, nip=recs["nip"].iloc[0]), show_lines=True)
+    for key in ("col.rank", "col.mentor", "col.gain", "col.covers", "col.reason"):
+        table.add_column(t(key, lang))
+    for row in recs.itertuples():
+        table.add_row(
+            str(row.rank),
+            f"{row.mentor_nip}\n[dim]{row.distance}[/]",
+            f"+{row.expected_gain:.1f}\n[dim]({row.gain_lower:.1f} – {row.gain_upper:.1f})[/]",
+            str(row.gaps_covered),
+            str(row.reason),
+        )
+    console.print(table)
+
+
+def _read_mentee_list(path: Path, lang: Language) -> list[str]:
+    try:
+        frame = pd.read_csv(path, dtype=str)
+    except (OSError, ValueError, pd.errors.ParserError):
+        _fail(t("mentees.bad_file", lang, path=path), lang)
+    if "nip" not in frame.columns:
+        _fail(t("mentees.bad_file", lang, path=path), lang)
+    return [_clean_nip(n, lang) for n in frame["nip"].dropna()]
+
+
+@app.command("match-mentors")
+def match_mentors_cmd(
+    data: Annotated[
+        str, typer.Option("--data", help="Folder of CSV/Parquet files, or a database URL.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Assignment file: .csv, .parquet or .xlsx.")],
+    capacity: Annotated[
+        int | None,
+        typer.Option("--capacity", help="Mentees per mentor at most [default: 3]."),
+    ] = None,
+    agency: Annotated[
+        str | None, typer.Option("--agency", help="Only this agency (instansi), by name.")
+    ] = None,
+    mentees: Annotated[
+        Path | None,
+        typer.Option(
+            "--mentees",
+            help="CSV with a nip column: the cohort. Default: every active pelaksana and "
+            "fungsional (of the agency).",
+        ),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Assign a cohort of mentees to mentors: the most total forecast gain with every
+    mentor's capacity respected (exact min-cost flow; LP bound from HiGHS)."""
+    lang = _lang(lang)
+    capacity = get_settings().mentor_capacity if capacity is None else capacity
+    if capacity < 1:
+        _fail(t("match.capacity", lang, capacity=capacity), lang)
+    _check_out(out, lang)
+    cohort_list = _read_mentee_list(mentees, lang) if mentees is not None else None
+    dataset = _load(data, lang)
+    from recsys import matching
+    from recsys.mentor_evaluation import GRAPH_TOP
+    from recsys.mentors import InactiveEmployeeError, Roster
+    from recsys.snapshot import latest_date
+    from recsys.trainings import UnknownEmployeeError
+
+    emp = dataset.employees
+    scope = emp["active"].to_numpy(dtype=bool)
+    if agency is not None:
+        known = sorted(emp["agency"].astype(str).unique())
+        if agency not in known:
+            _fail(t("match.no_agency", lang, agency=agency, known="; ".join(known)), lang)
+        scope &= (emp["agency"].astype(str) == agency).to_numpy()
+        roster = Roster.build(dataset, None, latest_date(dataset))
+        in_agency = emp.set_index("nip").reindex(roster.nip)["agency"].astype(str) == agency
+        if not (roster.can_mentor & in_agency.to_numpy()).any():
+            _fail(t("match.no_mentors", lang, agency=agency), lang)
+    if cohort_list is not None:
+        cohort = pd.Series(cohort_list, dtype=str)
+        unknown = sorted(set(cohort) - set(emp["nip"].astype(str)))
+        if unknown:
+            _fail(t("nip.unknown", lang, nips=", ".join(unknown[:5])), lang)
+        if agency is not None:
+            cohort = cohort[cohort.isin(emp.loc[scope, "nip"].astype(str))]
+    else:
+        junior = emp["position_type"].astype(str).isin(["pelaksana", "fungsional"]).to_numpy()
+        cohort = emp.loc[scope & junior, "nip"].astype(str)
+    if cohort.empty:
+        _fail(t("match.no_mentees", lang), lang)
+    model = _mentor_champion(lang)
+    model.allow_supervisor = get_settings().mentor_allow_supervisor
+    try:
+        with _progress(t("matching", lang)) as update:
+            graph = model.candidates(
+                dataset,
+                cohort,
+                top=GRAPH_TOP,
+                on_progress=lambda done, total: update("", done, total),
+            )
+            result = matching.match(graph, cohort, capacity)
+            greedy = matching.greedy(graph, cohort, capacity)
+    except UnknownEmployeeError as exc:
+        _fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
+    except InactiveEmployeeError as exc:
+        _fail(t("nip.inactive", lang, nips=", ".join(exc.nips[:5])), lang)
+    assigned = result.assignments[
+        ["nip", "mentor_nip", "expected_gain", "gain_lower", "gain_upper", "distance"]
+    ].assign(status="matched", note="")
+    unmatched = result.unmatched.assign(
+        status="unmatched",
+        note=[t(f"reason.{code}", lang) for code in result.unmatched["reason"]],
+    ).drop(columns=["reason", "n_candidates"])
+    _write_frame(pd.concat([assigned, unmatched], ignore_index=True), out, "mentor")
+    console.print(
+        t(
+            "match.summary",
+            lang,
+            matched=result.n_matched,
+            mentees=result.n_mentees,
+            mentors=result.assignments["mentor_nip"].nunique(),
+            capacity=capacity,
+            total=result.total_gain,
+            bound=result.lp_bound,
+            gap=result.gap,
+            greedy=greedy.total_gain,
+        )
+    )
+    if len(result.unmatched):
+        counts = result.unmatched["reason"].value_counts()
+        reasons = "; ".join(f"{t(f'reason.{code}', lang)}: {n:,}" for code, n in counts.items())
+        console.print(t("match.unmatched", lang, count=len(result.unmatched), reasons=reasons))
+    console.print(t("match.written", lang, path=out))
+
+
 @app.command("contract")
 def contract_cmd(
     out: Annotated[
@@ -456,6 +724,19 @@ def demo_cmd(lang: LangOption = None) -> None:
     share = result.metrics.get("share_of_oracle_top5", float("nan"))
     gap = result.metrics.get("gap_rule_share_of_oracle_top5", float("nan"))
     console.print(t("demo.trained", lang, version=result.version, share=share, gap=gap))
+    mentors = _train_mentors(dataset, out / TRUTH_DIR, lang)
+    if mentors is not None:
+        m = mentors.metrics
+        console.print(
+            t(
+                "mentor.trained",
+                lang,
+                version=mentors.version,
+                share=m.get("mentor_share_of_oracle_top3", float("nan")),
+                random=m.get("random_senior_share_of_oracle_top3", float("nan")),
+                unit=m.get("same_unit_senior_share_of_oracle_top3", float("nan")),
+            )
+        )
     where = Table(title=t("demo.where", lang), show_header=False, show_edge=False)
     where.add_row(t("demo.data", lang), str(out.resolve()))
     where.add_row(t("demo.truth", lang), str((out / TRUTH_DIR).resolve()))
@@ -466,7 +747,8 @@ def demo_cmd(lang: LangOption = None) -> None:
     console.print(where)
     console.print(
         f"[bold]{t('demo.next', lang)}:[/] recsys recommend trainings --data {out} --nip <NIP>"
-        f"  ·  recsys validate --data {out}  ·  recsys --help"
+        f"  ·  recsys recommend mentors --data {out} --nip <NIP>"
+        f"  ·  recsys match-mentors --data {out} --out reports/mentors.csv  ·  recsys --help"
     )
 
 

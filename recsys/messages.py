@@ -121,6 +121,85 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Training model version {version}: top-5 reaches {share:.0%} of the oracle's gain "
         "(gap rule: {gap:.0%}).",
     },
+    "mentor.title": {
+        "id": "Rekomendasi mentor untuk NIP {nip}",
+        "en": "Mentor recommendations for NIP {nip}",
+    },
+    "mentor.none": {
+        "id": "Tidak ada calon mentor yang memenuhi syarat (lebih senior, satu instansi, "
+        "kinerja baik, unggul di kompetensi yang kurang) untuk pegawai ini.",
+        "en": "No eligible mentor (more senior, same agency, good performance, ahead where "
+        "this employee is weak) for this employee.",
+    },
+    "col.mentor": {"id": "Mentor (NIP)", "en": "Mentor (NIP)"},
+    "col.covers": {"id": "Kompetensi yang ditutup", "en": "Gaps covered"},
+    "mentor.trained": {
+        "id": "Model mentor versi {version}: top-3 mencapai {share:.0%} dari gain oracle "
+        "(senior acak: {random:.0%}, senior satu unit: {unit:.0%}).",
+        "en": "Mentor model version {version}: top-3 reaches {share:.0%} of the oracle's gain "
+        "(random senior: {random:.0%}, same-unit senior: {unit:.0%}).",
+    },
+    "mentor.skipped": {
+        "id": "Model mentor tidak dilatih: {reason}",
+        "en": "Mentor model not trained: {reason}",
+    },
+    "match.capacity": {
+        "id": "kapasitas mentor minimal 1, bukan {capacity}",
+        "en": "a mentor's capacity is at least 1, not {capacity}",
+    },
+    "match.no_agency": {
+        "id": "instansi {agency!r} tidak ada dalam data ini; instansi yang ada: {known}",
+        "en": "agency {agency!r} is not in this data set; agencies: {known}",
+    },
+    "match.no_mentors": {
+        "id": "instansi {agency} tidak memiliki calon mentor (pegawai senior aktif dengan "
+        "kinerja baik); tidak ada yang ditulis",
+        "en": "agency {agency} has no eligible mentors (active senior staff with good "
+        "performance); nothing written",
+    },
+    "match.no_mentees": {
+        "id": "tidak ada calon mentee (pelaksana/fungsional aktif di bawah standar kompetensi) "
+        "dalam cakupan ini",
+        "en": "no mentees (active pelaksana/fungsional below their competency standard) in "
+        "this scope",
+    },
+    "matching": {"id": "Mencocokkan mentee dengan mentor", "en": "Matching mentees to mentors"},
+    "match.summary": {
+        "id": "{matched:,} dari {mentees:,} mentee mendapat mentor ({mentors:,} mentor, "
+        "kapasitas {capacity}). Total perkiraan kenaikan SKP: {total:,.1f} poin; batas atas LP: "
+        "{bound:,.1f} (selisih optimalitas {gap:.4%}). Penugasan serakah: {greedy:,.1f}.",
+        "en": "{matched:,} of {mentees:,} mentees matched ({mentors:,} mentors, capacity "
+        "{capacity}). Total forecast SKP gain: {total:,.1f} points; LP bound: {bound:,.1f} "
+        "(optimality gap {gap:.4%}). Greedy assignment: {greedy:,.1f}.",
+    },
+    "match.unmatched": {
+        "id": "{count:,} mentee tanpa mentor: {reasons}",
+        "en": "{count:,} mentees unmatched: {reasons}",
+    },
+    "match.written": {
+        "id": "Penugasan ditulis ke {path} (mentee tanpa mentor beserta alasannya ikut dicatat)",
+        "en": "Assignment written to {path} (unmatched mentees listed with their reason)",
+    },
+    "reason.no_candidates": {
+        "id": "tidak ada calon mentor yang memenuhi syarat",
+        "en": "no eligible mentor",
+    },
+    "reason.no_positive_gain": {
+        "id": "tidak ada mentor dengan perkiraan kenaikan positif",
+        "en": "no mentor with a positive forecast gain",
+    },
+    "reason.capacity": {
+        "id": "kapasitas semua calon mentornya terpakai untuk mentee dengan kenaikan lebih besar",
+        "en": "all their candidate mentors are full with mentees who gain more",
+    },
+    "mentees.bad_file": {
+        "id": "{path}: daftar mentee harus berkas CSV dengan kolom nip",
+        "en": "{path}: the mentee list must be a CSV file with a nip column",
+    },
+    "nip.inactive": {
+        "id": "NIP bukan pegawai aktif: {nips}",
+        "en": "NIP of an employee who is no longer active: {nips}",
+    },
     "contract.written": {
         "id": "Dokumentasi kontrak data ditulis ke {path}",
         "en": "Data contract documentation written to {path}",

@@ -13,12 +13,24 @@ _TEMPLATES = {
         "gain": "perkiraan kenaikan nilai SKP +{gain:.1f} poin ({lower:.1f} s.d. {upper:.1f})",
         "estimated": "tingkat kompetensi diperkirakan (belum diases)",
         "new": "pelatihan baru: perkiraan dari pelatihan sejenis",
+        "covers": "Unggul di {gaps}",
+        "same_unit": "satu unit kerja",
+        "same_region": "satu wilayah, beda unit",
+        "far": "beda wilayah (bimbingan jarak jauh)",
+        "supervisor": "atasan langsung",
+        "no_record": "belum pernah membimbing: perkiraan dari mentor sejenis",
     },
     "en": {
         "closes": "Closes the gap in {gaps}",
         "gain": "forecast SKP gain +{gain:.1f} points ({lower:.1f} to {upper:.1f})",
         "estimated": "competency level estimated (not yet assessed)",
         "new": "new training: estimate from similar trainings",
+        "covers": "Ahead in {gaps}",
+        "same_unit": "same unit",
+        "same_region": "same region, other unit",
+        "far": "other region (remote mentoring)",
+        "supervisor": "direct supervisor",
+        "no_record": "has not mentored before: estimate from similar mentors",
     },
 }
 LANGUAGES = tuple(_TEMPLATES)
@@ -99,3 +111,58 @@ def explain_trainings(
             parts.append(words["new"])
         reasons.append("; ".join(parts) + ".")
     return gaps_closed, reasons
+
+
+def explain_mentors(
+    top: pd.DataFrame, detail: pd.DataFrame, ds: Dataset, lang: str
+) -> tuple[list[str], list[str], list[str]]:
+    """For each recommended (mentee, mentor) pair (``top``'s index = pair id in
+    ``detail``): the gaps the mentor covers (``CODE mentee→mentor``, most valuable first),
+    a one-line reason and the distance in words."""
+    words = _TEMPLATES[check_language(lang)]
+    names = ds.competencies.set_index(ds.competencies["code"].astype(str))["name"].astype(str)
+    detail = detail[detail["pair"].isin(top.index)].sort_values(
+        ["pair", "priority"], ascending=[True, False], kind="stable"
+    )
+    codes = detail["competency"].astype(str)
+    spans = (
+        codes
+        + " "
+        + detail["level"].round(1).map("{:.1f}".format)
+        + "→"
+        + detail["mentor_level"].round(1).map("{:.1f}".format)
+    )
+    gaps = _join_groups(spans, detail["pair"].to_numpy(), "; ")
+    first = detail.groupby("pair", sort=False).head(2)
+    named_rows = codes.loc[first.index].map(names).fillna(codes.loc[first.index]) + (
+        " (" + spans.loc[first.index].str.split(" ", n=1).str[1] + ")"
+    )
+    named = named_rows.astype(object).groupby(first["pair"].to_numpy(), sort=False).agg(", ".join)
+    unassessed = (~detail["assessed"]).groupby(detail["pair"].to_numpy(), sort=False).any()
+    pairs = top.index.to_numpy()
+    gaps_covered = gaps.reindex(pairs).fillna("").tolist()
+    named_list = named.reindex(pairs).tolist()
+    estimated = unassessed.reindex(pairs).fillna(False).to_numpy(dtype=bool)
+    distance = [words[str(d)] for d in top["distance"]]
+    reasons = []
+    for i, (gain, lower, upper, supervisor, record) in enumerate(
+        zip(
+            top["expected_gain"],
+            top["gain_lower"],
+            top["gain_upper"],
+            top["is_supervisor"],
+            top["has_record"],
+            strict=True,
+        )
+    ):
+        parts = []
+        if isinstance(named_list[i], str):
+            parts.append(words["covers"].format(gaps=named_list[i]))
+        parts.append(distance[i] + (f" ({words['supervisor']})" if supervisor else ""))
+        parts.append(words["gain"].format(gain=gain, lower=lower, upper=upper))
+        if estimated[i]:
+            parts.append(words["estimated"])
+        if not record:
+            parts.append(words["no_record"])
+        reasons.append("; ".join(parts) + ".")
+    return gaps_covered, reasons, distance

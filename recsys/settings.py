@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     )
     #: The embedded MLflow store: SQLite database and artifacts.
     mlflow_dir: Path = Path("mlflow")
+    #: Whether a mentee's direct supervisor may be recommended as their mentor.
+    mentor_allow_supervisor: bool = False
+    #: Mentees one mentor takes at most in a cohort (``recsys match-mentors --capacity``).
+    mentor_capacity: int = Field(default=3, ge=1)
 
 
 @lru_cache(maxsize=1)

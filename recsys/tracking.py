@@ -29,6 +29,8 @@ from mlflow.tracking import MlflowClient
 import mlflow
 from recsys.data.loading import Dataset
 from recsys.evaluation import evaluate_on_truth, evaluate_time_split
+from recsys.mentor_evaluation import evaluate_cohort, evaluate_recommendations
+from recsys.mentors import MentorRecommender
 from recsys.settings import get_settings
 from recsys.trainings import TrainingRecommender
 
@@ -49,6 +51,17 @@ TRAIN_STAGES = (
     "registering",
 )
 TRAINING_MODEL = "asn-training-recommender"
+MENTOR_MODEL = "asn-mentor-recommender"
+#: The stages ``train_mentors`` reports to ``on_progress``, in order.
+MENTOR_STAGES = (
+    "importance",
+    "baseline",
+    "outcomes",
+    "effects",
+    "intervals",
+    "evaluation",
+    "registering",
+)
 CHAMPION = "champion"
 #: Input columns of the pyfunc model: one row per (person, training) pair, as computed by
 #: :meth:`TrainingRecommender.forecast` (weighted gap in SKP points per level closed).
@@ -94,6 +107,22 @@ class TrainingRecommenderModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-
     """
 
     def __init__(self, recommender: TrainingRecommender) -> None:
+        self.recommender = recommender
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        del context, params
+        return self.recommender.forecast_from_features(model_input)
+
+
+class MentorRecommenderModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-defined]
+    """The mentor recommender as an MLflow pyfunc.
+
+    Input: one row per (mentee, mentor) pair with ``coverage`` and
+    :data:`recsys.mentors.EFFECT_FEATURES`. Output: expected_gain, gain_lower, gain_upper
+    (SKP points). The fitted :class:`MentorRecommender` itself is ``.recommender``.
+    """
+
+    def __init__(self, recommender: MentorRecommender) -> None:
         self.recommender = recommender
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
@@ -192,12 +221,8 @@ def train(
                 registered_model_name=TRAINING_MODEL,
             )
         log.debug("mlflow: %s", notices.getvalue().strip())
-    client = MlflowClient()
     version = str(info.registered_model_version)
-    previous = _champion_version(client)
-    better = previous is None or _is_better(client, previous, metrics.get(primary), primary)
-    if better:
-        client.set_registered_model_alias(TRAINING_MODEL, CHAMPION, version)
+    previous, better = _promote(TRAINING_MODEL, version, metrics.get(primary), primary)
     return TrainResult(
         run_id=run.info.run_id,
         version=version,
@@ -210,31 +235,123 @@ def train(
     )
 
 
-def _champion_version(client: MlflowClient) -> str | None:
+def _promote(name: str, version: str, value: float | None, metric: str) -> tuple[str | None, bool]:
+    """Move ``name``'s champion alias to ``version`` if it beats the champion on ``metric``
+    (or there is none). Returns the previous champion and whether it moved."""
+    client = MlflowClient()
+    previous = _champion_version(client, name)
+    better = previous is None or _is_better(client, name, previous, value, metric)
+    if better:
+        client.set_registered_model_alias(name, CHAMPION, version)
+    return previous, better
+
+
+def _champion_version(client: MlflowClient, name: str = TRAINING_MODEL) -> str | None:
     try:
-        return str(client.get_model_version_by_alias(TRAINING_MODEL, CHAMPION).version)
+        return str(client.get_model_version_by_alias(name, CHAMPION).version)
     except mlflow.exceptions.MlflowException:
         return None
 
 
-def _is_better(client: MlflowClient, champion: str, value: float | None, metric: str) -> bool:
+def _is_better(
+    client: MlflowClient, name: str, champion: str, value: float | None, metric: str
+) -> bool:
     if value is None or not np.isfinite(value):
         return False
-    run_id = client.get_model_version(TRAINING_MODEL, champion).run_id
+    run_id = client.get_model_version(name, champion).run_id
     current = client.get_run(run_id).data.metrics.get(metric) if run_id else None
     return current is None or value > current
 
 
-def load_champion() -> TrainingRecommender:
-    """The recommender registered under the ``champion`` alias; a clear error if none."""
+def _load(name: str, what: str) -> Any:
     configure()
-    uri = f"models:/{TRAINING_MODEL}@{CHAMPION}"
     try:
-        model = mlflow.pyfunc.load_model(uri)
+        model = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}")
     except mlflow.exceptions.MlflowException as exc:
         raise LookupError(
-            "no champion training model is registered yet: run `recsys train --data ...` first"
+            f"no champion {what} model is registered yet: run `recsys train --data ...` first"
         ) from exc
-    wrapper = model.unwrap_python_model()
-    recommender: TrainingRecommender = wrapper.recommender
+    return model.unwrap_python_model().recommender
+
+
+def load_champion() -> TrainingRecommender:
+    """The training recommender under the ``champion`` alias; a clear error if none."""
+    recommender: TrainingRecommender = _load(TRAINING_MODEL, "training")
     return recommender
+
+
+def load_mentor_champion() -> MentorRecommender:
+    """The mentor recommender under the ``champion`` alias; a clear error if none."""
+    recommender: MentorRecommender = _load(MENTOR_MODEL, "mentor")
+    return recommender
+
+
+def train_mentors(
+    ds: Dataset,
+    *,
+    truth_dir: Path | None = None,
+    as_of: pd.Timestamp | None = None,
+    params: dict[str, Any] | None = None,
+    on_progress: Any = None,
+) -> TrainResult:
+    """Fit, evaluate, log and register the mentor recommender; move its ``champion`` if
+    the new version is better (on the demo world: top-3 share of the oracle's true gain;
+    elsewhere: out-of-fold R² against de-baselined mentorship outcomes)."""
+    uri = configure()
+    params = params or {}
+    step = on_progress or (lambda _stage: None)
+    with mlflow.start_run() as run:
+        recommender = MentorRecommender(**params)
+        mlflow.log_params(
+            {**recommender.__dict__, "as_of": str(as_of or "latest"), "data": ds.source}
+        )
+        mlflow.set_tags({"data_fingerprint": fingerprint(ds), "model": MENTOR_MODEL})
+        recommender.fit(ds, as_of=as_of, on_progress=step)
+        mlflow.log_params(
+            {
+                "n_mentorships": recommender.n_mentorships_,
+                "fitted_as_of": str(recommender.as_of_.date()),
+            }
+        )
+        step("evaluation")
+        metrics: dict[str, float] = {"mentor_oof_r2": recommender.oof_r2_}
+        primary = "mentor_oof_r2"
+        if truth_dir is not None and (truth_dir / "competency_weights.parquet").exists():
+            world = truth_dir.parent
+            metrics.update(evaluate_recommendations(recommender, ds, world, k=3))
+            metrics.update(evaluate_cohort(recommender, ds, world))
+            primary = "mentor_share_of_oracle_top3"
+        mlflow.log_metrics({k: float(v) for k, v in metrics.items() if np.isfinite(v)})
+        with tempfile.TemporaryDirectory() as tmp:
+            table = pd.DataFrame(sorted(metrics.items()), columns=["metric", "value"])
+            table.to_csv(Path(tmp) / "evaluation.csv", index=False)
+            importance = pd.Series(
+                recommender.model_.feature_importances_, index=recommender.model_.feature_name_
+            )
+            importance.rename("splits").to_csv(Path(tmp) / "effect_feature_importance.csv")
+            mlflow.log_artifacts(tmp, artifact_path="evaluation")
+        step("registering")
+        example = recommender.example_features()
+        signature = infer_signature(example, recommender.forecast_from_features(example))
+        notices = io.StringIO()
+        with contextlib.redirect_stderr(notices):
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=MentorRecommenderModel(recommender),
+                signature=signature,
+                input_example=example.head(3),
+                registered_model_name=MENTOR_MODEL,
+            )
+        log.debug("mlflow: %s", notices.getvalue().strip())
+    version = str(info.registered_model_version)
+    previous, better = _promote(MENTOR_MODEL, version, metrics.get(primary), primary)
+    return TrainResult(
+        run_id=run.info.run_id,
+        version=version,
+        metrics=metrics,
+        primary_metric=primary,
+        champion=better,
+        previous_champion=previous,
+        tracking_uri=uri,
+        params=params,
+    )

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -36,6 +35,7 @@ from recsys.baseline import ScoreBaseline
 from recsys.data.contract import ID_DTYPE, MODALITIES, POSITION_TYPES
 from recsys.data.loading import Dataset
 from recsys.importance import SURPLUS_CAP, CompetencyImportance
+from recsys.intervals import calibrate_error, error_at, interval_half_width
 from recsys.reasons import check_language, explain_trainings
 from recsys.snapshot import latest_date, snapshot
 
@@ -61,7 +61,6 @@ RECOMMENDATION_COLUMNS = (
 N_FOLDS = 5
 #: People scored at a time by ``recommend`` (bounds memory).
 RECOMMEND_CHUNK = 25_000
-ERROR_BINS = 5
 _MOD_REMOTE = [f"{m}|{r}" for m in MODALITIES for r in ("0", "1")]
 
 
@@ -312,15 +311,7 @@ class TrainingRecommender:
             train, test = folds != fold, folds == fold
             coef, intercept = ridge(design[train], target[train], self.ridge_alpha)
             oof[test] = design[test] @ coef + intercept
-        edges = np.unique(np.quantile(oof, np.linspace(0, 1, ERROR_BINS + 1)[1:-1]))
-        bins = np.searchsorted(edges, oof)
-        scale = np.zeros(len(edges) + 1)
-        overall = max(float(np.mean((target - oof) ** 2)) - noise_var, 0.0)
-        for b in range(len(edges) + 1):
-            inside = bins == b
-            excess = float(np.mean((target[inside] - oof[inside]) ** 2)) - noise_var
-            scale[b] = np.sqrt(max(excess, overall, 1e-6))
-        return edges, scale
+        return calibrate_error(oof, target, noise_var)
 
     # ------------------------------------------------------------------------- forecast
 
@@ -432,8 +423,8 @@ class TrainingRecommender:
         expected = gap * self._multipliers(self.coef_, indices)[:, 0]
         # estimation spread (bootstrap) and model error (calibrated out of fold), combined
         spread = (gap[:, None] * self._multipliers(self.coef_samples_, indices)).std(axis=1)
-        error = self.error_scale_[np.searchsorted(self.error_bins_, expected)]
-        half = NormalDist().inv_cdf(1 - alpha / 2) * np.sqrt(spread**2 + error**2)
+        error = error_at(self.error_bins_, self.error_scale_, expected)
+        half = interval_half_width(alpha, spread, error)
         return pd.DataFrame(
             {
                 "expected_gain": expected,

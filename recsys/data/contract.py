@@ -26,6 +26,8 @@ DATE_DTYPE: Final = "datetime64[ns]"
 
 GENDERS = ("M", "F")
 POSITION_TYPES = ("jpt", "administrator", "pengawas", "pelaksana", "fungsional")
+#: Seniority of each position type (higher = more senior); ties are broken by grade.
+POSITION_SENIORITY = {"pelaksana": 0, "fungsional": 1, "pengawas": 2, "administrator": 3, "jpt": 4}
 #: Golongan ruang, lowest to highest.
 GRADES = (
     *(f"{group}/{letter}" for group in ("I", "II", "III", "IV") for letter in "abcd"),

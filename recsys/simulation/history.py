@@ -18,7 +18,11 @@ import pandas as pd
 
 from recsys.data.contract import MODALITIES, POSITION_TYPES, RATINGS
 from recsys.simulation.mechanism import (
+    DEVELOPING_OTHERS_LOADING,
+    DEVELOPING_OTHERS_SLOT,
     MECHANISM,
+    MENTOR_SKILL_MEDIAN,
+    MENTOR_SKILL_SD,
     Mechanism,
     competency_term,
     focus_slot,
@@ -173,13 +177,12 @@ def simulate_history(
     req = cat.required[pos]
     w = cat.weights[pos]
     new_hire = pop.hire_year >= last_year - 1
-    levels = np.clip(
-        req
-        + rng.normal(-0.55 + 0.12 * pop.ability[:, None], 0.45, req.shape)
-        - np.where(new_hire, 0.3, 0.0)[:, None],
-        1.0,
-        5.0,
-    )
+    levels = req + rng.normal(-0.55 + 0.12 * pop.ability[:, None], 0.45, req.shape)
+    # Who is good at developing others shows it in the competency of that name (M6):
+    # the one visible trace of mentoring skill besides mentees' ratings.
+    skill_z = (np.log(pop.mentor_skill) - np.log(MENTOR_SKILL_MEDIAN)) / MENTOR_SKILL_SD
+    levels[:, DEVELOPING_OTHERS_SLOT] += DEVELOPING_OTHERS_LOADING * skill_z
+    levels = np.clip(levels - np.where(new_hire, 0.3, 0.0)[:, None], 1.0, 5.0)
     completions = np.zeros((n, h_last - h_first + 1), dtype=np.int8)
     hire_h = 2 * pop.hire_year + (pop.employees["hire_date"].dt.month.to_numpy() > 6)
     exit_h = np.where(pop.exit_year == 9999, 10**6, 2 * pop.exit_year + 1)

@@ -14,7 +14,12 @@ import pandas as pd
 from recsys.data import nip as nipcodes
 from recsys.data.contract import EDUCATION_LEVELS, GRADES, POSITION_TYPES
 from recsys.simulation.catalog import AGENCIES, POSITION_RANK
-from recsys.simulation.mechanism import MECHANISM, Mechanism
+from recsys.simulation.mechanism import (
+    MECHANISM,
+    MENTOR_SKILL_MEDIAN,
+    MENTOR_SKILL_SD,
+    Mechanism,
+)
 
 _FIRST_M = (
     "Budi",
@@ -390,7 +395,9 @@ def make_population(
         exit_year=exit_year,
         ability=ability,
         learn_rate=np.exp(0.3 * rng.standard_normal(n)),
-        mentor_skill=np.clip(rng.lognormal(np.log(0.25), 0.55, n), 0.02, 1.0),
+        mentor_skill=np.clip(
+            rng.lognormal(np.log(MENTOR_SKILL_MEDIAN), MENTOR_SKILL_SD, n), 0.02, 1.0
+        ),
         person_effect=person_effect,
         seniority=seniority,
     )
