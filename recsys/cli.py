@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -620,7 +621,7 @@ def match_mentors_cmd(
     from recsys.trainings import UnknownEmployeeError
 
     emp = dataset.employees
-    scope = emp["active"].to_numpy(dtype=bool)
+    scope = np.array(emp["active"].to_numpy(dtype=bool))
     if agency is not None:
         known = sorted(emp["agency"].astype(str).unique())
         if agency not in known:

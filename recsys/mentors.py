@@ -405,8 +405,8 @@ class MentorRecommender:
             2,
             "is_supervisor",
             (
-                mentee_info["supervisor_nip"].astype(object).to_numpy()
-                == past["mentor_nip"].astype(object).to_numpy()
+                mentee_info["supervisor_nip"].astype(object).fillna("").astype(str).to_numpy()
+                == past["mentor_nip"].astype(str).to_numpy()
             ).astype(float),
         )
         return cover, x[list(EFFECT_FEATURES)]
@@ -659,7 +659,8 @@ class Roster:
         if people is None:
             emp = emp[emp["active"]]
         else:
-            emp = emp.set_index("nip").reindex(people).reset_index()
+            wanted = pd.Index(pd.Series(people).astype(ID_DTYPE), name="nip")
+            emp = emp.set_index("nip").reindex(wanted).reset_index()
         emp = emp.reset_index(drop=True)
         nip = emp["nip"].astype(ID_DTYPE)
         index = pd.Index(nip.astype(str))

@@ -10,7 +10,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 import mlflow
-from recsys.tracking import CHAMPION, TRAINING_MODEL
+from recsys.tracking import CHAMPION, MENTOR_MODEL, TRAINING_MODEL
 from tests.test_cli import assert_clean_failure, run
 
 
@@ -151,3 +151,113 @@ def test_recommend_without_a_trained_model(small_world: Path, tmp_path: Path) ->
     )
     assert_clean_failure(result)
     assert "recsys train" in result.stderr
+
+
+# ----------------------------------------------------------------------------- mentors
+
+
+def test_mentor_model_registered_beside_the_training_model(store: dict) -> None:
+    client = MlflowClient(tracking_uri=store["uri"])
+    champion = client.get_model_version_by_alias(MENTOR_MODEL, CHAMPION)
+    assert str(champion.version) == "1"  # the second, equal run did not replace it
+    versions = client.search_model_versions(f"name='{MENTOR_MODEL}'")
+    assert {str(v.version) for v in versions} == {"1", "2"}
+    metrics = client.get_run(champion.run_id).data.metrics
+    share = metrics["mentor_share_of_oracle_top3"]
+    assert share > metrics["same_unit_senior_share_of_oracle_top3"]
+    assert share > metrics["random_senior_share_of_oracle_top3"]
+    assert metrics["cohort_lp_bound"] >= metrics["cohort_forecast_gain"] - 1e-6
+    mlflow.set_tracking_uri(store["uri"])
+    model = mlflow.pyfunc.load_model(f"models:/{MENTOR_MODEL}@{CHAMPION}")
+    frame = model.unwrap_python_model().recommender.example_features()
+    out = model.predict(frame)
+    assert list(out.columns) == ["expected_gain", "gain_lower", "gain_upper"]
+    assert (out["gain_lower"] <= out["gain_upper"]).all()
+
+
+def _junior(small_world: Path) -> str:
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    junior = (employees["active"] == "true") & (employees["position_type"] == "pelaksana")
+    return str(employees.loc[junior, "nip"].iloc[0])
+
+
+def test_recommend_mentors(store: dict, small_world: Path, tmp_path: Path) -> None:
+    nip = _junior(small_world)
+    shown = run(
+        "recommend", "mentors", "--data", str(small_world), "--nip", nip,
+        cwd=store["root"], env=store["env"],
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert "Mentor recommendations for NIP" in shown.stdout
+    out = tmp_path / "mentors.csv"
+    written = run(
+        "recommend", "mentors", "--data", str(small_world), "--all", "--k", "2",
+        "--out", str(out), cwd=store["root"], env=store["env"],
+    )  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    frame = pd.read_csv(out, dtype={"nip": str, "mentor_nip": str})
+    assert list(frame.columns) == [
+        "nip", "rank", "mentor_nip", "expected_gain", "gain_lower", "gain_upper", "reason",
+    ]  # fmt: skip
+    assert frame.groupby("nip")["rank"].max().max() <= 2
+    assert (frame["nip"] != frame["mentor_nip"]).all()
+    assert frame["nip"].str.fullmatch(r"\d{18}").all()
+
+
+def test_recommend_mentors_bad_input(store: dict, small_world: Path) -> None:
+    for args, message in (
+        (["--nip", "123"], "18 digits"),
+        (["--nip", "199901012020011999"], "not found"),
+        ([], "exactly one of"),
+    ):
+        result = run(
+            "recommend", "mentors", "--data", str(small_world), *args,
+            cwd=store["root"], env=store["env"],
+        )  # fmt: skip
+        assert_clean_failure(result)
+        assert message in result.stderr
+
+
+def test_match_mentors(store: dict, small_world: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cohort.csv"
+    result = run(
+        "match-mentors", "--data", str(small_world), "--capacity", "2", "--out", str(out),
+        cwd=store["root"], env=store["env"],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "LP bound" in result.stdout and "Greedy assignment" in result.stdout
+    frame = pd.read_csv(out, dtype={"nip": str, "mentor_nip": str})
+    matched = frame[frame["status"] == "matched"]
+    assert len(matched) > 0
+    assert matched["mentor_nip"].value_counts().max() <= 2
+    assert frame["nip"].is_unique  # every mentee once: matched or unmatched with a reason
+    unmatched = frame[frame["status"] == "unmatched"]
+    assert unmatched["note"].notna().all()
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    juniors = employees[
+        (employees["active"] == "true")
+        & employees["position_type"].isin(["pelaksana", "fungsional"])
+    ]
+    assert set(frame["nip"]) == set(juniors["nip"])
+
+
+def test_match_mentors_bad_input_writes_nothing(
+    store: dict, small_world: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "cohort.csv"
+    mentees = tmp_path / "mentees.csv"
+    mentees.write_text("nip\n199901012020011999\n")
+    for args, message in (
+        (["--capacity", "0"], "capacity is at least 1"),
+        (["--agency", "Pemerintah Kota Atlantis"], "is not in this data set"),
+        (["--mentees", str(mentees)], "not found"),
+        (["--out", str(tmp_path / "cohort.json")], ".csv, .parquet or .xlsx"),
+    ):
+        full = ["--out", str(out), *args] if "--out" not in args else args
+        result = run(
+            "match-mentors", "--data", str(small_world), *full,
+            cwd=store["root"], env=store["env"],
+        )  # fmt: skip
+        assert_clean_failure(result)
+        assert message in result.stderr
+        assert not out.exists()
