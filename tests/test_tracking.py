@@ -261,3 +261,24 @@ def test_match_mentors_bad_input_writes_nothing(
         assert_clean_failure(result)
         assert message in result.stderr
         assert not out.exists()
+
+
+def test_match_mentors_agency_without_mentors(
+    store: dict, small_world: Path, tmp_path: Path
+) -> None:
+    world = tmp_path / "world"
+    shutil.copytree(small_world, world)
+    employees = pd.read_csv(world / "employees.csv", dtype=str)
+    agency = employees["agency"].iloc[0]
+    performance = pd.read_csv(world / "performance.csv", dtype=str)
+    in_agency = performance["nip"].isin(employees.loc[employees["agency"] == agency, "nip"])
+    performance.loc[in_agency, "rating"] = "kurang"  # nobody there performs well enough
+    performance.to_csv(world / "performance.csv", index=False)
+    out = tmp_path / "cohort.csv"
+    result = run(
+        "match-mentors", "--data", str(world), "--agency", agency, "--out", str(out),
+        cwd=store["root"], env=store["env"],
+    )  # fmt: skip
+    assert_clean_failure(result)
+    assert "has no eligible mentors" in result.stderr
+    assert not out.exists()
