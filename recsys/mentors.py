@@ -14,11 +14,15 @@ How a forecast is made:
    lacks covers nothing and is not a candidate.
 3. **Effectiveness**, learned from past mentorships and their outcomes (the contract's
    outcome, minus what the mentee would have gained anyway: :class:`~recsys.baseline.
-   ScoreBaseline`): a LightGBM model of the share of the coverage that turns into SKP points,
-   from the mentor's record (mentee ratings, mentorships, last appraisal), the distance
-   (same unit, same region, remote-area mentee: the data decide whether remote mentoring
-   works) and whether the mentor is the supervisor. It is fitted on outcome ÷ coverage with
-   weight coverage², i.e. least squares on the outcome itself.
+   ScoreBaseline`, whose control windows exclude only mentorships and which takes the
+   trainings completed in the window as features, so trainings are not credited to
+   mentors): outcome ≈ coverage × exp(f(x)), a log link, because distance, the mentor's
+   skill and record multiply. f starts from a ridge-penalised log-linear model (few
+   parameters, steady on few noisy outcomes) and LightGBM, monotone where it should be,
+   boosts what it misses. Features: the mentor's record (mentee ratings, mentorships),
+   their level in *Pengembangan Diri dan Orang Lain* (developing others), the distance
+   (same unit, same region, other region; remote-area mentee: the data decide whether
+   remote mentoring works) and whether the mentor is the supervisor.
 4. **Expected gain** = coverage × effectiveness (SKP points at the first appraisal at least
    six months after the mentorship); the interval combines the spread of bootstrap refits
    with the model's out-of-fold error (outcome noise removed), as for trainings.
@@ -267,6 +271,72 @@ def distance_class(same_unit: np.ndarray, same_region: np.ndarray) -> np.ndarray
 # ----------------------------------------------------------------------------- the model
 
 
+def _log_link_objective(
+    y_true: np.ndarray | None, raw: np.ndarray, weight: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Squared error of ``y ≈ coverage × exp(raw)`` (coverage passed as the weight):
+    gradient and Gauss–Newton hessian with respect to the raw score."""
+    if y_true is None or weight is None:
+        raise ValueError("the effectiveness model needs outcomes and coverage (as weights)")
+    mu = weight * np.exp(raw)
+    return -(y_true - mu) * mu, mu**2 + 1e-9
+
+
+def _effect(model: lgb.LGBMRegressor, x: pd.DataFrame) -> np.ndarray:
+    """Effectiveness (SKP points per point of coverage) of a fitted effect model."""
+    raw = np.asarray(model.predict(x, raw_score=True), dtype=float)
+    return np.exp(_prior_design(x) @ model.prior_ + raw)
+
+
+def _prior_design(x: pd.DataFrame) -> np.ndarray:
+    """Columns of the log-linear prior: intercept, distance classes, remote-area mentee
+    (and far), supervisor, developing others and rating (piecewise linear, knots at ±0.5
+    around the middle; missing → 0, with indicators), log mentorships."""
+    distance = x["distance"].to_numpy(dtype=float)
+    remote = x["mentee_remote"].to_numpy(dtype=float)
+    develop = x["mentor_developing_others"].to_numpy(dtype=float)
+    rating = x["mentor_rating_mean"].to_numpy(dtype=float) - 3.5
+    return np.column_stack(
+        [
+            np.ones(len(x)),
+            distance == 1,
+            distance == 2,
+            remote,
+            remote * (distance == 2),
+            x["is_supervisor"].to_numpy(dtype=float),
+            np.nan_to_num(develop),
+            np.nan_to_num(np.maximum(develop - 0.5, 0.0)),
+            np.nan_to_num(np.maximum(develop + 0.5, 0.0)),
+            np.isnan(develop),
+            np.nan_to_num(rating),
+            np.nan_to_num(np.maximum(rating - 0.5, 0.0)),
+            np.nan_to_num(np.maximum(rating + 0.5, 0.0)),
+            np.isnan(rating),
+            np.log1p(x["mentor_n_mentored"].to_numpy(dtype=float)),
+        ]
+    ).astype(float)
+
+
+def _fit_log_linear(
+    design: np.ndarray, cover: np.ndarray, residual: np.ndarray, alpha: float = 1.0
+) -> np.ndarray:
+    """Ridge-penalised least squares of ``residual ≈ cover × exp(design @ beta)`` by
+    Gauss–Newton (the intercept unpenalised), started at the best constant."""
+    base = float(np.sum(cover * residual) / np.sum(cover**2))
+    beta = np.zeros(design.shape[1])
+    beta[0] = np.log(max(base, 1e-3))
+    penalty = alpha * np.eye(len(beta))
+    penalty[0, 0] = 0.0
+    for _ in range(25):
+        mu = cover * np.exp(np.clip(design @ beta, -20, 5))
+        jac = design * mu[:, None]
+        step = np.linalg.solve(jac.T @ jac + penalty, jac.T @ (residual - mu) - penalty @ beta)
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-6:
+            break
+    return beta
+
+
 class MentorRecommender:
     """Forecast mentoring gain per (mentee, mentor); see the module docstring.
 
@@ -282,10 +352,10 @@ class MentorRecommender:
     def __init__(
         self,
         *,
-        n_estimators: int = 200,
-        learning_rate: float = 0.05,
-        num_leaves: int = 8,
-        min_child_samples: int = 60,
+        n_estimators: int = 150,
+        learning_rate: float = 0.02,
+        num_leaves: int = 4,
+        min_child_samples: int = 300,
         n_bootstrap: int = 20,
         allow_supervisor: bool = False,
         random_state: int = 0,
@@ -300,6 +370,7 @@ class MentorRecommender:
 
     def _regressor(self, seed: int) -> lgb.LGBMRegressor:
         return lgb.LGBMRegressor(
+            objective=_log_link_objective,
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
             num_leaves=self.num_leaves,
@@ -311,6 +382,24 @@ class MentorRecommender:
             n_jobs=1,
             verbose=-1,
         )
+
+    def _fit_effect(
+        self, x: pd.DataFrame, cover: np.ndarray, residual: np.ndarray, seed: int
+    ) -> lgb.LGBMRegressor:
+        """Effectiveness model: residual ≈ coverage × exp(f(x)) (log link, so that distance,
+        record and skill multiply as they do in mentoring). f starts from a ridge-penalised
+        log-linear model of the same features (few parameters: steady on few, noisy
+        outcomes) and LightGBM boosts what it misses."""
+        beta = _fit_log_linear(_prior_design(x), cover, residual)
+        # small histories: leaves no larger than a tenth of the data, or nothing can split
+        leaf = min(self.min_child_samples, max(5, len(x) // 10))
+        model = (
+            self._regressor(seed)
+            .set_params(min_child_samples=leaf)
+            .fit(x, residual, sample_weight=cover, init_score=_prior_design(x) @ beta)
+        )
+        model.prior_ = beta  # LightGBM does not keep the init score: prediction adds it
+        return model
 
     # ------------------------------------------------------------------------- fit
 
@@ -352,24 +441,22 @@ class MentorRecommender:
         cover, x = self._past_pairs(data, past)
         usable = cover > 1e-3
         cover, x, residual = cover[usable], x[usable].reset_index(drop=True), residual[usable]
-        target, weight = residual / cover, cover**2
-        self.model_ = self._regressor(self.random_state).fit(x, target, sample_weight=weight)
+        self.model_ = self._fit_effect(x, cover, residual, self.random_state)
         step("intervals")
         rng = np.random.default_rng(self.random_state)
-        n = len(target)
+        n = len(residual)
         self.bootstrap_ = []
         for b in range(self.n_bootstrap):
             idx = rng.integers(0, n, n)
-            model = self._regressor(self.random_state + 1 + b)
-            self.bootstrap_.append(model.fit(x.iloc[idx], target[idx], sample_weight=weight[idx]))
+            self.bootstrap_.append(
+                self._fit_effect(x.iloc[idx], cover[idx], residual[idx], self.random_state + 1 + b)
+            )
         folds = rng.integers(0, N_FOLDS, n)
         oof = np.empty(n)
         for fold in range(N_FOLDS):
             train, test = folds != fold, folds == fold
-            model = self._regressor(self.random_state).fit(
-                x[train], target[train], sample_weight=weight[train]
-            )
-            oof[test] = cover[test] * model.predict(x[test])
+            model = self._fit_effect(x[train], cover[train], residual[train], self.random_state)
+            oof[test] = cover[test] * _effect(model, x[test])
         self.error_bins_, self.error_scale_ = calibrate_error(
             oof, residual, self.baseline_.noise_var_
         )
@@ -423,9 +510,9 @@ class MentorRecommender:
         self._check_fitted()
         x = features[list(EFFECT_FEATURES)].astype(float)
         cover = features["coverage"].to_numpy(dtype=float)
-        expected = cover * np.asarray(self.model_.predict(x), dtype=float)
+        expected = cover * _effect(self.model_, x)
         spread = (
-            np.column_stack([m.predict(x) for m in self.bootstrap_]).std(axis=1)
+            np.column_stack([_effect(m, x) for m in self.bootstrap_]).std(axis=1)
             if self.bootstrap_
             else np.zeros(len(x))
         )
@@ -466,7 +553,7 @@ class MentorRecommender:
         x["distance"] = np.repeat([c[0] for c in contexts], n).astype(float)
         x["mentee_remote"] = np.repeat([c[1] for c in contexts], n)
         x["is_supervisor"] = np.repeat([c[2] for c in contexts], n)
-        point = np.asarray(self.model_.predict(x[list(EFFECT_FEATURES)]), dtype=float)
+        point = _effect(self.model_, x[list(EFFECT_FEATURES)])
         return _Effects(
             point=point.reshape(len(contexts), n).T,
             features=per_mentor,
@@ -835,7 +922,7 @@ class _Pool:
                 mentee_remote=remote.astype(float),
                 is_supervisor=supervisor.astype(float),
             )[list(EFFECT_FEATURES)]
-            samples = np.column_stack([m.predict(x) for m in model.bootstrap_]).std(axis=1)
+            samples = np.column_stack([_effect(m, x) for m in model.bootstrap_]).std(axis=1)
             lookup = pd.Series(samples, index=pd.MultiIndex.from_frame(unique))
             spread[known] = lookup.reindex(pd.MultiIndex.from_frame(keys)).to_numpy()
         cover = scored["coverage"].to_numpy()

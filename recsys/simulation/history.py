@@ -483,6 +483,9 @@ def _enrollment_frame(
 
 # ----------------------------------------------------------------------------- mentoring
 
+#: Share of junior staff (pelaksana, fungsional) who start a mentorship in a year.
+MENTORING_RATE = 0.09
+
 
 def _decide_mentorships(
     rng: np.random.Generator, pop: Population, in_service: np.ndarray, year: int
@@ -491,7 +494,7 @@ def _decide_mentorships(
     the mentor who would help most."""
     staff = np.flatnonzero(in_service & (pop.hire_year < year))
     junior = staff[pop.seniority[staff] < 200]  # pelaksana, fungsional
-    mentees = junior[rng.random(len(junior)) < 0.045]
+    mentees = junior[rng.random(len(junior)) < MENTORING_RATE]
     sup_idx = _supervisor_index(pop)
     mentor = np.full(len(mentees), -1)
     route = rng.random(len(mentees))

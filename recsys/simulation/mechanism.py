@@ -62,7 +62,7 @@ MENTOR_SKILL_SD = 0.55
 #: Slot of "M6 Pengembangan Diri dan Orang Lain" (developing self and others) in every
 #: position's standard, and how many levels one log-sd of mentoring skill adds to it.
 DEVELOPING_OTHERS_SLOT = 5
-DEVELOPING_OTHERS_LOADING = 1.0
+DEVELOPING_OTHERS_LOADING = 1.5
 
 #: How well each modality works, by remoteness (rows: not remote, remote).
 #: Remote staff learn little online (poor connectivity, no protected time) and most from
