@@ -572,6 +572,32 @@ def recommend_mentors_cmd(
     console.print(table)
 
 
+def _read_mentor_pool(path: Path, capacity: int, lang: Language) -> pd.Series:
+    """The mentor pool: capacity per mentor NIP (the file's capacity column, else the
+    default). A bad file, NIP or capacity is a clear error."""
+    try:
+        frame = pd.read_csv(path, dtype=str)
+    except (OSError, ValueError, pd.errors.ParserError):
+        _fail(t("mentors.bad_file", lang, path=path), lang)
+    if "nip" not in frame.columns:
+        _fail(t("mentors.bad_file", lang, path=path), lang)
+    nips = [_clean_nip(n, lang) for n in frame["nip"].fillna("")]
+    raw = frame["capacity"] if "capacity" in frame.columns else pd.Series([None] * len(frame))
+    limits = []
+    for value in raw:
+        if value is None or pd.isna(value) or str(value).strip() == "":
+            limits.append(capacity)
+            continue
+        try:
+            limit = int(str(value).strip())
+        except ValueError:
+            _fail(t("match.capacity", lang, capacity=value), lang)
+        if limit < 1:
+            _fail(t("match.capacity", lang, capacity=limit), lang)
+        limits.append(limit)
+    return pd.Series(limits, index=pd.Index(nips, name="mentor_nip"), dtype="int64")
+
+
 def _read_mentee_list(path: Path, lang: Language) -> list[str]:
     try:
         frame = pd.read_csv(path, dtype=str)
@@ -603,6 +629,14 @@ def match_mentors_cmd(
             "fungsional (of the agency).",
         ),
     ] = None,
+    mentors: Annotated[
+        Path | None,
+        typer.Option(
+            "--mentors",
+            help="CSV with a nip column (and optionally capacity): the mentor pool. "
+            "Default: every eligible senior.",
+        ),
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """Assign a cohort of mentees to mentors: the most total forecast gain with every
@@ -613,6 +647,7 @@ def match_mentors_cmd(
         _fail(t("match.capacity", lang, capacity=capacity), lang)
     _check_out(out, lang)
     cohort_list = _read_mentee_list(mentees, lang) if mentees is not None else None
+    pool = _read_mentor_pool(mentors, capacity, lang) if mentors is not None else None
     dataset = _load(data, lang)
     from recsys import matching
     from recsys.mentor_evaluation import GRAPH_TOP
@@ -643,6 +678,10 @@ def match_mentors_cmd(
         cohort = emp.loc[scope & junior, "nip"].astype(str)
     if cohort.empty:
         _fail(t("match.no_mentees", lang), lang)
+    if pool is not None:
+        unknown = sorted(set(pool.index) - set(emp["nip"].astype(str)))
+        if unknown:
+            _fail(t("nip.unknown", lang, nips=", ".join(unknown[:5])), lang)
     model = _mentor_champion(lang)
     model.allow_supervisor = get_settings().mentor_allow_supervisor
     try:
@@ -652,9 +691,11 @@ def match_mentors_cmd(
                 cohort,
                 top=GRAPH_TOP,
                 on_progress=lambda done, total: update("", done, total),
+                mentors=None if pool is None else pool.index.tolist(),
             )
-            result = matching.match(graph, cohort, capacity)
-            greedy = matching.greedy(graph, cohort, capacity)
+            limits = capacity if pool is None else pool
+            result = matching.match(graph, cohort, limits, default_capacity=capacity)
+            greedy = matching.greedy(graph, cohort, limits, default_capacity=capacity)
     except UnknownEmployeeError as exc:
         _fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
     except InactiveEmployeeError as exc:

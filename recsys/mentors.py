@@ -593,13 +593,16 @@ class MentorRecommender:
         as_of: pd.Timestamp | None = None,
         alpha: float = 0.1,
         on_progress: Callable[[int, int], None] | None = None,
+        mentors: pd.Series | list[str] | None = None,
     ) -> pd.DataFrame:
         """Every eligible mentor of each mentee (or the ``top`` best), scored.
 
-        Columns as :meth:`forecast`, best first per mentee, plus ``n_eligible`` (candidates
-        before ``top``). Mentees without any candidate have no rows.
+        ``mentors``: only these may be candidates (e.g. the agency's mentor pool); they must
+        be known employees, and still have to meet the candidate rules. Columns as
+        :meth:`forecast`, best first per mentee, plus ``n_eligible`` (candidates before
+        ``top``). Mentees without any candidate have no rows.
         """
-        return self._candidates(ds, nips, top, as_of, alpha, on_progress)[0]
+        return self._candidates(ds, nips, top, as_of, alpha, on_progress, mentors)[0]
 
     def _candidates(
         self,
@@ -609,10 +612,13 @@ class MentorRecommender:
         as_of: pd.Timestamp | None,
         alpha: float,
         on_progress: Callable[[int, int], None] | None,
+        mentors: pd.Series | list[str] | None = None,
     ) -> tuple[pd.DataFrame, _Pool]:
         self._check_fitted()
         people = pd.Series(pd.unique(pd.Series(list(nips), dtype=ID_DTYPE)), dtype=ID_DTYPE)
         _check_known(ds, people)
+        if mentors is not None:
+            _check_known(ds, pd.Series(list(mentors), dtype=ID_DTYPE))
         when = pd.Timestamp(as_of) if as_of is not None else latest_date(ds)
         pool = _Pool.build(self, ds, None, when)
         found = pool.roster.index.get_indexer(pd.Index(people.astype(str)))
@@ -620,7 +626,12 @@ class MentorRecommender:
             raise InactiveEmployeeError(sorted(people.astype(str).to_numpy()[found < 0]))
         parts: list[pd.DataFrame] = []
         done = 0
-        blocks = pool.roster.blocks(found, allow_supervisor=self.allow_supervisor)
+        allowed = (
+            None
+            if mentors is None
+            else pool.roster.index.isin(pd.Index(pd.Series(list(mentors)).astype(str)))
+        )
+        blocks = pool.roster.blocks(found, allow_supervisor=self.allow_supervisor, only=allowed)
         for mentee_rows, mentor_rows in blocks:
             scored = pool.score(self, mentee_rows, mentor_rows)
             scored = scored[scored["coverage"] > 0]
@@ -780,11 +791,15 @@ class Roster:
         *,
         allow_supervisor: bool,
         any_performance: bool = False,
+        only: np.ndarray | None = None,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Eligible (mentee row, mentor row) pairs, a block of mentees at a time: same
         agency, at least :data:`SENIOR_STEPS` more senior, not the mentee, not the
-        supervisor unless allowed, and (unless ``any_performance``) able to mentor."""
+        supervisor unless allowed, (unless ``any_performance``) able to mentor, and (if
+        ``only`` is given: a mask over the roster) in that pool."""
         pool = self.can_mentor if not any_performance else np.ones(len(self.nip), dtype=bool)
+        if only is not None:
+            pool = pool & only
         order = np.argsort(self.agency[mentee_rows], kind="stable")
         mentee_rows = mentee_rows[order]
         for agency in pd.unique(self.agency[mentee_rows]):

@@ -196,6 +196,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "{path}: daftar mentee harus berkas CSV dengan kolom nip",
         "en": "{path}: the mentee list must be a CSV file with a nip column",
     },
+    "mentors.bad_file": {
+        "id": "{path}: daftar mentor harus berkas CSV dengan kolom nip (dan opsional capacity)",
+        "en": "{path}: the mentor pool must be a CSV file with a nip column (capacity optional)",
+    },
     "nip.inactive": {
         "id": "NIP bukan pegawai aktif: {nips}",
         "en": "NIP of an employee who is no longer active: {nips}",

@@ -247,7 +247,10 @@ def test_match_mentors_bad_input_writes_nothing(
     out = tmp_path / "cohort.csv"
     mentees = tmp_path / "mentees.csv"
     mentees.write_text("nip\n199901012020011999\n")
+    pool = tmp_path / "pool.csv"
+    pool.write_text("nip,capacity\n199901012020011999,2\n")
     for args, message in (
+        (["--mentors", str(pool)], "not found"),
         (["--capacity", "0"], "capacity is at least 1"),
         (["--agency", "Pemerintah Kota Atlantis"], "is not in this data set"),
         (["--mentees", str(mentees)], "not found"),
@@ -282,3 +285,27 @@ def test_match_mentors_agency_without_mentors(
     assert_clean_failure(result)
     assert "has no eligible mentors" in result.stderr
     assert not out.exists()
+
+
+def test_match_mentors_with_a_mentor_pool(store: dict, small_world: Path, tmp_path: Path) -> None:
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    seniors = employees[
+        (employees["active"] == "true")
+        & employees["position_type"].isin(["pengawas", "administrator"])
+    ]["nip"].head(20)
+    capacity = [1 if i % 2 else 2 for i in range(len(seniors))]
+    pool = tmp_path / "pool.csv"
+    pd.DataFrame({"nip": seniors, "capacity": capacity}).to_csv(pool, index=False)
+    out = tmp_path / "cohort.xlsx"
+    result = run(
+        "match-mentors", "--data", str(small_world), "--mentors", str(pool), "--out", str(out),
+        cwd=store["root"], env=store["env"],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_excel(out, dtype={"nip": str, "mentor_nip": str})
+    matched = frame[frame["status"] == "matched"]
+    assert len(matched) > 0
+    limits = pd.Series(capacity, index=seniors.to_numpy())
+    counts = matched["mentor_nip"].value_counts()
+    assert set(counts.index) <= set(limits.index)
+    assert (counts <= limits.reindex(counts.index)).all()
