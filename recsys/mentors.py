@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lightgbm as lgb
 import numpy as np
@@ -135,6 +135,20 @@ class Profiles:
     weight: np.ndarray
     assessed: np.ndarray
     dense: np.ndarray
+    room: np.ndarray = field(init=False)
+    level32: np.ndarray = field(init=False)
+    dense32: np.ndarray = field(init=False)
+    open_weight: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Scoring arrays (float32, no NaN): a mentor's level 0 where their standard lacks a
+        # competency; a mentee's weight 0 where they cannot improve (or at padding).
+        with np.errstate(invalid="ignore"):
+            room = self.level < np.minimum(self.required + SURPLUS_CAP, 5.0)
+        object.__setattr__(self, "room", room)
+        object.__setattr__(self, "level32", np.nan_to_num(self.level, nan=5.0).astype(np.float32))
+        object.__setattr__(self, "dense32", np.nan_to_num(self.dense, nan=0.0).astype(np.float32))
+        object.__setattr__(self, "open_weight", np.where(room, self.weight, 0.0).astype(np.float32))
 
 
 def profiles(
@@ -183,13 +197,10 @@ def coverage(
     already above the standard plus :data:`~recsys.importance.SURPLUS_CAP`).
     """
     codes = mentees.codes[mentee_rows]
-    mentor_level = mentors.dense[mentor_rows[:, None], codes]  # padding (-1) → NaN column
-    level = mentees.level[mentee_rows]
-    ceiling = np.minimum(mentees.required[mentee_rows] + SURPLUS_CAP, 5.0)
-    with np.errstate(invalid="ignore"):
-        lead = np.where(level < ceiling, np.maximum(mentor_level - level, 0.0), 0.0)
-    lead = np.nan_to_num(lead, nan=0.0)
-    return (lead * mentees.weight[mentee_rows]).sum(axis=1), lead
+    mentor_level = mentors.dense32[mentor_rows[:, None], codes]  # padding (-1) → 0 column
+    lead = np.maximum(mentor_level - mentees.level32[mentee_rows], np.float32(0.0))
+    cover = np.einsum("ps,ps->p", lead, mentees.open_weight[mentee_rows]).astype(float)
+    return cover, np.where(mentees.room[mentee_rows], lead, 0.0)
 
 
 # ----------------------------------------------------------------------------- mentor record
@@ -633,17 +644,21 @@ class MentorRecommender:
         )
         blocks = pool.roster.blocks(found, allow_supervisor=self.allow_supervisor, only=allowed)
         for mentee_rows, mentor_rows in blocks:
-            scored = pool.score(self, mentee_rows, mentor_rows)
-            scored = scored[scored["coverage"] > 0]
-            scored = scored.sort_values(
-                ["nip", "expected_gain"], ascending=[True, False], kind="stable"
-            )
-            counts = scored.groupby("nip", sort=False)["nip"].transform("size")
-            scored = scored.assign(n_eligible=counts.to_numpy())
-            if top is not None:
-                scored = scored.groupby("nip", sort=False).head(top)
-            eligible = scored["n_eligible"].to_numpy()
-            parts.append(pool.add_intervals(self, scored, alpha).assign(n_eligible=eligible))
+            cover, expected = pool.expected(mentee_rows, mentor_rows)
+            keep = cover > 0
+            mi, mj = mentee_rows[keep], mentor_rows[keep]
+            order = np.lexsort((-expected[keep], mi))  # by mentee, best first
+            mi, mj = mi[order], mj[order]
+            if len(mi):
+                starts = np.flatnonzero(np.r_[True, mi[1:] != mi[:-1]])
+                sizes = np.diff(np.r_[starts, len(mi)])
+                rank = np.arange(len(mi)) - np.repeat(starts, sizes)
+                eligible = np.repeat(sizes, sizes)
+                chosen = rank < top if top is not None else np.ones(len(mi), dtype=bool)
+                scored = pool.score(self, mi[chosen], mj[chosen])
+                parts.append(
+                    pool.add_intervals(self, scored, alpha).assign(n_eligible=eligible[chosen])
+                )
             done += len(np.unique(mentee_rows))
             if on_progress:
                 on_progress(min(done, len(people)), len(people))
@@ -886,13 +901,11 @@ class _Pool:
             mentor_slot=slot,
         )
 
-    def score(
-        self,
-        model: MentorRecommender,
-        mentee_rows: np.ndarray,
-        mentor_rows: np.ndarray,
-    ) -> pd.DataFrame:
-        """Point forecast for aligned (mentee row, mentor row) pairs."""
+    def _lookup(
+        self, mentee_rows: np.ndarray, mentor_rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Coverage, effectiveness, distance, supervisor flag, context and effect-table row
+        of aligned (mentee row, mentor row) pairs."""
         roster = self.roster
         cover, _ = coverage(self.profiles, mentee_rows, self.profiles, mentor_rows)
         distance = roster.distance(mentee_rows, mentor_rows)
@@ -902,6 +915,25 @@ class _Pool:
         known = slot >= 0
         effect = np.full(len(slot), np.nan)
         effect[known] = self.effects.point[slot[known], ctx[known]]
+        return cover, effect, distance, supervisor, ctx, slot
+
+    def expected(
+        self, mentee_rows: np.ndarray, mentor_rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Coverage and expected gain of aligned pairs (arrays only: for bulk ranking)."""
+        cover, effect, *_ = self._lookup(mentee_rows, mentor_rows)
+        return cover, cover * effect
+
+    def score(
+        self,
+        model: MentorRecommender,
+        mentee_rows: np.ndarray,
+        mentor_rows: np.ndarray,
+    ) -> pd.DataFrame:
+        """Point forecast for aligned (mentee row, mentor row) pairs."""
+        roster = self.roster
+        cover, effect, distance, supervisor, ctx, slot = self._lookup(mentee_rows, mentor_rows)
+        known = slot >= 0
         return pd.DataFrame(
             {
                 "nip": roster.nip.to_numpy()[mentee_rows],
