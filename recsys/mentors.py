@@ -96,6 +96,8 @@ MIN_MENTORSHIPS = 30
 N_FOLDS = 5
 #: Pairs scored at a time (bounds memory).
 PAIR_BLOCK = 1_000_000
+#: Candidates per mentee scored exactly beyond the ``top`` asked for (the shortlist).
+SHORTLIST_EXTRA = 20
 
 
 class InactiveEmployeeError(ValueError):
@@ -201,6 +203,26 @@ def coverage(
     lead = np.maximum(mentor_level - mentees.level32[mentee_rows], np.float32(0.0))
     cover = np.einsum("ps,ps->p", lead, mentees.open_weight[mentee_rows]).astype(float)
     return cover, np.where(mentees.room[mentee_rows], lead, 0.0)
+
+
+def block_coverage(
+    profiles_: Profiles, mentee_rows: np.ndarray, mentor_rows: np.ndarray
+) -> np.ndarray:
+    """:func:`coverage` of every (mentee, mentor) combination (mentees × mentors) at once,
+    competency by competency over the dictionary — no per-pair gathers."""
+    n_vocab = profiles_.dense32.shape[1] - 1  # without the padding column
+    codes = profiles_.codes[mentee_rows]
+    rows = np.arange(len(mentee_rows))[:, None]
+    weight = np.zeros((len(mentee_rows), n_vocab + 1), dtype=np.float32)
+    level = np.full((len(mentee_rows), n_vocab + 1), 5.0, dtype=np.float32)
+    weight[rows, codes] = profiles_.open_weight[mentee_rows]
+    level[rows, codes] = profiles_.level32[mentee_rows]
+    mentor_level = profiles_.dense32[mentor_rows]
+    total = np.zeros((len(mentee_rows), len(mentor_rows)), dtype=np.float32)
+    for c in np.flatnonzero(weight[:, :n_vocab].any(axis=0)):
+        lead = np.maximum(mentor_level[None, :, c] - level[:, c, None], np.float32(0.0))
+        total += weight[:, c, None] * lead
+    return total.astype(float)
 
 
 # ----------------------------------------------------------------------------- mentor record
@@ -642,24 +664,24 @@ class MentorRecommender:
             if mentors is None
             else pool.roster.index.isin(pd.Index(pd.Series(list(mentors)).astype(str)))
         )
-        blocks = pool.roster.blocks(found, allow_supervisor=self.allow_supervisor, only=allowed)
-        for mentee_rows, mentor_rows in blocks:
-            cover, expected = pool.expected(mentee_rows, mentor_rows)
+        matrices = pool.roster.matrices(found, allow_supervisor=self.allow_supervisor, only=allowed)
+        for block, agency_mentors, ok in matrices:
+            mi, mj, eligible = pool.shortlist(block, agency_mentors, ok, top)
+            cover, expected = pool.expected(mi, mj)
             keep = cover > 0
-            mi, mj = mentee_rows[keep], mentor_rows[keep]
+            mi, mj, eligible = mi[keep], mj[keep], eligible[keep]
             order = np.lexsort((-expected[keep], mi))  # by mentee, best first
-            mi, mj = mi[order], mj[order]
+            mi, mj, eligible = mi[order], mj[order], eligible[order]
             if len(mi):
                 starts = np.flatnonzero(np.r_[True, mi[1:] != mi[:-1]])
                 sizes = np.diff(np.r_[starts, len(mi)])
                 rank = np.arange(len(mi)) - np.repeat(starts, sizes)
-                eligible = np.repeat(sizes, sizes)
                 chosen = rank < top if top is not None else np.ones(len(mi), dtype=bool)
                 scored = pool.score(self, mi[chosen], mj[chosen])
                 parts.append(
                     pool.add_intervals(self, scored, alpha).assign(n_eligible=eligible[chosen])
                 )
-            done += len(np.unique(mentee_rows))
+            done += len(block)
             if on_progress:
                 on_progress(min(done, len(people)), len(people))
         if not parts:
@@ -800,18 +822,19 @@ class Roster:
             raise UnknownEmployeeError(sorted(set(wanted[rows < 0])))
         return rows
 
-    def blocks(
+    def matrices(
         self,
         mentee_rows: np.ndarray,
         *,
         allow_supervisor: bool,
         any_performance: bool = False,
         only: np.ndarray | None = None,
-    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Eligible (mentee row, mentor row) pairs, a block of mentees at a time: same
-        agency, at least :data:`SENIOR_STEPS` more senior, not the mentee, not the
-        supervisor unless allowed, (unless ``any_performance``) able to mentor, and (if
-        ``only`` is given: a mask over the roster) in that pool."""
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """A block of mentees at a time: (mentee rows, the agency's mentor rows, the
+        eligibility matrix). Eligible: same agency, at least :data:`SENIOR_STEPS` more
+        senior, not the mentee, not the supervisor unless allowed, (unless
+        ``any_performance``) able to mentor, and (if ``only`` is given: a mask over the
+        roster) in that pool."""
         pool = self.can_mentor if not any_performance else np.ones(len(self.nip), dtype=bool)
         if only is not None:
             pool = pool & only
@@ -828,8 +851,25 @@ class Roster:
                 ok &= mentors[None, :] != block[:, None]
                 if not allow_supervisor:
                     ok &= mentors[None, :] != self.supervisor[block][:, None]
-                i, j = np.nonzero(ok)
-                yield block[i], mentors[j]
+                yield block, mentors, ok
+
+    def blocks(
+        self,
+        mentee_rows: np.ndarray,
+        *,
+        allow_supervisor: bool,
+        any_performance: bool = False,
+        only: np.ndarray | None = None,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Eligible (mentee row, mentor row) pairs (see :meth:`matrices`)."""
+        for block, mentors, ok in self.matrices(
+            mentee_rows,
+            allow_supervisor=allow_supervisor,
+            any_performance=any_performance,
+            only=only,
+        ):
+            i, j = np.nonzero(ok)
+            yield block[i], mentors[j]
 
     def distance(self, mentee_rows: np.ndarray, mentor_rows: np.ndarray) -> np.ndarray:
         """Index into :data:`DISTANCES` of each pair."""
@@ -916,6 +956,37 @@ class _Pool:
         effect = np.full(len(slot), np.nan)
         effect[known] = self.effects.point[slot[known], ctx[known]]
         return cover, effect, distance, supervisor, ctx, slot
+
+    def shortlist(
+        self, block: np.ndarray, mentors: np.ndarray, ok: np.ndarray, top: int | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs worth scoring exactly: each mentee's eligible mentors, or, with ``top``,
+        the :data:`SHORTLIST_EXTRA` + ``top`` best by the forecast computed for the whole
+        block at once (:func:`block_coverage`). Returns mentee rows, mentor rows and each
+        mentee's number of eligible mentors who cover a gap."""
+        cover = block_coverage(self.profiles, block, mentors)
+        useful = ok & (cover > 0)
+        counts = useful.sum(axis=1)
+        width = len(mentors) if top is None else min(len(mentors), top + SHORTLIST_EXTRA)
+        if width >= len(mentors):
+            i, j = np.nonzero(useful)
+            return block[i], mentors[j], counts[i]
+        roster = self.roster
+        same_unit = roster.unit[block][:, None] == roster.unit[mentors][None, :]
+        same_region = roster.region[block][:, None] == roster.region[mentors][None, :]
+        supervisor = roster.supervisor[block][:, None] == mentors[None, :]
+        ctx = _context(
+            distance_class(same_unit, same_region), roster.remote[block][:, None], supervisor
+        )
+        table = self.effects.point[self.mentor_slot[mentors]]  # mentors × contexts
+        effect = table[np.arange(len(mentors))[None, :], ctx]
+        score = np.where(useful, cover * effect, -np.inf)
+        best = np.argpartition(-score, width - 1, axis=1)[:, :width]
+        rows = np.repeat(np.arange(len(block)), width)
+        cols = best.reshape(-1)
+        keep = np.isfinite(score[rows, cols])
+        rows, cols = rows[keep], cols[keep]
+        return block[rows], mentors[cols], counts[rows]
 
     def expected(
         self, mentee_rows: np.ndarray, mentor_rows: np.ndarray

@@ -149,3 +149,36 @@ def test_matched_cohort_against_greedy_and_the_bound(world: tuple, small_world: 
     assert metrics["cohort_lp_bound"] >= metrics["cohort_forecast_gain"] - 1e-6
     assert abs(metrics["cohort_gap"]) < 1e-6
     assert 0 < metrics["cohort_true_gain"] <= metrics["cohort_oracle_true_gain"] + 1e-6
+
+
+def test_shortlisting_changes_nothing(world: tuple) -> None:
+    ds, model = world
+    mentees = _juniors(ds, 80)
+    everyone = model.candidates(ds, mentees)  # every eligible mentor, scored exactly
+    top = model.candidates(ds, mentees, top=3)  # shortlisted block by block
+    best = everyone.sort_values(["nip", "expected_gain"], ascending=[True, False])
+    best = best.groupby("nip").head(3)
+    assert len(top) == len(best) > 100
+    key = ["nip", "mentor_nip"]
+    assert set(map(tuple, top[key].astype(str).to_numpy())) == set(
+        map(tuple, best[key].astype(str).to_numpy())
+    )
+    first = top.groupby("nip")["n_eligible"].first()
+    counts = everyone.groupby("nip").size().reindex(first.index)
+    assert (first.to_numpy() == counts.to_numpy()).all()
+
+
+def test_block_coverage_equals_pairwise_coverage(world: tuple) -> None:
+    from recsys.mentors import _Pool, block_coverage
+    from recsys.snapshot import latest_date
+
+    ds, model = world
+    pool = _Pool.build(model, ds, None, latest_date(ds))
+    rng = np.random.default_rng(0)
+    mentees = rng.choice(len(pool.roster.nip), 50, replace=False)
+    mentors = rng.choice(len(pool.roster.nip), 40, replace=False)
+    block = block_coverage(pool.profiles, mentees, mentors)
+    i, j = np.meshgrid(np.arange(50), np.arange(40), indexing="ij")
+    pairwise, _ = coverage(pool.profiles, mentees[i.ravel()], pool.profiles, mentors[j.ravel()])
+    assert np.allclose(block.ravel(), pairwise, rtol=1e-5, atol=1e-5)
+    assert (pairwise > 0).mean() > 0.3
