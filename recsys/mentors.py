@@ -653,7 +653,10 @@ class MentorRecommender:
         if mentors is not None:
             _check_known(ds, pd.Series(list(mentors), dtype=ID_DTYPE))
         when = pd.Timestamp(as_of) if as_of is not None else latest_date(ds)
-        pool = _Pool.build(self, ds, None, when)
+        # candidates come from the mentees' own agencies: score only those
+        agency = ds.employees.set_index(ds.employees["nip"].astype(str))["agency"].astype(str)
+        agencies = agency.reindex(people.astype(str)).unique()
+        pool = _Pool.build(self, ds, None, when, agencies)
         found = pool.roster.index.get_indexer(pd.Index(people.astype(str)))
         if (found < 0).any():
             raise InactiveEmployeeError(sorted(people.astype(str).to_numpy()[found < 0]))
@@ -788,11 +791,20 @@ class Roster:
     index: pd.Index
 
     @classmethod
-    def build(cls, ds: Dataset, people: pd.Series | None, when: pd.Timestamp) -> Roster:
-        """The roster of ``people`` (None: every active employee)."""
+    def build(
+        cls,
+        ds: Dataset,
+        people: pd.Series | None,
+        when: pd.Timestamp,
+        agencies: np.ndarray | None = None,
+    ) -> Roster:
+        """The roster of ``people`` (None: every active employee, of ``agencies`` if
+        given)."""
         emp = ds.employees
         if people is None:
             emp = emp[emp["active"]]
+            if agencies is not None:
+                emp = emp[emp["agency"].astype(str).isin(agencies)]
         else:
             wanted = pd.Index(pd.Series(people).astype(ID_DTYPE), name="nip")
             emp = emp.set_index("nip").reindex(wanted).reset_index()
@@ -921,10 +933,15 @@ class _Pool:
 
     @classmethod
     def build(
-        cls, model: MentorRecommender, ds: Dataset, people: pd.Series | None, when: pd.Timestamp
+        cls,
+        model: MentorRecommender,
+        ds: Dataset,
+        people: pd.Series | None,
+        when: pd.Timestamp,
+        agencies: np.ndarray | None = None,
     ) -> _Pool:
-        """The pool of ``people`` (None: every active employee)."""
-        roster = Roster.build(ds, people, when)
+        """The pool of ``people`` (None: every active employee, of ``agencies`` if given)."""
+        roster = Roster.build(ds, people, when, agencies)
         # a what-if (explicit people) may ask about anyone; a candidate search only mentors
         mentor_rows = (
             np.flatnonzero(roster.can_mentor) if people is None else np.arange(len(roster.nip))
