@@ -729,6 +729,25 @@ def match_mentors_cmd(
     console.print(t("match.written", lang, path=out))
 
 
+@app.command("export")
+def export_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder of the bundle, e.g. models/.")],
+    lang: LangOption = None,
+) -> None:
+    """Copy the champion models out of the MLflow registry into a bundle folder, for
+    serving where no tracking server is reachable (air-gapped networks)."""
+    lang = _lang(lang)
+    from recsys.bundle import BundleError, export_bundle
+
+    _quiet_mlflow()
+    try:
+        manifest = export_bundle(out)
+    except BundleError as exc:
+        _fail(str(exc), lang)
+    models = ", ".join(f"{name} v{entry['version']}" for name, entry in manifest["models"].items())
+    console.print(t("export.written", lang, path=out, models=models))
+
+
 @app.command("contract")
 def contract_cmd(
     out: Annotated[

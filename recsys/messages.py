@@ -204,6 +204,12 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "NIP bukan pegawai aktif: {nips}",
         "en": "NIP of an employee who is no longer active: {nips}",
     },
+    "export.written": {
+        "id": "Bundel model ditulis ke {path}: {models}. API dapat melayaninya tanpa server "
+        "MLflow.",
+        "en": "Model bundle written to {path}: {models}. The API can serve it without an "
+        "MLflow server.",
+    },
     "contract.written": {
         "id": "Dokumentasi kontrak data ditulis ke {path}",
         "en": "Data contract documentation written to {path}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -309,3 +310,41 @@ def test_match_mentors_with_a_mentor_pool(store: dict, small_world: Path, tmp_pa
     counts = matched["mentor_nip"].value_counts()
     assert set(counts.index) <= set(limits.index)
     assert (counts <= limits.reindex(counts.index)).all()
+
+
+def test_export_a_bundle_and_serve_it_without_the_registry(
+    store: dict, small_world: Path, tmp_path: Path
+) -> None:
+    from recsys.bundle import MANIFEST, BundleError, load_bundle
+    from recsys.data.loading import load_dataset
+
+    out = tmp_path / "models"
+    result = run("export", "--out", str(out), cwd=store["root"], env=store["env"])
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["models"][TRAINING_MODEL]["version"] == "1"
+    assert manifest["models"][MENTOR_MODEL]["version"] == "1"
+    # the bundle alone: moved elsewhere, no tracking store in sight
+    moved = tmp_path / "airgap" / "models"
+    shutil.copytree(out, moved)
+    bundle = load_bundle(moved)
+    assert bundle.versions == {TRAINING_MODEL: "1", MENTOR_MODEL: "1"}
+    ds = load_dataset(small_world)
+    nip = _junior(small_world)
+    assert len(bundle.trainings.recommend(ds, [nip], k=2)) == 2
+    assert bundle.mentors is not None and len(bundle.mentors.recommend(ds, [nip], k=2)) > 0
+    with pytest.raises(BundleError, match="not a model bundle"):
+        load_bundle(tmp_path)
+    (out / "README.md").write_text("notes kept beside the bundle")
+    again = run("export", "--out", str(out), cwd=store["root"], env=store["env"])
+    assert again.returncode == 0, again.stderr  # replaces the bundle in place
+    assert (out / "README.md").read_text() == "notes kept beside the bundle"
+    assert load_bundle(out).versions[TRAINING_MODEL] == "1"
+
+
+def test_export_without_a_champion(tmp_path: Path) -> None:
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'empty.db'}", "RECSYS_LANG": "en"}
+    result = run("export", "--out", str(tmp_path / "models"), cwd=tmp_path, env=env)
+    assert_clean_failure(result)
+    assert "recsys train" in result.stderr
+    assert not (tmp_path / "models").exists()
