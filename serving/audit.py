@@ -1,0 +1,33 @@
+"""The audit log: who asked for whose personal data, what, when, with which model.
+
+One JSON object per line, appended and flushed per record (UU PDP accountability).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+class AuditLog:
+    """Append-only JSON-lines audit records."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+
+    def record(self, *, caller: str, role: str, nip: str, action: str, model: str) -> None:
+        entry = {
+            "at": datetime.now(UTC).isoformat(),
+            "caller": caller,
+            "role": role,
+            "nip": nip,
+            "action": action,
+            "model": model,
+        }
+        line = json.dumps(entry, ensure_ascii=False)
+        with self._lock, self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")

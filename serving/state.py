@@ -1,0 +1,73 @@
+"""What the API serves: the data set and the champion models, loaded once and swapped
+atomically on reload (a failed load keeps the old ones serving)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from recsys.bundle import Bundle, load_bundle
+from recsys.data.loading import Dataset, load_dataset
+from serving.settings import ServingSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Served:
+    """One consistent generation of data and models."""
+
+    dataset: Dataset
+    models: Bundle
+    loaded_at: str
+
+
+def load(settings: ServingSettings) -> Served:
+    """Load the data set and the models (bundle if configured, else the registry)."""
+    models = load_bundle(settings.bundle) if settings.bundle is not None else _from_registry()
+    dataset = load_dataset(settings.data)
+    return Served(dataset=dataset, models=models, loaded_at=datetime.now(UTC).isoformat())
+
+
+def _from_registry() -> Bundle:
+    from mlflow.tracking import MlflowClient
+
+    from recsys import tracking
+
+    trainings = tracking.load_champion()
+    client = MlflowClient()
+    versions = {
+        tracking.TRAINING_MODEL: str(
+            client.get_model_version_by_alias(tracking.TRAINING_MODEL, tracking.CHAMPION).version
+        )
+    }
+    try:
+        mentors = tracking.load_mentor_champion()
+        versions[tracking.MENTOR_MODEL] = str(
+            client.get_model_version_by_alias(tracking.MENTOR_MODEL, tracking.CHAMPION).version
+        )
+    except LookupError:
+        mentors = None
+    return Bundle(trainings=trainings, mentors=mentors, versions=versions, source="registry")
+
+
+class State:
+    """The current generation, swapped under a lock; None until the first load succeeds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: Served | None = None
+
+    @property
+    def current(self) -> Served | None:
+        return self._current
+
+    def reload(self, settings: ServingSettings) -> Served:
+        """Load a new generation and swap it in; on failure the old one keeps serving."""
+        fresh = load(settings)
+        with self._lock:
+            self._current = fresh
+        log.info("serving models %s (%s)", fresh.models.versions, fresh.models.source)
+        return fresh
