@@ -7,9 +7,10 @@ Run: ``uvicorn serving.app:create_app --factory``. Models are loaded once at sta
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -148,7 +149,165 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         items = [schemas.MentorItem.from_row(row) for row in recs.to_dict("records")]
         return schemas.MentorList(nip=nip, model_version=version, items=items)
 
+    @app.post(
+        "/v1/forecasts",
+        response_model=schemas.ForecastResponse,
+        responses={404: {"model": schemas.Error}, 422: {"model": schemas.Error}},
+        tags=["forecasts"],
+    )
+    def forecasts(
+        body: schemas.ForecastRequest,
+        request: Request,
+        caller: Annotated[Caller, Depends(require("forecast"))],
+    ) -> schemas.ForecastResponse:
+        """What-if: expected gain with a 90% interval for trainings and/or a mentor."""
+        current = served()
+        known(current, body.nip)
+        if not body.training_ids and body.mentor_nip is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail="give training_ids and/or mentor_nip",
+            )
+        catalog = set(current.dataset.trainings["training_id"].astype(str))
+        unknown = sorted(set(body.training_ids) - catalog)
+        if unknown:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=f"unknown training_id: {', '.join(unknown[:5])}",
+            )
+        trainings: list[schemas.TrainingForecast] = []
+        if body.training_ids:
+            frame, _ = current.models.trainings.forecast(
+                current.dataset, [body.nip] * len(body.training_ids), body.training_ids
+            )
+            trainings = [
+                schemas.TrainingForecast(
+                    training_id=str(row["training_id"]),
+                    expected_gain=row["expected_gain"],
+                    gain_lower=row["gain_lower"],
+                    gain_upper=row["gain_upper"],
+                )
+                for row in frame.to_dict("records")
+            ]
+        mentor = None
+        if body.mentor_nip is not None:
+            known(current, body.mentor_nip)
+            if current.models.mentors is None:
+                raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="no mentor model")
+            row = current.models.mentors.forecast(
+                current.dataset, [body.nip], [body.mentor_nip]
+            ).iloc[0]
+            mentor = schemas.MentorForecast(
+                mentor_nip=body.mentor_nip,
+                expected_gain=float(row["expected_gain"]),
+                gain_lower=float(row["gain_lower"]),
+                gain_upper=float(row["gain_upper"]),
+            )
+        request.app.state.audit.record(
+            caller=caller.name,
+            role=caller.role,
+            nip=body.nip,
+            action="forecast",
+            model=_versions_text(current),
+        )
+        return schemas.ForecastResponse(
+            nip=body.nip,
+            model_versions=current.models.versions,
+            trainings=trainings,
+            mentor=mentor,
+        )
+
+    @app.post(
+        "/v1/recommendations:batch",
+        response_model=schemas.BatchResponse,
+        responses={404: {"model": schemas.Error}, 422: {"model": schemas.Error}},
+        tags=["recommendations"],
+    )
+    def batch(
+        body: schemas.BatchRequest,
+        request: Request,
+        caller: Annotated[Caller, Depends(require("batch"))],
+    ) -> schemas.BatchResponse:
+        """Recommendations for a bounded list of employees (HR bulk)."""
+        _check_k(body.k, settings)
+        current = served()
+        nips = list(dict.fromkeys(body.nips))
+        malformed = [n for n in nips if not re.fullmatch(r"\d{18}", n)]
+        if malformed:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=f"a NIP is 18 digits: {', '.join(malformed[:5])}",
+            )
+        known_nips = set(current.dataset.employees["nip"].astype(str))
+        missing = [n for n in nips if n not in known_nips]
+        if missing:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, detail=f"unknown NIP: {', '.join(missing[:5])}"
+            )
+        recs = current.models.trainings.recommend(current.dataset, nips, k=body.k, lang=body.lang)
+        by_nip = {str(n): g for n, g in recs.groupby(recs["nip"].astype(str), sort=False)}
+        mentor_by_nip: dict[str, Any] = {}
+        if body.mentors and current.models.mentors is not None:
+            employees = current.dataset.employees
+            active = set(employees.loc[employees["active"], "nip"].astype(str))
+            asked = [n for n in nips if n in active]
+            if asked:
+                mrecs = current.models.mentors.recommend(
+                    current.dataset, asked, k=body.k, lang=body.lang
+                )
+                mentor_by_nip = {
+                    str(n): g for n, g in mrecs.groupby(mrecs["nip"].astype(str), sort=False)
+                }
+        results = []
+        for nip in nips:
+            t_rows = by_nip[nip].to_dict("records") if nip in by_nip else []
+            m_rows = mentor_by_nip[nip].to_dict("records") if nip in mentor_by_nip else []
+            results.append(
+                schemas.BatchItem(
+                    nip=nip,
+                    trainings=[schemas.TrainingItem.from_row(r) for r in t_rows],
+                    mentors=[schemas.MentorItem.from_row(r) for r in m_rows],
+                )
+            )
+            request.app.state.audit.record(
+                caller=caller.name,
+                role=caller.role,
+                nip=nip,
+                action="batch",
+                model=_versions_text(current),
+            )
+        return schemas.BatchResponse(model_versions=current.models.versions, results=results)
+
+    @app.post(
+        "/v1/admin/reload",
+        response_model=schemas.Models,
+        responses={500: {"model": schemas.Error}},
+        tags=["models"],
+    )
+    async def reload(
+        caller: Annotated[Caller, Depends(require("admin"))],
+    ) -> schemas.Models | JSONResponse:
+        """Load the current champions and swap them in atomically; a failed load keeps the
+        old models serving."""
+        try:
+            fresh = await run_in_threadpool(state.reload, settings)
+        except Exception as exc:
+            log.exception("reload failed")
+            current = state.current
+            kept = current.models.versions if current else {}
+            return JSONResponse(
+                {"detail": f"reload failed ({exc}); still serving {kept}"}, status_code=500
+            )
+        log.info("reload by %s", caller.name)
+        return schemas.Models(
+            versions=fresh.models.versions, source=fresh.models.source, loaded_at=fresh.loaded_at
+        )
+
     return app
+
+
+def _versions_text(current: Served) -> str:
+    return ",".join(f"{name}={version}" for name, version in current.models.versions.items())
 
 
 def _check_k(k: int, settings: ServingSettings) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+NIP = Field(pattern=r"^\d{18}$", description="18-digit NIP")
 
 
 class Error(BaseModel):
@@ -65,3 +67,52 @@ class MentorList(BaseModel):
     nip: str
     model_version: str
     items: list[MentorItem]
+
+
+class ForecastRequest(BaseModel):
+    """What-if: the forecast gain of trainings and/or a mentor for one employee."""
+
+    nip: str = NIP
+    training_ids: list[str] = Field(default_factory=list, max_length=50)
+    mentor_nip: str | None = Field(default=None, pattern=r"^\d{18}$")
+
+
+class Forecast(BaseModel):
+    expected_gain: float
+    gain_lower: float
+    gain_upper: float
+
+
+class TrainingForecast(Forecast):
+    training_id: str
+
+
+class MentorForecast(Forecast):
+    mentor_nip: str
+
+
+class ForecastResponse(BaseModel):
+    nip: str
+    model_versions: dict[str, str]
+    trainings: list[TrainingForecast]
+    mentor: MentorForecast | None
+
+
+class BatchRequest(BaseModel):
+    """Recommendations for a bounded list of employees (HR bulk)."""
+
+    nips: list[str] = Field(min_length=1, max_length=200)
+    k: int = Field(default=5, ge=1)
+    lang: str = Field(default="id", pattern="^(id|en)$")
+    mentors: bool = True
+
+
+class BatchItem(BaseModel):
+    nip: str
+    trainings: list[TrainingItem]
+    mentors: list[MentorItem]
+
+
+class BatchResponse(BaseModel):
+    model_versions: dict[str, str]
+    results: list[BatchItem]

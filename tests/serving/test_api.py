@@ -132,3 +132,75 @@ def test_errors_are_clear_json(api: tuple, small_world: Path) -> None:
         response = client.get(url, headers=headers)
         assert response.status_code == code, (url, response.text)
         assert "detail" in response.json()
+
+
+def test_what_if_forecasts(api: tuple, small_world: Path) -> None:
+    client, _ = api
+    nip = _junior(small_world)
+    trainings = pd.read_csv(small_world / "trainings.csv", dtype=str)["training_id"].head(3)
+    mentor = client.get(f"/v1/employees/{nip}/mentors", headers=_key("hr-bkpsdm")).json()
+    mentor_nip = mentor["items"][0]["mentor_nip"]
+    body = {"nip": nip, "training_ids": trainings.tolist(), "mentor_nip": mentor_nip}
+    got = client.post("/v1/forecasts", json=body, headers=_key("analis"))
+    assert got.status_code == 200, got.text
+    answer = got.json()
+    assert [t["training_id"] for t in answer["trainings"]] == trainings.tolist()
+    for item in [*answer["trainings"], answer["mentor"]]:
+        assert item["gain_lower"] <= item["expected_gain"] <= item["gain_upper"]
+    # the what-if for the top mentor is the same forecast as the recommendation
+    assert abs(answer["mentor"]["expected_gain"] - mentor["items"][0]["expected_gain"]) < 1e-6
+    for bad, code in (
+        ({"nip": nip}, 422),
+        ({"nip": nip, "training_ids": ["NOPE-1"]}, 422),
+        ({"nip": nip, "mentor_nip": "199901012020011999"}, 404),
+        ({"nip": "199901012020011999", "training_ids": trainings.tolist()}, 404),
+    ):
+        response = client.post("/v1/forecasts", json=bad, headers=_key("analis"))
+        assert response.status_code == code, (bad, response.text)
+    assert client.post("/v1/forecasts", json=body, headers=_key("portal")).status_code == 403
+
+
+def test_batch_for_hr_only(api: tuple, small_world: Path) -> None:
+    client, _ = api
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    nips = employees.loc[employees["active"] == "true", "nip"].head(5).tolist()
+    got = client.post(
+        "/v1/recommendations:batch", json={"nips": nips, "k": 2}, headers=_key("hr-bkpsdm")
+    )
+    assert got.status_code == 200, got.text
+    results = got.json()["results"]
+    assert [r["nip"] for r in results] == nips
+    assert all(len(r["trainings"]) <= 2 and len(r["mentors"]) <= 2 for r in results)
+    assert any(r["trainings"] for r in results)
+    denied = client.post("/v1/recommendations:batch", json={"nips": nips}, headers=_key("analis"))
+    assert denied.status_code == 403
+    unknown = client.post(
+        "/v1/recommendations:batch",
+        json={"nips": [*nips, "199901012020011999"]},
+        headers=_key("hr-bkpsdm"),
+    )
+    assert unknown.status_code == 404 and "199901012020011999" in unknown.json()["detail"]
+    too_many = client.post(
+        "/v1/recommendations:batch", json={"nips": nips * 41}, headers=_key("hr-bkpsdm")
+    )
+    assert too_many.status_code == 422
+
+
+def test_reload_swaps_and_a_failed_reload_keeps_serving(api: tuple) -> None:
+    client, settings = api
+    before = client.get("/v1/models", headers=_key("hr-bkpsdm")).json()
+    assert client.post("/v1/admin/reload", headers=_key("analis")).status_code == 403
+    fresh = client.post("/v1/admin/reload", headers=_key("hr-bkpsdm"))
+    assert fresh.status_code == 200, fresh.text
+    assert fresh.json()["versions"] == before["versions"]
+    assert fresh.json()["loaded_at"] > before["loaded_at"]
+    good = settings.bundle
+    settings.bundle = good.parent / "no-such-bundle"  # the next load cannot succeed
+    try:
+        failed = client.post("/v1/admin/reload", headers=_key("hr-bkpsdm"))
+        assert failed.status_code == 500 and "still serving" in failed.json()["detail"]
+        assert client.get("/readyz").status_code == 200
+        still = client.get("/v1/models", headers=_key("hr-bkpsdm")).json()
+        assert still["loaded_at"] == fresh.json()["loaded_at"]
+    finally:
+        settings.bundle = good
