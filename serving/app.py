@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from recsys.tracking import MENTOR_MODEL, TRAINING_MODEL
-from serving import schemas
+from serving import schemas, tokens
 from serving.audit import AuditLog
 from serving.auth import Caller, require
 from serving.settings import ServingSettings
@@ -52,6 +54,17 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.state = state
     app.state.audit = AuditLog(settings.audit_log)
+    secret = (
+        settings.token_secret.get_secret_value().encode()
+        if settings.token_secret is not None
+        else secrets.token_bytes(32)
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.widget_origins),
+        allow_methods=["GET"],
+        allow_headers=["Authorization"],
+    )
 
     def served() -> Served:
         current = state.current
@@ -302,6 +315,85 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         return schemas.Models(
             versions=fresh.models.versions, source=fresh.models.source, loaded_at=fresh.loaded_at
         )
+
+    @app.post(
+        "/v1/widget-tokens",
+        response_model=schemas.WidgetToken,
+        responses={403: {"model": schemas.Error}, 404: {"model": schemas.Error}},
+        tags=["widget"],
+    )
+    def widget_token(
+        body: schemas.WidgetTokenRequest,
+        caller: Annotated[Caller, Depends(require("widget"))],
+    ) -> schemas.WidgetToken:
+        """A signed token (≤ 10 minutes) for one employee's widget on one portal origin."""
+        if body.origin not in settings.widget_origins:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, detail=f"origin {body.origin} is not an allowed portal"
+            )
+        known(served(), body.nip)
+        token = tokens.mint(secret, body.nip, body.origin, settings.token_ttl_seconds)
+        grant = tokens.verify(secret, token)
+        log.info("widget token for a NIP minted by %s", caller.name)
+        return schemas.WidgetToken(token=token, expires_at=grant.expires)
+
+    @app.get(
+        "/v1/widget/suggestions",
+        response_model=schemas.WidgetSuggestions,
+        responses={401: {"model": schemas.Error}, 403: {"model": schemas.Error}},
+        tags=["widget"],
+    )
+    def widget_suggestions(
+        request: Request,
+        lang: Lang = "id",
+    ) -> schemas.WidgetSuggestions:
+        """The token holder's top trainings and a suggested mentor: nothing about anyone
+        else, no scores."""
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="a widget token is required")
+        try:
+            grant = tokens.verify(secret, header.removeprefix("Bearer ").strip())
+        except tokens.TokenError as exc:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=str(exc)) from exc
+        if request.headers.get("Origin") != grant.origin:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, detail="the token is for another portal origin"
+            )
+        current = served()
+        recs = current.models.trainings.recommend(current.dataset, [grant.nip], k=3, lang=lang)
+        trainings = [
+            schemas.WidgetTraining(
+                title=str(r["title"]),
+                modality=str(r["modality"]),
+                hours_jp=int(r["hours_jp"]),
+                reason=str(r["reason"]),
+            )
+            for r in recs.to_dict("records")
+        ]
+        mentor = None
+        if current.models.mentors is not None:
+            try:
+                top = current.models.mentors.recommend(current.dataset, [grant.nip], k=1, lang=lang)
+            except ValueError:
+                top = None
+            if top is not None and len(top):
+                names = current.dataset.competencies.set_index(
+                    current.dataset.competencies["code"].astype(str)
+                )["name"].astype(str)
+                codes = [g.split(" ")[0] for g in str(top["gaps_covered"].iloc[0]).split("; ")]
+                mentor = schemas.WidgetMentor(
+                    distance=str(top["distance"].iloc[0]),
+                    strengths=[names.get(code, code) for code in codes[:3]],
+                )
+        request.app.state.audit.record(
+            caller=f"widget@{grant.origin}",
+            role="widget",
+            nip=grant.nip,
+            action="widget",
+            model=_versions_text(current),
+        )
+        return schemas.WidgetSuggestions(lang=lang, trainings=trainings, mentor=mentor)
 
     return app
 

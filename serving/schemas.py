@@ -116,3 +116,33 @@ class BatchItem(BaseModel):
 class BatchResponse(BaseModel):
     model_versions: dict[str, str]
     results: list[BatchItem]
+
+
+class WidgetTokenRequest(BaseModel):
+    nip: str = NIP
+    origin: str = Field(description="the portal origin that embeds the widget")
+
+
+class WidgetToken(BaseModel):
+    token: str
+    expires_at: int
+
+
+class WidgetTraining(BaseModel):
+    title: str
+    modality: str
+    hours_jp: int
+    reason: str
+
+
+class WidgetMentor(BaseModel):
+    """A suggested mentor, described without identifying them (no NIP, name or scores)."""
+
+    distance: str
+    strengths: list[str]
+
+
+class WidgetSuggestions(BaseModel):
+    lang: str
+    trainings: list[WidgetTraining]
+    mentor: WidgetMentor | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Role = Literal["hr", "analyst", "portal"]
@@ -39,6 +39,12 @@ class ServingSettings(BaseSettings):
     max_k: int = Field(default=10, ge=1, le=50)
     #: Where every access to personal data is recorded (JSON lines).
     audit_log: Path = Path("reports/audit.jsonl")
+    #: Portal origins allowed to embed the widget (exact match; also the CORS allow-list).
+    widget_origins: list[str] = Field(default_factory=list)
+    #: Lifetime of a widget token, seconds (at most 10 minutes).
+    token_ttl_seconds: int = Field(default=600, ge=10, le=600)
+    #: Secret that signs widget tokens; unset: a random one per process start.
+    token_secret: SecretStr | None = None
 
 
 #: Demo keys (demo mode only): name → (secret, role).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -53,6 +54,8 @@ def api(
         keys={name: ApiKey(sha256=hash_key(key), role=role) for name, (key, role) in KEYS.items()},
         audit_log=tmp_path_factory.mktemp("audit") / "audit.jsonl",
         max_k=10,
+        widget_origins=[PORTAL],
+        token_secret="test-signing-secret",  # type: ignore[arg-type]
     )
     port = _free_port()
     server = uvicorn.Server(
@@ -74,6 +77,9 @@ def api(
         yield client, settings
     server.should_exit = True
     thread.join(timeout=30)
+
+
+PORTAL = "http://portal.example.go.id"
 
 
 def _key(name: str) -> dict[str, str]:
@@ -204,3 +210,51 @@ def test_reload_swaps_and_a_failed_reload_keeps_serving(api: tuple) -> None:
         assert still["loaded_at"] == fresh.json()["loaded_at"]
     finally:
         settings.bundle = good
+
+
+def test_widget_token_and_suggestions(api: tuple, small_world: Path) -> None:
+    from serving.tokens import mint
+
+    client, _ = api
+    nip = _junior(small_world)
+    minted = client.post(
+        "/v1/widget-tokens", json={"nip": nip, "origin": PORTAL}, headers=_key("portal")
+    )
+    assert minted.status_code == 200, minted.text
+    token = minted.json()["token"]
+    assert minted.json()["expires_at"] - time.time() <= 600
+    got = client.get(
+        "/v1/widget/suggestions",
+        headers={"Authorization": f"Bearer {token}", "Origin": PORTAL},
+    )
+    assert got.status_code == 200, got.text
+    assert got.headers["access-control-allow-origin"] == PORTAL
+    body = got.json()
+    assert body["trainings"] and body["lang"] == "id"
+    # nothing about any other person, no NIP at all, no raw scores
+    assert not re.search(r"\d{18}", got.text)
+    assert "score" not in got.text
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    expired = mint(b"test-signing-secret", nip, PORTAL, 10, now=time.time() - 3600)
+    for headers, code in (
+        ({"Authorization": f"Bearer {forged}", "Origin": PORTAL}, 401),
+        ({"Authorization": f"Bearer {expired}", "Origin": PORTAL}, 401),
+        ({"Origin": PORTAL}, 401),
+        ({"Authorization": f"Bearer {token}", "Origin": "http://evil.example"}, 403),
+    ):
+        response = client.get("/v1/widget/suggestions", headers=headers)
+        assert response.status_code == code, (headers, response.text)
+    assert (
+        client.post(
+            "/v1/widget-tokens", json={"nip": nip, "origin": PORTAL}, headers=_key("analis")
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/v1/widget-tokens",
+            json={"nip": nip, "origin": "http://evil.example"},
+            headers=_key("portal"),
+        ).status_code
+        == 403
+    )
