@@ -52,3 +52,23 @@ def write_section(name: str, lines: list[str]) -> str:
         text = text.rstrip() + "\n\n" + section + "\n"
     RESULTS.write_text(text)
     return section
+
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def demo_world(employees: int, seed: int = 1) -> Path:
+    """The benchmark's demo world of ``employees`` under benchmarks/out/, generated once (and
+    again when it predates the current ground-truth files)."""
+    world = OUT / f"world-{employees}"
+    if not (world / "_truth" / "competency_weights.parquet").exists():
+        OUT.mkdir(exist_ok=True)
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "recsys", "simulate", "--out", str(world)),
+                *("--employees", str(employees), "--seed", str(seed), "--force"),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return world

@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import machine, measure, write_section
+from harness import demo_world, machine, measure, write_section
 
 HERE = Path(__file__).resolve().parent
 
@@ -61,24 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     out = HERE / "out"
     out.mkdir(exist_ok=True)
-    world = out / f"world-{args.employees}"
-    if not (world / "_truth" / "params.json").exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "recsys",
-                "simulate",
-                "--out",
-                str(world),
-                "--employees",
-                str(args.employees),
-                "--seed",
-                "1",
-                "--force",
-            ],
-            check=True,
-        )
+    world = demo_world(args.employees)
     model = out / "training-model.pkl"
     fits = [measure(FIT.format(world=str(world), model=str(model))) for _ in range(args.runs)]
     print("fit", fits, flush=True)

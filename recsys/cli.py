@@ -374,23 +374,40 @@ def recommend_trainings_cmd(
     lang = _lang(lang)
     if (nip is None) == (not all_):
         _fail(t("recommend.one_of", lang), lang)
-    if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
-        _fail(t("recommend.bad_out", lang, path=out), lang)
+    _check_out(out, lang)
     if nip is not None:
-        nip = nip.strip().strip('"').strip()
-        if not re.fullmatch(r"\d{18}", nip):
-            _fail(t("nip.malformed", lang, nip=nip), lang)
+        nip = _clean_nip(nip, lang)
     dataset = _load(data, lang)
+    recs = _recommend(_champion(lang), dataset, nip, k, lang)
+    if out is not None:
+        _write_frame(recs if nip is not None else recs[BATCH_COLUMNS], out, "rekomendasi")
+        console.print(t("recommend.written", lang, rows=len(recs), path=out))
+        return
+    if all_:
+        console.print(recs[["nip", "rank", "training_id", "expected_gain"]].head(20).to_string())
+        return
+    _print_recommendations(recs, lang)
+
+
+def _recommend(
+    model: TrainingRecommender | MentorRecommender,
+    dataset: Dataset,
+    nip: str | None,
+    k: int,
+    lang: Language,
+) -> pd.DataFrame:
+    """``model``'s top-k for one NIP or (None) every active employee, with a progress bar;
+    unknown or inactive NIPs end with a clear message."""
+    from recsys.mentors import InactiveEmployeeError
     from recsys.trainings import UnknownEmployeeError
 
-    model = _champion(lang)
     if nip is not None:
         nips = [nip]
     else:
         nips = dataset.employees.loc[dataset.employees["active"], "nip"].astype(str).tolist()
     try:
         with _progress(t("recommending", lang)) as update:
-            recs = model.recommend(
+            return model.recommend(
                 dataset,
                 nips,
                 k=k,
@@ -399,14 +416,8 @@ def recommend_trainings_cmd(
             )
     except UnknownEmployeeError as exc:
         _fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
-    if out is not None:
-        _write_recommendations(recs, out, full=nip is not None)
-        console.print(t("recommend.written", lang, rows=len(recs), path=out))
-        return
-    if all_:
-        console.print(recs[["nip", "rank", "training_id", "expected_gain"]].head(20).to_string())
-        return
-    _print_recommendations(recs, lang)
+    except InactiveEmployeeError as exc:
+        _fail(t("nip.inactive", lang, nips=", ".join(exc.nips[:5])), lang)
 
 
 BATCH_COLUMNS = [
@@ -418,19 +429,6 @@ BATCH_COLUMNS = [
     "gain_upper",
     "reason",
 ]
-
-
-def _write_recommendations(recs: pd.DataFrame, out: Path, *, full: bool) -> None:
-    frame = recs if full else recs[BATCH_COLUMNS]
-    frame = frame.assign(nip=frame["nip"].astype(str), training_id=frame["training_id"].astype(str))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(out, index=False, float_format="%.3f")
-    elif suffix == ".parquet":
-        frame.to_parquet(out, index=False)
-    else:
-        frame.to_excel(out, index=False, sheet_name="rekomendasi")
 
 
 def _print_recommendations(recs: pd.DataFrame, lang: Language) -> None:
@@ -526,28 +524,9 @@ def recommend_mentors_cmd(
     if nip is not None:
         nip = _clean_nip(nip, lang)
     dataset = _load(data, lang)
-    from recsys.mentors import InactiveEmployeeError
-    from recsys.trainings import UnknownEmployeeError
-
     model = _mentor_champion(lang)
     model.allow_supervisor = get_settings().mentor_allow_supervisor
-    if nip is not None:
-        nips = [nip]
-    else:
-        nips = dataset.employees.loc[dataset.employees["active"], "nip"].astype(str).tolist()
-    try:
-        with _progress(t("recommending", lang)) as update:
-            recs = model.recommend(
-                dataset,
-                nips,
-                k=k,
-                lang=lang,
-                on_progress=lambda done, total: update("", done, total),
-            )
-    except UnknownEmployeeError as exc:
-        _fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
-    except InactiveEmployeeError as exc:
-        _fail(t("nip.inactive", lang, nips=", ".join(exc.nips[:5])), lang)
+    recs = _recommend(model, dataset, nip, k, lang)
     if out is not None:
         _write_frame(recs if nip is not None else recs[MENTOR_COLUMNS], out, "mentor")
         console.print(t("recommend.written", lang, rows=len(recs), path=out))

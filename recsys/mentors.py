@@ -614,7 +614,7 @@ class MentorRecommender:
         people = pd.Series(pd.unique(pd.concat([mentees, mentors])), dtype=ID_DTYPE)
         _check_known(ds, people)
         pool = _Pool.build(self, ds, people, when)
-        scored = pool.score(self, pool.roster.row(mentees), pool.roster.row(mentors))
+        scored = pool.score(pool.roster.row(mentees), pool.roster.row(mentors))
         return pool.add_intervals(self, scored, alpha)
 
     def candidates(
@@ -680,7 +680,7 @@ class MentorRecommender:
                 sizes = np.diff(np.r_[starts, len(mi)])
                 rank = np.arange(len(mi)) - np.repeat(starts, sizes)
                 chosen = rank < top if top is not None else np.ones(len(mi), dtype=bool)
-                scored = pool.score(self, mi[chosen], mj[chosen])
+                scored = pool.score(mi[chosen], mj[chosen])
                 parts.append(
                     pool.add_intervals(self, scored, alpha).assign(n_eligible=eligible[chosen])
                 )
@@ -1012,12 +1012,7 @@ class _Pool:
         cover, effect, *_ = self._lookup(mentee_rows, mentor_rows)
         return cover, cover * effect
 
-    def score(
-        self,
-        model: MentorRecommender,
-        mentee_rows: np.ndarray,
-        mentor_rows: np.ndarray,
-    ) -> pd.DataFrame:
+    def score(self, mentee_rows: np.ndarray, mentor_rows: np.ndarray) -> pd.DataFrame:
         """Point forecast for aligned (mentee row, mentor row) pairs."""
         roster = self.roster
         cover, effect, distance, supervisor, ctx, slot = self._lookup(mentee_rows, mentor_rows)

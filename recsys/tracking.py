@@ -197,34 +197,66 @@ def train(
         metrics.update({f"timesplit_{k}": v for k, v in split.items()})
         if "share_of_oracle_top5" not in metrics:
             primary = "timesplit_model_top_minus_bottom"
-        mlflow.log_metrics({k: float(v) for k, v in metrics.items() if np.isfinite(v)})
-        with tempfile.TemporaryDirectory() as tmp:
-            table = pd.DataFrame(sorted(metrics.items()), columns=["metric", "value"])
-            table.to_csv(Path(tmp) / "evaluation.csv", index=False)
-            effects = recommender.effects_table()
-            effects.to_csv(Path(tmp) / "training_effectiveness.csv", index=False)
-            recommender.importance_.weights_.to_csv(Path(tmp) / "competency_importance.csv")
+
+        def artifacts(folder: Path) -> None:
+            recommender.effects_table().to_csv(folder / "training_effectiveness.csv", index=False)
+            recommender.importance_.weights_.to_csv(folder / "competency_importance.csv")
             if "share_of_oracle_top5" in metrics:
-                _plot(metrics, Path(tmp) / "share_of_oracle.png")
-            mlflow.log_artifacts(tmp, artifact_path="evaluation")
-        step("registering")
-        example = recommender.example_features()
-        signature = infer_signature(example, recommender.forecast_from_features(example))
-        notices = io.StringIO()
-        # MLflow prints registration notices straight to stderr; keep them in the log
-        with contextlib.redirect_stderr(notices):
-            info = mlflow.pyfunc.log_model(
-                name="model",
-                python_model=TrainingRecommenderModel(recommender),
-                signature=signature,
-                input_example=example.head(3),
-                registered_model_name=TRAINING_MODEL,
-            )
-        log.debug("mlflow: %s", notices.getvalue().strip())
-    version = str(info.registered_model_version)
-    previous, better = _promote(TRAINING_MODEL, version, metrics.get(primary), primary)
+                _plot(metrics, folder / "share_of_oracle.png")
+
+        version = _log_and_register(
+            TRAINING_MODEL, TrainingRecommenderModel(recommender), metrics, artifacts, step
+        )
+    return _result(TRAINING_MODEL, run.info.run_id, version, metrics, primary, uri, params)
+
+
+def _log_and_register(
+    name: str,
+    wrapper: Any,
+    metrics: dict[str, float],
+    artifacts: Any,
+    step: Any,
+) -> str:
+    """Inside the active run: log the metrics, the evaluation table and the model's own
+    artifacts (``artifacts(folder)`` writes them), then log the pyfunc ``wrapper`` with a
+    signature and register it as ``name``. Returns the new version."""
+    mlflow.log_metrics({k: float(v) for k, v in metrics.items() if np.isfinite(v)})
+    with tempfile.TemporaryDirectory() as tmp:
+        table = pd.DataFrame(sorted(metrics.items()), columns=["metric", "value"])
+        table.to_csv(Path(tmp) / "evaluation.csv", index=False)
+        artifacts(Path(tmp))
+        mlflow.log_artifacts(tmp, artifact_path="evaluation")
+    step("registering")
+    recommender = wrapper.recommender
+    example = recommender.example_features()
+    signature = infer_signature(example, recommender.forecast_from_features(example))
+    notices = io.StringIO()
+    # MLflow prints registration notices straight to stderr; keep them in the log
+    with contextlib.redirect_stderr(notices):
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=wrapper,
+            signature=signature,
+            input_example=example.head(3),
+            registered_model_name=name,
+        )
+    log.debug("mlflow: %s", notices.getvalue().strip())
+    return str(info.registered_model_version)
+
+
+def _result(
+    name: str,
+    run_id: str,
+    version: str,
+    metrics: dict[str, float],
+    primary: str,
+    uri: str,
+    params: dict[str, Any],
+) -> TrainResult:
+    """Promote ``version`` if it is better and say what happened."""
+    previous, better = _promote(name, version, metrics.get(primary), primary)
     return TrainResult(
-        run_id=run.info.run_id,
+        run_id=run_id,
         version=version,
         metrics=metrics,
         primary_metric=primary,
@@ -321,37 +353,14 @@ def train_mentors(
             metrics.update(evaluate_recommendations(recommender, ds, world, k=3))
             metrics.update(evaluate_cohort(recommender, ds, world))
             primary = "mentor_share_of_oracle_top3"
-        mlflow.log_metrics({k: float(v) for k, v in metrics.items() if np.isfinite(v)})
-        with tempfile.TemporaryDirectory() as tmp:
-            table = pd.DataFrame(sorted(metrics.items()), columns=["metric", "value"])
-            table.to_csv(Path(tmp) / "evaluation.csv", index=False)
+
+        def artifacts(folder: Path) -> None:
             importance = pd.Series(
                 recommender.model_.feature_importances_, index=recommender.model_.feature_name_
             )
-            importance.rename("splits").to_csv(Path(tmp) / "effect_feature_importance.csv")
-            mlflow.log_artifacts(tmp, artifact_path="evaluation")
-        step("registering")
-        example = recommender.example_features()
-        signature = infer_signature(example, recommender.forecast_from_features(example))
-        notices = io.StringIO()
-        with contextlib.redirect_stderr(notices):
-            info = mlflow.pyfunc.log_model(
-                name="model",
-                python_model=MentorRecommenderModel(recommender),
-                signature=signature,
-                input_example=example.head(3),
-                registered_model_name=MENTOR_MODEL,
-            )
-        log.debug("mlflow: %s", notices.getvalue().strip())
-    version = str(info.registered_model_version)
-    previous, better = _promote(MENTOR_MODEL, version, metrics.get(primary), primary)
-    return TrainResult(
-        run_id=run.info.run_id,
-        version=version,
-        metrics=metrics,
-        primary_metric=primary,
-        champion=better,
-        previous_champion=previous,
-        tracking_uri=uri,
-        params=params,
-    )
+            importance.rename("splits").to_csv(folder / "effect_feature_importance.csv")
+
+        version = _log_and_register(
+            MENTOR_MODEL, MentorRecommenderModel(recommender), metrics, artifacts, step
+        )
+    return _result(MENTOR_MODEL, run.info.run_id, version, metrics, primary, uri, params)

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from recsys.mentors import MentorRecommender
 from recsys.tracking import MENTOR_MODEL, TRAINING_MODEL
 from serving import schemas, tokens
 from serving.audit import AuditLog
@@ -71,6 +72,11 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         if current is None:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="models not loaded")
         return current
+
+    def mentor_model(current: Served) -> MentorRecommender:
+        if current.models.mentors is None:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="no mentor model")
+        return current.models.mentors
 
     def known(current: Served, nip: str) -> None:
         employees = current.dataset.employees
@@ -148,11 +154,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         _check_k(k, settings)
         current = served()
         known(current, nip)
-        model = current.models.mentors
-        if model is None:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="no mentor model")
         try:
-            recs = model.recommend(current.dataset, [nip], k=k, lang=lang)
+            recs = mentor_model(current).recommend(current.dataset, [nip], k=k, lang=lang)
         except ValueError as exc:  # e.g. no longer active
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
         version = current.models.versions[MENTOR_MODEL]
@@ -205,11 +208,11 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         mentor = None
         if body.mentor_nip is not None:
             known(current, body.mentor_nip)
-            if current.models.mentors is None:
-                raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="no mentor model")
-            row = current.models.mentors.forecast(
-                current.dataset, [body.nip], [body.mentor_nip]
-            ).iloc[0]
+            row = (
+                mentor_model(current)
+                .forecast(current.dataset, [body.nip], [body.mentor_nip])
+                .iloc[0]
+            )
             mentor = schemas.MentorForecast(
                 mentor_nip=body.mentor_nip,
                 expected_gain=float(row["expected_gain"]),
