@@ -34,7 +34,7 @@ mentor and every candidate of a whole agency is scored exactly, without pruning.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import lightgbm as lgb
@@ -698,13 +698,18 @@ class MentorRecommender:
         *,
         k: int = 3,
         lang: str = "id",
+        also_in: Sequence[str] = (),
         as_of: pd.Timestamp | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> pd.DataFrame:
-        """Top-``k`` mentors per mentee: one row per (nip, rank), with reasons."""
+        """Top-``k`` mentors per mentee: one row per (nip, rank), with reasons.
+
+        ``also_in``: further languages whose reasons and distances are added as
+        ``reason_<lang>`` and ``distance_<lang>`` columns (one scoring pass for all)."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        check_language(lang)
+        for language in (lang, *also_in):
+            check_language(language)
         people = pd.Series(pd.unique(pd.Series(list(nips), dtype=ID_DTYPE)), dtype=ID_DTYPE)
         top, pool = self._candidates(ds, people, k, as_of, 0.1, on_progress)
         if top.empty:
@@ -715,12 +720,19 @@ class MentorRecommender:
         mentor_rows = pool.roster.row(top["mentor_nip"])
         _, lead = coverage(pool.profiles, mentee_rows, pool.profiles, mentor_rows)
         detail = _lead_detail(pool.profiles, mentee_rows, mentor_rows, lead)
-        top["gaps_covered"], top["reason"], top["distance"] = explain_mentors(top, detail, ds, lang)
+        explained = {
+            language: explain_mentors(top, detail, ds, language) for language in (lang, *also_in)
+        }
+        top["gaps_covered"], top["reason"], top["distance"] = explained[lang]
+        extra = []
+        for language in also_in:
+            _, top[f"reason_{language}"], top[f"distance_{language}"] = explained[language]
+            extra += [f"reason_{language}", f"distance_{language}"]
         order = {n: i for i, n in enumerate(people.astype(str))}
         top = top.sort_values(
             ["nip", "rank"], key=lambda c: c.astype(str).map(order) if c.name == "nip" else c
         )
-        return top[list(RECOMMENDATION_COLUMNS)].reset_index(drop=True)
+        return top[[*RECOMMENDATION_COLUMNS, *extra]].reset_index(drop=True)
 
 
 _SCORE_COLUMNS = (

@@ -467,17 +467,20 @@ class TrainingRecommender:
         *,
         k: int = 5,
         lang: str = "id",
+        also_in: Sequence[str] = (),
         as_of: pd.Timestamp | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> pd.DataFrame:
         """Top-``k`` trainings per person: one row per (nip, rank), with reasons.
 
         Candidates: active trainings the person has not completed that develop a competency
-        of their standard beyond their current level.
+        of their standard beyond their current level. ``also_in``: further languages whose
+        reasons are added as ``reason_<lang>`` columns (one scoring pass for all).
         """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        check_language(lang)
+        for language in (lang, *also_in):
+            check_language(language)
         people = pd.Series(pd.unique(pd.Series(list(nips), dtype=ID_DTYPE)), dtype=ID_DTYPE)
         known = set(ds.employees["nip"].astype(str))
         unknown = sorted({n for n in people.astype(str) if n not in known})
@@ -486,7 +489,7 @@ class TrainingRecommender:
         parts = []
         for start in range(0, len(people), RECOMMEND_CHUNK):
             chunk = people.iloc[start : start + RECOMMEND_CHUNK].reset_index(drop=True)
-            parts.append(self._recommend_chunk(ds, chunk, k, lang, as_of))
+            parts.append(self._recommend_chunk(ds, chunk, k, lang, also_in, as_of))
             if on_progress:
                 on_progress(min(start + RECOMMEND_CHUNK, len(people)), len(people))
         if not parts:
@@ -494,7 +497,13 @@ class TrainingRecommender:
         return pd.concat(parts, ignore_index=True)
 
     def _recommend_chunk(
-        self, ds: Dataset, people: pd.Series, k: int, lang: str, as_of: pd.Timestamp | None
+        self,
+        ds: Dataset,
+        people: pd.Series,
+        k: int,
+        lang: str,
+        also_in: Sequence[str],
+        as_of: pd.Timestamp | None,
     ) -> pd.DataFrame:
         catalog = ds.trainings[ds.trainings["active"]]
         n_t = len(catalog)
@@ -519,8 +528,11 @@ class TrainingRecommender:
             on="training_id",
         )
         top["gaps_closed"], top["reason"] = explain_trainings(top, detail, ds, lang)
+        extra = [f"reason_{language}" for language in also_in]
+        for language, column in zip(also_in, extra, strict=True):
+            top[column] = explain_trainings(top, detail, ds, language)[1]
         order = {n: i for i, n in enumerate(people.astype(str))}
         top = top.sort_values(
             ["nip", "rank"], key=lambda c: c.astype(str).map(order) if c.name == "nip" else c
         )
-        return top[list(RECOMMENDATION_COLUMNS)].reset_index(drop=True)
+        return top[[*RECOMMENDATION_COLUMNS, *extra]].reset_index(drop=True)

@@ -4,33 +4,53 @@ Run: ``uvicorn serving.app:create_app --factory``. Models are loaded once at sta
 (``/readyz`` answers 503 until then), never per request.
 """
 
-from __future__ import annotations
-
 import logging
-import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Security, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from recsys.mentors import MentorRecommender
 from recsys.tracking import MENTOR_MODEL, TRAINING_MODEL
-from serving import schemas, tokens
+from serving import requests, responses, tokens
 from serving.audit import AuditLog
 from serving.auth import Caller, require
+from serving.limits import BodyLimit, RateLimiter, retry_after
+from serving.precomputed import Items, encode, join
 from serving.settings import ServingSettings
 from serving.state import Served, State
 
 log = logging.getLogger(__name__)
 
-NIP_PATTERN = r"^\d{18}$"
-Nip = Annotated[str, Path(pattern=NIP_PATTERN, description="18-digit NIP")]
+JSON = "application/json"
+WIDGET_JS = FilePath(__file__).with_name("static") / "widget.js"
+Nip = Annotated[str, Path(pattern=requests.NIP_PATTERN, description="18-digit NIP")]
 Lang = Annotated[str, Query(pattern="^(id|en)$", description="id (default) or en")]
+#: The errors any /v1 route may answer, all as ``responses.Error``.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": responses.Error, "description": text}
+    for code, text in {
+        401: "no or an invalid API key / widget token",
+        403: "the key's role may not do this, or the token is for another origin",
+        404: "unknown NIP",
+        413: "request body over the limit",
+        422: "invalid input (the message names it)",
+        429: "too many requests (see Retry-After)",
+        503: "models not loaded yet",
+    }.items()
+}
+NOT_READY: dict[int | str, dict[str, Any]] = {503: ERRORS[503]}
+widget_bearer = HTTPBearer(
+    auto_error=False, description="A widget token from POST /v1/widget-tokens."
+)
 
 
 def create_app(settings: ServingSettings | None = None) -> FastAPI:
@@ -49,12 +69,18 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="ASN Recsys API",
         version="1",
-        description="Training and mentor recommendations for ASN, with forecast SKP gain.",
+        description=(
+            "Training and mentor recommendations for ASN, ranked by forecast SKP gain with a "
+            "90% interval; what-if forecasts; HR bulk requests; the portal widget's tokens and "
+            "suggestions. Send an API key in the X-API-Key header."
+        ),
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.state = state
-    app.state.audit = AuditLog(settings.audit_log)
+    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    audit = app.state.audit = AuditLog(settings.audit_log)
+    widget_limiter = RateLimiter(settings.widget_rate_per_minute, burst=10)
     secret = (
         settings.token_secret.get_secret_value().encode()
         if settings.token_secret is not None
@@ -66,6 +92,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         allow_methods=["GET"],
         allow_headers=["Authorization"],
     )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_exception_handler(RequestValidationError, _invalid_input)
 
     def served() -> Served:
         current = state.current
@@ -79,103 +107,115 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         return current.models.mentors
 
     def known(current: Served, nip: str) -> None:
-        employees = current.dataset.employees
-        if not (employees["nip"].astype(str) == nip).any():
+        if nip not in current.answers.known:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown NIP {nip}")
 
-    @app.get("/healthz", response_model=schemas.Health, tags=["ops"])
-    def healthz() -> schemas.Health:
-        """Alive."""
-        return schemas.Health(status="ok")
+    def active(current: Served, nip: str) -> None:
+        known(current, nip)
+        if nip not in current.answers.active:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=f"NIP {nip} is not an active employee: no recommendations",
+            )
 
-    @app.get(
-        "/readyz",
-        response_model=schemas.Health,
-        responses={503: {"model": schemas.Error}},
-        tags=["ops"],
-    )
-    def readyz() -> JSONResponse:
-        """Ready once the models are loaded."""
+    def mentor_answers(current: Served) -> dict[str, Items]:
+        if current.answers.mentors is None:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="no mentor model")
+        return current.answers.mentors
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget_js() -> FileResponse:
+        """The embeddable ``<asn-suggestions>`` web component (no dependencies)."""
+        return FileResponse(
+            WIDGET_JS,
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    @app.get("/healthz", response_model=responses.Health, tags=["ops"])
+    async def healthz() -> Response:
+        """Alive."""
+        return Response(b'{"status":"ok"}', media_type=JSON)
+
+    @app.get("/readyz", response_model=responses.Health, responses=NOT_READY, tags=["ops"])
+    async def readyz() -> Response:
+        """Ready once the models are loaded and everybody's answers computed."""
         if state.current is None:
             return JSONResponse({"detail": "models not loaded"}, status_code=503)
-        return JSONResponse({"status": "ready"})
+        return Response(b'{"status":"ready"}', media_type=JSON)
 
-    @app.get("/v1/models", response_model=schemas.Models, tags=["models"])
-    def models(
+    @app.get("/v1/models", response_model=responses.Models, responses=ERRORS, tags=["models"])
+    async def models(
         caller: Annotated[Caller, Depends(require("read"))],
-    ) -> schemas.Models:
+    ) -> responses.Models:
         """The model versions being served."""
         current = served()
-        return schemas.Models(
+        return responses.Models(
             versions=current.models.versions,
             source=current.models.source,
             loaded_at=current.loaded_at,
         )
 
+    K = Annotated[int, Query(ge=1, le=settings.max_k, description=f"items, 1 to {settings.max_k}")]
+
     @app.get(
         "/v1/employees/{nip}/trainings",
-        response_model=schemas.TrainingList,
-        responses={404: {"model": schemas.Error}, 401: {"model": schemas.Error}},
+        response_model=responses.TrainingList,
+        responses=ERRORS,
         tags=["recommendations"],
     )
-    def trainings(
+    async def trainings(
         nip: Nip,
         request: Request,
         caller: Annotated[Caller, Depends(require("read"))],
-        k: Annotated[int, Query(ge=1, description="items (at most the configured maximum)")] = 5,
+        k: K = 5,
         lang: Lang = "id",
-    ) -> schemas.TrainingList:
-        """Trainings ranked by forecast SKP gain for one employee."""
-        _check_k(k, settings)
+    ) -> Response:
+        """Trainings ranked by forecast SKP gain for one employee (as ``recsys recommend
+        trainings`` gives them)."""
         current = served()
-        known(current, nip)
-        recs = current.models.trainings.recommend(current.dataset, [nip], k=k, lang=lang)
+        active(current, nip)
         version = current.models.versions[TRAINING_MODEL]
-        request.app.state.audit.record(
+        audit.record(
             caller=caller.name, role=caller.role, nip=nip, action="trainings", model=version
         )
-        items = [schemas.TrainingItem.from_row(row) for row in recs.to_dict("records")]
-        return schemas.TrainingList(nip=nip, model_version=version, items=items)
+        items = current.answers.trainings[lang].get(nip, [])[:k]
+        return Response(_listing(nip, version, items), media_type=JSON)
 
     @app.get(
         "/v1/employees/{nip}/mentors",
-        response_model=schemas.MentorList,
-        responses={404: {"model": schemas.Error}, 401: {"model": schemas.Error}},
+        response_model=responses.MentorList,
+        responses=ERRORS,
         tags=["recommendations"],
     )
-    def mentors(
+    async def mentors(
         nip: Nip,
         request: Request,
         caller: Annotated[Caller, Depends(require("read"))],
-        k: Annotated[int, Query(ge=1, description="items (at most the configured maximum)")] = 3,
+        k: K = 3,
         lang: Lang = "id",
-    ) -> schemas.MentorList:
-        """Mentors ranked by forecast mentoring gain for one employee."""
-        _check_k(k, settings)
+    ) -> Response:
+        """Mentors ranked by forecast mentoring gain for one employee (as ``recsys recommend
+        mentors`` gives them)."""
         current = served()
-        known(current, nip)
-        try:
-            recs = mentor_model(current).recommend(current.dataset, [nip], k=k, lang=lang)
-        except ValueError as exc:  # e.g. no longer active
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+        answers = mentor_answers(current)
+        active(current, nip)
         version = current.models.versions[MENTOR_MODEL]
-        request.app.state.audit.record(
-            caller=caller.name, role=caller.role, nip=nip, action="mentors", model=version
-        )
-        items = [schemas.MentorItem.from_row(row) for row in recs.to_dict("records")]
-        return schemas.MentorList(nip=nip, model_version=version, items=items)
+        audit.record(caller=caller.name, role=caller.role, nip=nip, action="mentors", model=version)
+        items = answers[lang].get(nip, [])[:k]
+        return Response(_listing(nip, version, items), media_type=JSON)
 
     @app.post(
         "/v1/forecasts",
-        response_model=schemas.ForecastResponse,
-        responses={404: {"model": schemas.Error}, 422: {"model": schemas.Error}},
+        response_model=responses.ForecastResponse,
+        responses={404: {"model": responses.Error}, 422: {"model": responses.Error}},
         tags=["forecasts"],
     )
     def forecasts(
-        body: schemas.ForecastRequest,
+        body: requests.ForecastRequest,
         request: Request,
         caller: Annotated[Caller, Depends(require("forecast"))],
-    ) -> schemas.ForecastResponse:
+    ) -> responses.ForecastResponse:
         """What-if: expected gain with a 90% interval for trainings and/or a mentor."""
         current = served()
         known(current, body.nip)
@@ -191,13 +231,13 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 detail=f"unknown training_id: {', '.join(unknown[:5])}",
             )
-        trainings: list[schemas.TrainingForecast] = []
+        trainings: list[responses.TrainingForecast] = []
         if body.training_ids:
             frame, _ = current.models.trainings.forecast(
                 current.dataset, [body.nip] * len(body.training_ids), body.training_ids
             )
             trainings = [
-                schemas.TrainingForecast(
+                responses.TrainingForecast(
                     training_id=str(row["training_id"]),
                     expected_gain=row["expected_gain"],
                     gain_lower=row["gain_lower"],
@@ -213,20 +253,20 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
                 .forecast(current.dataset, [body.nip], [body.mentor_nip])
                 .iloc[0]
             )
-            mentor = schemas.MentorForecast(
+            mentor = responses.MentorForecast(
                 mentor_nip=body.mentor_nip,
                 expected_gain=float(row["expected_gain"]),
                 gain_lower=float(row["gain_lower"]),
                 gain_upper=float(row["gain_upper"]),
             )
-        request.app.state.audit.record(
+        audit.record(
             caller=caller.name,
             role=caller.role,
             nip=body.nip,
             action="forecast",
             model=_versions_text(current),
         )
-        return schemas.ForecastResponse(
+        return responses.ForecastResponse(
             nip=body.nip,
             model_versions=current.models.versions,
             trainings=trainings,
@@ -235,74 +275,64 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
 
     @app.post(
         "/v1/recommendations:batch",
-        response_model=schemas.BatchResponse,
-        responses={404: {"model": schemas.Error}, 422: {"model": schemas.Error}},
+        response_model=responses.BatchResponse,
+        responses=ERRORS,
         tags=["recommendations"],
     )
-    def batch(
-        body: schemas.BatchRequest,
-        request: Request,
+    async def batch(
+        body: requests.BatchRequest,
         caller: Annotated[Caller, Depends(require("batch"))],
-    ) -> schemas.BatchResponse:
-        """Recommendations for a bounded list of employees (HR bulk)."""
-        _check_k(body.k, settings)
+    ) -> Response:
+        """Trainings (and mentors) for a bounded list of employees (HR bulk), in the order
+        asked."""
+        if body.k > settings.max_k:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"k is at most {settings.max_k}"
+            )
         current = served()
         nips = list(dict.fromkeys(body.nips))
-        malformed = [n for n in nips if not re.fullmatch(r"\d{18}", n)]
-        if malformed:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=f"a NIP is 18 digits: {', '.join(malformed[:5])}",
-            )
-        known_nips = set(current.dataset.employees["nip"].astype(str))
-        missing = [n for n in nips if n not in known_nips]
+        missing = [n for n in nips if n not in current.answers.known]
         if missing:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, detail=f"unknown NIP: {', '.join(missing[:5])}"
             )
-        recs = current.models.trainings.recommend(current.dataset, nips, k=body.k, lang=body.lang)
-        by_nip = {str(n): g for n, g in recs.groupby(recs["nip"].astype(str), sort=False)}
-        mentor_by_nip: dict[str, Any] = {}
-        if body.mentors and current.models.mentors is not None:
-            employees = current.dataset.employees
-            active = set(employees.loc[employees["active"], "nip"].astype(str))
-            asked = [n for n in nips if n in active]
-            if asked:
-                mrecs = current.models.mentors.recommend(
-                    current.dataset, asked, k=body.k, lang=body.lang
-                )
-                mentor_by_nip = {
-                    str(n): g for n, g in mrecs.groupby(mrecs["nip"].astype(str), sort=False)
-                }
+        inactive = [n for n in nips if n not in current.answers.active]
+        if inactive:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=f"not active employees: {', '.join(inactive[:5])}",
+            )
+        trained = current.answers.trainings[body.lang]
+        mentored = (current.answers.mentors or {}).get(body.lang, {}) if body.mentors else {}
+        versions = _versions_text(current)
         results = []
         for nip in nips:
-            t_rows = by_nip[nip].to_dict("records") if nip in by_nip else []
-            m_rows = mentor_by_nip[nip].to_dict("records") if nip in mentor_by_nip else []
+            audit.record(
+                caller=caller.name, role=caller.role, nip=nip, action="batch", model=versions
+            )
             results.append(
-                schemas.BatchItem(
-                    nip=nip,
-                    trainings=[schemas.TrainingItem.from_row(r) for r in t_rows],
-                    mentors=[schemas.MentorItem.from_row(r) for r in m_rows],
+                b'{"nip":"%s","trainings":%s,"mentors":%s}'
+                % (
+                    nip.encode(),
+                    join(trained.get(nip, [])[: body.k]),
+                    join(mentored.get(nip, [])[: body.k]),
                 )
             )
-            request.app.state.audit.record(
-                caller=caller.name,
-                role=caller.role,
-                nip=nip,
-                action="batch",
-                model=_versions_text(current),
-            )
-        return schemas.BatchResponse(model_versions=current.models.versions, results=results)
+        content = b'{"model_versions":%s,"results":%s}' % (
+            encode(current.models.versions),
+            join(results),
+        )
+        return Response(content, media_type=JSON)
 
     @app.post(
         "/v1/admin/reload",
-        response_model=schemas.Models,
-        responses={500: {"model": schemas.Error}},
+        response_model=responses.Models,
+        responses={500: {"model": responses.Error}},
         tags=["models"],
     )
     async def reload(
         caller: Annotated[Caller, Depends(require("admin"))],
-    ) -> schemas.Models | JSONResponse:
+    ) -> responses.Models | JSONResponse:
         """Load the current champions and swap them in atomically; a failed load keeps the
         old models serving."""
         try:
@@ -315,88 +345,73 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
                 {"detail": f"reload failed ({exc}); still serving {kept}"}, status_code=500
             )
         log.info("reload by %s", caller.name)
-        return schemas.Models(
+        return responses.Models(
             versions=fresh.models.versions, source=fresh.models.source, loaded_at=fresh.loaded_at
         )
 
     @app.post(
         "/v1/widget-tokens",
-        response_model=schemas.WidgetToken,
-        responses={403: {"model": schemas.Error}, 404: {"model": schemas.Error}},
+        response_model=responses.WidgetToken,
+        responses={403: {"model": responses.Error}, 404: {"model": responses.Error}},
         tags=["widget"],
     )
     def widget_token(
-        body: schemas.WidgetTokenRequest,
+        body: requests.WidgetTokenRequest,
         caller: Annotated[Caller, Depends(require("widget"))],
-    ) -> schemas.WidgetToken:
+    ) -> responses.WidgetToken:
         """A signed token (≤ 10 minutes) for one employee's widget on one portal origin."""
         if body.origin not in settings.widget_origins:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, detail=f"origin {body.origin} is not an allowed portal"
             )
-        known(served(), body.nip)
+        active(served(), body.nip)
         token = tokens.mint(secret, body.nip, body.origin, settings.token_ttl_seconds)
         grant = tokens.verify(secret, token)
         log.info("widget token for a NIP minted by %s", caller.name)
-        return schemas.WidgetToken(token=token, expires_at=grant.expires)
+        return responses.WidgetToken(token=token, expires_at=grant.expires)
 
     @app.get(
         "/v1/widget/suggestions",
-        response_model=schemas.WidgetSuggestions,
-        responses={401: {"model": schemas.Error}, 403: {"model": schemas.Error}},
+        response_model=responses.WidgetSuggestions,
+        responses=ERRORS,
         tags=["widget"],
     )
-    def widget_suggestions(
+    async def widget_suggestions(
         request: Request,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Security(widget_bearer)] = None,
         lang: Lang = "id",
-    ) -> schemas.WidgetSuggestions:
+    ) -> Response:
         """The token holder's top trainings and a suggested mentor: nothing about anyone
         else, no scores."""
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
+        if bearer is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="a widget token is required")
         try:
-            grant = tokens.verify(secret, header.removeprefix("Bearer ").strip())
+            grant = tokens.verify(secret, bearer.credentials)
         except tokens.TokenError as exc:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=str(exc)) from exc
         if request.headers.get("Origin") != grant.origin:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, detail="the token is for another portal origin"
             )
-        current = served()
-        recs = current.models.trainings.recommend(current.dataset, [grant.nip], k=3, lang=lang)
-        trainings = [
-            schemas.WidgetTraining(
-                title=str(r["title"]),
-                modality=str(r["modality"]),
-                hours_jp=int(r["hours_jp"]),
-                reason=str(r["reason"]),
+        wait = widget_limiter.wait(f"widget:{grant.nip}@{grant.origin}")
+        if wait:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                detail=f"too many widget requests; retry in {retry_after(wait)} s",
+                headers={"Retry-After": retry_after(wait)},
             )
-            for r in recs.to_dict("records")
-        ]
-        mentor = None
-        if current.models.mentors is not None:
-            try:
-                top = current.models.mentors.recommend(current.dataset, [grant.nip], k=1, lang=lang)
-            except ValueError:
-                top = None
-            if top is not None and len(top):
-                names = current.dataset.competencies.set_index(
-                    current.dataset.competencies["code"].astype(str)
-                )["name"].astype(str)
-                codes = [g.split(" ")[0] for g in str(top["gaps_covered"].iloc[0]).split("; ")]
-                mentor = schemas.WidgetMentor(
-                    distance=str(top["distance"].iloc[0]),
-                    strengths=[names.get(code, code) for code in codes[:3]],
-                )
-        request.app.state.audit.record(
+        current = served()
+        answer = current.answers.widget[lang].get(grant.nip)
+        if answer is None:  # no longer active since the token was minted
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no suggestions for this token")
+        audit.record(
             caller=f"widget@{grant.origin}",
             role="widget",
             nip=grant.nip,
             action="widget",
             model=_versions_text(current),
         )
-        return schemas.WidgetSuggestions(lang=lang, trainings=trainings, mentor=mentor)
+        return Response(answer, media_type=JSON)
 
     return app
 
@@ -405,8 +420,20 @@ def _versions_text(current: Served) -> str:
     return ",".join(f"{name}={version}" for name, version in current.models.versions.items())
 
 
-def _check_k(k: int, settings: ServingSettings) -> None:
-    if k > settings.max_k:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"k is at most {settings.max_k}"
-        )
+def _listing(nip: str, version: str, items: list[bytes]) -> bytes:
+    return b'{"nip":"%s","model_version":%s,"items":%s}' % (
+        nip.encode(),
+        encode(version),
+        join(items),
+    )
+
+
+async def _invalid_input(request: Request, exc: Exception) -> JSONResponse:
+    """422 naming every invalid field (``query.k``, ``body.nips.3``) in one message."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+        for error in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return JSONResponse({"detail": detail, "errors": errors}, status_code=422)

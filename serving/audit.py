@@ -18,6 +18,8 @@ class AuditLog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        # line-buffered: each record reaches the file as one write, no open() per request
+        self._handle = self.path.open("a", encoding="utf-8", buffering=1)
 
     def record(self, *, caller: str, role: str, nip: str, action: str, model: str) -> None:
         entry = {
@@ -29,5 +31,9 @@ class AuditLog:
             "model": model,
         }
         line = json.dumps(entry, ensure_ascii=False)
-        with self._lock, self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        with self._lock:
+            self._handle.write(line + "\n")
+
+    def close(self) -> None:
+        with self._lock:
+            self._handle.close()

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import HTTPException, Request, status
+from fastapi import HTTPException, Request, Security, status
+from fastapi.security import APIKeyHeader
 
+from serving.limits import retry_after
 from serving.settings import DEMO_KEYS, Role, ServingSettings
 
 HEADER = "X-API-Key"
+api_key = APIKeyHeader(
+    name=HEADER,
+    auto_error=False,
+    description="An API key; its role (hr, analyst, portal) decides what it may do.",
+)
 #: What each role may do.
 PERMISSIONS: dict[Role, frozenset[str]] = {
     "hr": frozenset({"read", "forecast", "batch", "admin", "widget"}),
@@ -52,12 +60,15 @@ def identify(secret: str | None, settings: ServingSettings) -> Caller | None:
     return None
 
 
-def require(permission: str) -> Callable[[Request], Caller]:
-    """A FastAPI dependency: the caller, who must hold ``permission``."""
+def require(permission: str) -> Callable[..., Awaitable[Caller]]:
+    """A FastAPI dependency: the caller, who must hold ``permission`` and be within the
+    rate limit of their key."""
 
-    def dependency(request: Request) -> Caller:
+    async def dependency(
+        request: Request, secret: Annotated[str | None, Security(api_key)] = None
+    ) -> Caller:
         settings: ServingSettings = request.app.state.settings
-        caller = identify(request.headers.get(HEADER), settings)
+        caller = identify(secret, settings)
         if caller is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
@@ -67,6 +78,13 @@ def require(permission: str) -> Callable[[Request], Caller]:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 detail=f"the {caller.role} role may not {permission}",
+            )
+        wait = request.app.state.limiter.wait(f"key:{caller.name}")
+        if wait:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                detail=f"too many requests for key {caller.name}; retry in {retry_after(wait)} s",
+                headers={"Retry-After": retry_after(wait)},
             )
         return caller
 

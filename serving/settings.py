@@ -45,6 +45,12 @@ class ServingSettings(BaseSettings):
     token_ttl_seconds: int = Field(default=600, ge=10, le=600)
     #: Secret that signs widget tokens; unset: a random one per process start.
     token_secret: SecretStr | None = None
+    #: Requests a minute per API key (bursts of a tenth of that); over it: 429.
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    #: Widget requests a minute per token holder; over it: 429.
+    widget_rate_per_minute: int = Field(default=30, ge=1)
+    #: Largest request body, bytes; over it: 413.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
 
 #: Demo keys (demo mode only): name → (secret, role).

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from recsys.bundle import Bundle, load_bundle
 from recsys.data.loading import Dataset, load_dataset
+from serving.precomputed import Answers, precompute
 from serving.settings import ServingSettings
 
 log = logging.getLogger(__name__)
@@ -21,14 +22,23 @@ class Served:
 
     dataset: Dataset
     models: Bundle
+    answers: Answers
     loaded_at: str
 
 
 def load(settings: ServingSettings) -> Served:
-    """Load the data set and the models (bundle if configured, else the registry)."""
+    """Load the data set and the models (bundle if configured, else the registry) and
+    compute everybody's answers."""
     models = load_bundle(settings.bundle) if settings.bundle is not None else _from_registry()
     dataset = load_dataset(settings.data)
-    return Served(dataset=dataset, models=models, loaded_at=datetime.now(UTC).isoformat())
+    answers = precompute(dataset, models, settings.max_k, on_progress=_log_progress)
+    return Served(
+        dataset=dataset, models=models, answers=answers, loaded_at=datetime.now(UTC).isoformat()
+    )
+
+
+def _log_progress(what: str, done: int, total: int) -> None:
+    log.info("precomputing %s: %d/%d employees", what, done, total)
 
 
 def _from_registry() -> Bundle:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,77 +11,22 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-import uvicorn
 
 from serving.app import create_app
-from serving.auth import hash_key
-from serving.settings import ApiKey, Role, ServingSettings
-from tests.test_cli import run
-
-KEYS: dict[str, tuple[str, Role]] = {
-    "hr-bkpsdm": ("s3cret-hr", "hr"),
-    "analis": ("s3cret-an", "analyst"),
-    "portal": ("s3cret-po", "portal"),
-}
-
-
-@pytest.fixture(scope="module")
-def bundle(small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("api")
-    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{root / 'tracking.db'}", "RECSYS_LANG": "en"}
-    trained = run("train", "--data", str(small_world), cwd=root, env=env)
-    assert trained.returncode == 0, trained.stderr
-    exported = run("export", "--out", str(root / "models"), cwd=root, env=env)
-    assert exported.returncode == 0, exported.stderr
-    return root / "models"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from serving.settings import ServingSettings
+from tests.serving.server import PORTAL, key, serve, settings_for
 
 
 @pytest.fixture(scope="module")
 def api(
     bundle: Path, small_world: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[httpx.Client, ServingSettings]]:
-    settings = ServingSettings(
-        data=str(small_world),
-        bundle=bundle,
-        keys={name: ApiKey(sha256=hash_key(key), role=role) for name, (key, role) in KEYS.items()},
-        audit_log=tmp_path_factory.mktemp("audit") / "audit.jsonl",
-        max_k=10,
-        widget_origins=[PORTAL],
-        token_secret="test-signing-secret",  # type: ignore[arg-type]
+    settings = settings_for(
+        small_world, bundle, tmp_path_factory.mktemp("audit") / "audit.jsonl", max_k=10
     )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-        while time.monotonic() < deadline:
-            try:
-                if client.get("/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("the API did not become ready")
+    settings.rate_limit_per_minute = 100_000  # the 429 test below uses the widget's limit
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=60) as client:
         yield client, settings
-    server.should_exit = True
-    thread.join(timeout=30)
-
-
-PORTAL = "http://portal.example.go.id"
-
-
-def _key(name: str) -> dict[str, str]:
-    return {"X-API-Key": KEYS[name][0]}
 
 
 def _junior(small_world: Path) -> str:
@@ -92,26 +35,31 @@ def _junior(small_world: Path) -> str:
     return str(employees.loc[junior, "nip"].iloc[0])
 
 
+def _inactive(small_world: Path) -> str:
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    return str(employees.loc[employees["active"] == "false", "nip"].iloc[0])
+
+
 def test_health_and_models(api: tuple) -> None:
     client, _ = api
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
     assert client.get("/v1/models").status_code == 401
-    models = client.get("/v1/models", headers=_key("analis")).json()
+    models = client.get("/v1/models", headers=key("analis")).json()
     assert models["versions"] == {"asn-training-recommender": "1", "asn-mentor-recommender": "1"}
 
 
 def test_trainings_and_mentors_with_audit(api: tuple, small_world: Path) -> None:
     client, settings = api
     nip = _junior(small_world)
-    got = client.get(f"/v1/employees/{nip}/trainings", params={"k": 3}, headers=_key("hr-bkpsdm"))
+    got = client.get(f"/v1/employees/{nip}/trainings", params={"k": 3}, headers=key("hr-bkpsdm"))
     assert got.status_code == 200, got.text
     body = got.json()
     assert body["nip"] == nip and 0 < len(body["items"]) <= 3
     assert [i["rank"] for i in body["items"]] == list(range(1, len(body["items"]) + 1))
     assert "SKP" in body["items"][0]["reason"]
     english = client.get(
-        f"/v1/employees/{nip}/mentors", params={"lang": "en"}, headers=_key("analis")
+        f"/v1/employees/{nip}/mentors", params={"lang": "en"}, headers=key("analis")
     ).json()
     assert english["items"] and "forecast SKP gain" in english["items"][0]["reason"]
     assert all(item["mentor_nip"] != nip for item in english["items"])
@@ -126,28 +74,75 @@ def test_errors_are_clear_json(api: tuple, small_world: Path) -> None:
     client, _ = api
     nip = _junior(small_world)
     cases = [
-        ("/v1/employees/199901012020011999/trainings", _key("hr-bkpsdm"), 404),
-        ("/v1/employees/12345/trainings", _key("hr-bkpsdm"), 422),
-        (f"/v1/employees/{nip}/trainings?k=11", _key("hr-bkpsdm"), 422),
-        (f"/v1/employees/{nip}/trainings?lang=fr", _key("hr-bkpsdm"), 422),
+        ("/v1/employees/199901012020011999/trainings", key("hr-bkpsdm"), 404),
+        ("/v1/employees/12345/trainings", key("hr-bkpsdm"), 422),
+        (f"/v1/employees/{nip}/trainings?k=11", key("hr-bkpsdm"), 422),
+        (f"/v1/employees/{nip}/trainings?lang=fr", key("hr-bkpsdm"), 422),
         (f"/v1/employees/{nip}/trainings", {}, 401),
         (f"/v1/employees/{nip}/trainings", {"X-API-Key": "demo-hr-key"}, 401),  # not demo mode
-        (f"/v1/employees/{nip}/mentors", _key("portal"), 403),
+        (f"/v1/employees/{nip}/mentors", key("portal"), 403),
     ]
     for url, headers, code in cases:
         response = client.get(url, headers=headers)
         assert response.status_code == code, (url, response.text)
-        assert "detail" in response.json()
+        assert isinstance(response.json()["detail"], str) and response.json()["detail"]
+    too_many = client.get(f"/v1/employees/{nip}/trainings?k=11", headers=key("hr-bkpsdm")).json()
+    assert too_many["errors"] == [
+        {"field": "query.k", "message": "Input should be less than or equal to 10"}
+    ]
+    assert too_many["detail"].startswith("query.k: ")
+    retired = _inactive(small_world)
+    for kind in ("trainings", "mentors"):
+        answer = client.get(f"/v1/employees/{retired}/{kind}", headers=key("hr-bkpsdm"))
+        assert answer.status_code == 422 and "not an active employee" in answer.json()["detail"]
+
+
+def test_body_over_the_limit_is_413(api: tuple, small_world: Path) -> None:
+    client, settings = api
+    nip = _junior(small_world)
+    huge = {"nip": nip, "training_ids": ["X" * 60] * 2000}  # ~130 kB > 64 kB
+    response = client.post("/v1/forecasts", json=huge, headers=key("analis"))
+    assert response.status_code == 413
+    assert f"{settings.max_body_bytes} bytes" in response.json()["detail"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted while streaming
+        yield b'{"nip": "%s", "training_ids": [' % nip.encode()
+        for _ in range(2000):
+            yield b'"' + b"X" * 60 + b'",'
+        yield b'"X"]}'
+
+    streamed = client.post(
+        "/v1/forecasts",
+        content=chunks(),
+        headers={**key("analis"), "Content-Type": "application/json"},
+    )
+    assert streamed.status_code == 413
+
+
+def test_too_many_widget_requests_is_429(api: tuple, small_world: Path) -> None:
+    client, _ = api
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    nip = employees.loc[employees["active"] == "true", "nip"].iloc[-1]
+    token = client.post(
+        "/v1/widget-tokens", json={"nip": nip, "origin": PORTAL}, headers=key("portal")
+    ).json()["token"]
+    headers = {"Authorization": f"Bearer {token}", "Origin": PORTAL}
+    codes = [client.get("/v1/widget/suggestions", headers=headers).status_code for _ in range(12)]
+    assert codes[:10] == [200] * 10  # a burst of 10 is allowed
+    assert codes[10:] == [429, 429]
+    limited = client.get("/v1/widget/suggestions", headers=headers)
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert "too many" in limited.json()["detail"]
 
 
 def test_what_if_forecasts(api: tuple, small_world: Path) -> None:
     client, _ = api
     nip = _junior(small_world)
     trainings = pd.read_csv(small_world / "trainings.csv", dtype=str)["training_id"].head(3)
-    mentor = client.get(f"/v1/employees/{nip}/mentors", headers=_key("hr-bkpsdm")).json()
+    mentor = client.get(f"/v1/employees/{nip}/mentors", headers=key("hr-bkpsdm")).json()
     mentor_nip = mentor["items"][0]["mentor_nip"]
     body = {"nip": nip, "training_ids": trainings.tolist(), "mentor_nip": mentor_nip}
-    got = client.post("/v1/forecasts", json=body, headers=_key("analis"))
+    got = client.post("/v1/forecasts", json=body, headers=key("analis"))
     assert got.status_code == 200, got.text
     answer = got.json()
     assert [t["training_id"] for t in answer["trainings"]] == trainings.tolist()
@@ -161,9 +156,9 @@ def test_what_if_forecasts(api: tuple, small_world: Path) -> None:
         ({"nip": nip, "mentor_nip": "199901012020011999"}, 404),
         ({"nip": "199901012020011999", "training_ids": trainings.tolist()}, 404),
     ):
-        response = client.post("/v1/forecasts", json=bad, headers=_key("analis"))
+        response = client.post("/v1/forecasts", json=bad, headers=key("analis"))
         assert response.status_code == code, (bad, response.text)
-    assert client.post("/v1/forecasts", json=body, headers=_key("portal")).status_code == 403
+    assert client.post("/v1/forecasts", json=body, headers=key("portal")).status_code == 403
 
 
 def test_batch_for_hr_only(api: tuple, small_world: Path) -> None:
@@ -171,42 +166,42 @@ def test_batch_for_hr_only(api: tuple, small_world: Path) -> None:
     employees = pd.read_csv(small_world / "employees.csv", dtype=str)
     nips = employees.loc[employees["active"] == "true", "nip"].head(5).tolist()
     got = client.post(
-        "/v1/recommendations:batch", json={"nips": nips, "k": 2}, headers=_key("hr-bkpsdm")
+        "/v1/recommendations:batch", json={"nips": nips, "k": 2}, headers=key("hr-bkpsdm")
     )
     assert got.status_code == 200, got.text
     results = got.json()["results"]
     assert [r["nip"] for r in results] == nips
     assert all(len(r["trainings"]) <= 2 and len(r["mentors"]) <= 2 for r in results)
     assert any(r["trainings"] for r in results)
-    denied = client.post("/v1/recommendations:batch", json={"nips": nips}, headers=_key("analis"))
+    denied = client.post("/v1/recommendations:batch", json={"nips": nips}, headers=key("analis"))
     assert denied.status_code == 403
     unknown = client.post(
         "/v1/recommendations:batch",
         json={"nips": [*nips, "199901012020011999"]},
-        headers=_key("hr-bkpsdm"),
+        headers=key("hr-bkpsdm"),
     )
     assert unknown.status_code == 404 and "199901012020011999" in unknown.json()["detail"]
     too_many = client.post(
-        "/v1/recommendations:batch", json={"nips": nips * 41}, headers=_key("hr-bkpsdm")
+        "/v1/recommendations:batch", json={"nips": nips * 41}, headers=key("hr-bkpsdm")
     )
     assert too_many.status_code == 422
 
 
 def test_reload_swaps_and_a_failed_reload_keeps_serving(api: tuple) -> None:
     client, settings = api
-    before = client.get("/v1/models", headers=_key("hr-bkpsdm")).json()
-    assert client.post("/v1/admin/reload", headers=_key("analis")).status_code == 403
-    fresh = client.post("/v1/admin/reload", headers=_key("hr-bkpsdm"))
+    before = client.get("/v1/models", headers=key("hr-bkpsdm")).json()
+    assert client.post("/v1/admin/reload", headers=key("analis")).status_code == 403
+    fresh = client.post("/v1/admin/reload", headers=key("hr-bkpsdm"))
     assert fresh.status_code == 200, fresh.text
     assert fresh.json()["versions"] == before["versions"]
     assert fresh.json()["loaded_at"] > before["loaded_at"]
     good = settings.bundle
     settings.bundle = good.parent / "no-such-bundle"  # the next load cannot succeed
     try:
-        failed = client.post("/v1/admin/reload", headers=_key("hr-bkpsdm"))
+        failed = client.post("/v1/admin/reload", headers=key("hr-bkpsdm"))
         assert failed.status_code == 500 and "still serving" in failed.json()["detail"]
         assert client.get("/readyz").status_code == 200
-        still = client.get("/v1/models", headers=_key("hr-bkpsdm")).json()
+        still = client.get("/v1/models", headers=key("hr-bkpsdm")).json()
         assert still["loaded_at"] == fresh.json()["loaded_at"]
     finally:
         settings.bundle = good
@@ -218,7 +213,7 @@ def test_widget_token_and_suggestions(api: tuple, small_world: Path) -> None:
     client, _ = api
     nip = _junior(small_world)
     minted = client.post(
-        "/v1/widget-tokens", json={"nip": nip, "origin": PORTAL}, headers=_key("portal")
+        "/v1/widget-tokens", json={"nip": nip, "origin": PORTAL}, headers=key("portal")
     )
     assert minted.status_code == 200, minted.text
     token = minted.json()["token"]
@@ -246,7 +241,7 @@ def test_widget_token_and_suggestions(api: tuple, small_world: Path) -> None:
         assert response.status_code == code, (headers, response.text)
     assert (
         client.post(
-            "/v1/widget-tokens", json={"nip": nip, "origin": PORTAL}, headers=_key("analis")
+            "/v1/widget-tokens", json={"nip": nip, "origin": PORTAL}, headers=key("analis")
         ).status_code
         == 403
     )
@@ -254,7 +249,7 @@ def test_widget_token_and_suggestions(api: tuple, small_world: Path) -> None:
         client.post(
             "/v1/widget-tokens",
             json={"nip": nip, "origin": "http://evil.example"},
-            headers=_key("portal"),
+            headers=key("portal"),
         ).status_code
         == 403
     )

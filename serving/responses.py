@@ -1,17 +1,25 @@
-"""Response schemas of the API (requests are path/query parameters so far)."""
+"""Response bodies of the API (kept apart from the requests: the API sends these)."""
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-NIP = Field(pattern=r"^\d{18}$", description="18-digit NIP")
+
+class FieldError(BaseModel):
+    """One invalid input: where (``query.k``, ``body.nips.3``) and why."""
+
+    field: str
+    message: str
 
 
 class Error(BaseModel):
+    """Every error: a message that names what is wrong (and, for invalid input, where)."""
+
     detail: str
+    errors: list[FieldError] | None = None
 
 
 class Health(BaseModel):
@@ -69,14 +77,6 @@ class MentorList(BaseModel):
     items: list[MentorItem]
 
 
-class ForecastRequest(BaseModel):
-    """What-if: the forecast gain of trainings and/or a mentor for one employee."""
-
-    nip: str = NIP
-    training_ids: list[str] = Field(default_factory=list, max_length=50)
-    mentor_nip: str | None = Field(default=None, pattern=r"^\d{18}$")
-
-
 class Forecast(BaseModel):
     expected_gain: float
     gain_lower: float
@@ -98,15 +98,6 @@ class ForecastResponse(BaseModel):
     mentor: MentorForecast | None
 
 
-class BatchRequest(BaseModel):
-    """Recommendations for a bounded list of employees (HR bulk)."""
-
-    nips: list[str] = Field(min_length=1, max_length=200)
-    k: int = Field(default=5, ge=1)
-    lang: str = Field(default="id", pattern="^(id|en)$")
-    mentors: bool = True
-
-
 class BatchItem(BaseModel):
     nip: str
     trainings: list[TrainingItem]
@@ -116,11 +107,6 @@ class BatchItem(BaseModel):
 class BatchResponse(BaseModel):
     model_versions: dict[str, str]
     results: list[BatchItem]
-
-
-class WidgetTokenRequest(BaseModel):
-    nip: str = NIP
-    origin: str = Field(description="the portal origin that embeds the widget")
 
 
 class WidgetToken(BaseModel):

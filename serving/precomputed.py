@@ -1,0 +1,192 @@
+"""Every active employee's answers, computed once per model load and kept as encoded JSON.
+
+Recommendations only change when the data or the models change, and both are loaded once
+(start-up or ``/v1/admin/reload``). So the API scores everybody then, in one pass per model
+for all languages, and a request is a dictionary look-up and a join of bytes: milliseconds,
+whatever the size of the agency. What-if forecasts stay computed per request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from recsys.bundle import Bundle
+from recsys.data.loading import Dataset
+from recsys.reasons import LANGUAGES
+from serving import responses
+
+log = logging.getLogger(__name__)
+
+#: Items per person in the widget (it shows a short list).
+WIDGET_TRAININGS = 3
+#: Competencies named as a suggested mentor's strengths in the widget.
+WIDGET_STRENGTHS = 3
+
+#: Widget wording: what a training develops, without any number.
+_DEVELOPS = {"id": "Mengembangkan {names}.", "en": "Develops {names}."}
+_AND = {"id": " dan ", "en": " and "}
+
+Items = dict[str, list[bytes]]  # nip -> encoded items, best first
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Encoded answers per language: ``trainings[lang][nip]`` and ``mentors[lang][nip]``
+    are the top items (up to ``k``), ``widget[lang][nip]`` the whole widget response."""
+
+    k: int
+    known: frozenset[str]
+    active: frozenset[str]
+    trainings: dict[str, Items]
+    mentors: dict[str, Items] | None
+    widget: dict[str, dict[str, bytes]]
+    seconds: float = 0.0
+    sizes: dict[str, int] = field(default_factory=dict)
+
+
+def encode(value: Any) -> bytes:
+    """Compact JSON, UTF-8, as the API sends it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def join(items: Iterable[bytes]) -> bytes:
+    """A JSON array of already-encoded items."""
+    return b"[" + b",".join(items) + b"]"
+
+
+def precompute(
+    dataset: Dataset,
+    models: Bundle,
+    k: int,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> Answers:
+    """Score every active employee with both models, top ``k``, in every language."""
+    started = time.perf_counter()
+    employees = dataset.employees
+    active = employees.loc[employees["active"], "nip"].astype(str)
+    first, *others = LANGUAGES
+
+    def progress(what: str) -> Callable[[int, int], None] | None:
+        return (lambda done, total: on_progress(what, done, total)) if on_progress else None
+
+    recs = models.trainings.recommend(
+        dataset, active, k=k, lang=first, also_in=others, on_progress=progress("trainings")
+    )
+    trainings = {
+        lang: _items(recs, responses.TrainingItem, _translated(lang, first, ["reason"]))
+        for lang in LANGUAGES
+    }
+    mentors = None
+    mentor_recs = None
+    if models.mentors is not None:
+        mentor_recs = models.mentors.recommend(
+            dataset, active, k=k, lang=first, also_in=others, on_progress=progress("mentors")
+        )
+        mentors = {
+            lang: _items(
+                mentor_recs, responses.MentorItem, _translated(lang, first, ["reason", "distance"])
+            )
+            for lang in LANGUAGES
+        }
+    widget = {
+        lang: _widget(dataset, recs, mentor_recs, lang, first, set(active)) for lang in LANGUAGES
+    }
+    answers = Answers(
+        k=k,
+        known=frozenset(employees["nip"].astype(str)),
+        active=frozenset(active),
+        trainings=trainings,
+        mentors=mentors,
+        widget=widget,
+        seconds=time.perf_counter() - started,
+        sizes={
+            "employees": len(active),
+            "trainings": len(recs),
+            "mentors": 0 if mentor_recs is None else len(mentor_recs),
+        },
+    )
+    log.info("precomputed %s in %.1f s", answers.sizes, answers.seconds)
+    return answers
+
+
+def _translated(lang: str, first: str, columns: list[str]) -> dict[str, str]:
+    """Which frame column holds each text field in ``lang``."""
+    return {c: c if lang == first else f"{c}_{lang}" for c in columns}
+
+
+def _items(frame: pd.DataFrame, model: type[Any], columns: Mapping[str, str]) -> Items:
+    fields = list(model.model_fields)
+    out: Items = {}
+    if frame.empty:
+        return out
+    picked = frame[["nip", *[columns.get(f, f) for f in fields]]].copy()
+    picked.columns = ["nip", *fields]
+    for name, info in model.model_fields.items():
+        if info.annotation is int:
+            picked[name] = picked[name].astype(int)
+        elif info.annotation is float:
+            picked[name] = picked[name].astype(float)
+        else:
+            picked[name] = picked[name].astype(str)
+    for row in picked.to_dict("records"):
+        nip = str(row.pop("nip"))
+        out.setdefault(nip, []).append(encode(row))
+    return out
+
+
+def _widget(
+    dataset: Dataset,
+    recs: pd.DataFrame,
+    mentor_recs: pd.DataFrame | None,
+    lang: str,
+    first: str,
+    active: set[str],
+) -> dict[str, bytes]:
+    """The widget's answer per person: trainings in words (no scores, no numbers) and a
+    mentor described only by distance and strengths (no identity)."""
+    names = _competency_names(dataset)
+    top = recs[recs["rank"] <= WIDGET_TRAININGS]
+    trainings: dict[str, list[dict[str, Any]]] = {}
+    for row in top.to_dict("records"):
+        codes = _codes(str(row["gaps_closed"]))
+        trainings.setdefault(str(row["nip"]), []).append(
+            {
+                "title": str(row["title"]),
+                "modality": str(row["modality"]),
+                "hours_jp": int(row["hours_jp"]),
+                "reason": _DEVELOPS[lang].format(
+                    names=_AND[lang].join(names.get(c, c) for c in codes[:2])
+                ),
+            }
+        )
+    mentor: dict[str, dict[str, Any]] = {}
+    if mentor_recs is not None and not mentor_recs.empty:
+        distance = "distance" if lang == first else f"distance_{lang}"
+        best = mentor_recs[mentor_recs["rank"] == 1]
+        for row in best.to_dict("records"):
+            codes = _codes(str(row["gaps_covered"]))[:WIDGET_STRENGTHS]
+            mentor[str(row["nip"])] = {
+                "distance": str(row[distance]),
+                "strengths": [names.get(c, c) for c in codes],
+            }
+    return {
+        nip: encode({"lang": lang, "trainings": trainings.get(nip, []), "mentor": mentor.get(nip)})
+        for nip in active
+    }
+
+
+def _competency_names(dataset: Dataset) -> dict[Hashable, str]:
+    table = dataset.competencies
+    return dict(zip(table["code"].astype(str), table["name"].astype(str), strict=True))
+
+
+def _codes(spans: str) -> list[str]:
+    """Competency codes from 'M6 2.1→4; T-KEU-01 2.5→4' (most important first)."""
+    return [part.split(" ")[0] for part in spans.split("; ") if part]

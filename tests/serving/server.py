@@ -1,0 +1,90 @@
+"""Serving tests' shared pieces: a model bundle trained on the small world, and a real
+uvicorn server on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from serving.auth import hash_key
+from serving.settings import ApiKey, Role, ServingSettings
+from tests.test_cli import run
+
+KEYS: dict[str, tuple[str, Role]] = {
+    "hr-bkpsdm": ("s3cret-hr", "hr"),
+    "analis": ("s3cret-an", "analyst"),
+    "portal": ("s3cret-po", "portal"),
+}
+PORTAL = "http://portal.example.go.id"
+
+
+def key(name: str) -> dict[str, str]:
+    """The header carrying test key ``name``."""
+    return {"X-API-Key": KEYS[name][0]}
+
+
+def train_bundle(world: Path, root: Path) -> Path:
+    """Train both models on ``world`` with the CLI and export them to ``root/models``."""
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{root / 'tracking.db'}", "RECSYS_LANG": "en"}
+    trained = run("train", "--data", str(world), cwd=root, env=env)
+    assert trained.returncode == 0, trained.stderr
+    exported = run("export", "--out", str(root / "models"), cwd=root, env=env)
+    assert exported.returncode == 0, exported.stderr
+    return root / "models"
+
+
+def settings_for(world: Path, bundle: Path, audit: Path, **extra: Any) -> ServingSettings:
+    """Settings serving ``bundle`` over ``world`` with the test keys."""
+    values: dict[str, Any] = {
+        "data": str(world),
+        "bundle": bundle,
+        "keys": {n: ApiKey(sha256=hash_key(s), role=r) for n, (s, r) in KEYS.items()},
+        "audit_log": audit,
+        "widget_origins": [PORTAL],
+        "token_secret": "test-signing-secret",
+    }
+    values.update(extra)
+    return ServingSettings(**values)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(app: Any, port: int | None = None, ready: str = "/readyz") -> Iterator[str]:
+    """Run ``app`` under uvicorn in a thread until ``ready`` answers 200; yield its URL."""
+    port = port or free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    with httpx.Client(base_url=url, timeout=10) as client:
+        while True:
+            try:
+                if client.get(ready).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or not thread.is_alive():
+                server.should_exit = True
+                raise RuntimeError(f"the server at {url} did not become ready")
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
