@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help demo test lint env env-dev lock bench clean
+.PHONY: help demo notebooks test lint env env-dev lock bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -15,8 +15,14 @@ env: ## Create/refresh .venv with the runtime dependencies (and system packages)
 env-dev: ## Create/refresh .venv with runtime + test/lint tools
 	@scripts/bootstrap.sh dev
 
-demo: env ## The main job on embedded defaults: demo world -> validation -> where things are
+demo: env ## The main job on embedded defaults: demo world -> validation -> models -> the API and the demo portal
 	@$(BIN)/recsys demo
+	@$(BIN)/python -m serving --demo
+
+notebooks: env ## Execute every notebook on the demo world and render them to HTML (reports/notebooks/)
+	@test -d data/demo || $(BIN)/recsys simulate --out data/demo
+	$(BIN)/python -m recsys.notebooks run --out reports/notebooks
+	$(BIN)/python -m recsys.notebooks render --out reports/notebooks
 
 lint: env-dev ## Ruff (lint + format check) and mypy
 	$(BIN)/ruff check .

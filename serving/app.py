@@ -364,10 +364,17 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, detail=f"origin {body.origin} is not an allowed portal"
             )
-        active(served(), body.nip)
+        current = served()
+        active(current, body.nip)
         token = tokens.mint(secret, body.nip, body.origin, settings.token_ttl_seconds)
         grant = tokens.verify(secret, token)
-        log.info("widget token for a NIP minted by %s", caller.name)
+        audit.record(
+            caller=caller.name,
+            role=caller.role,
+            nip=body.nip,
+            action=f"widget-token@{body.origin}",
+            model=_versions_text(current),
+        )
         return responses.WidgetToken(token=token, expires_at=grant.expires)
 
     @app.get(

@@ -37,8 +37,15 @@ def load(settings: ServingSettings) -> Served:
     )
 
 
+_logged: dict[str, int] = {}
+
+
 def _log_progress(what: str, done: int, total: int) -> None:
-    log.info("precomputing %s: %d/%d employees", what, done, total)
+    """One line per quarter of the way (the models report far more often)."""
+    quarter = 4 * done // max(total, 1)
+    if quarter > _logged.get(what, 0) or done == total:
+        _logged[what] = 0 if done == total else quarter
+        log.info("precomputing %s: %d/%d employees", what, done, total)
 
 
 def _from_registry() -> Bundle:

@@ -36,3 +36,18 @@ def test_retry_after_is_whole_seconds_at_least_one() -> None:
     assert retry_after(1.2) == "2"
     with pytest.raises(ValueError, match="at least 1"):
         RateLimiter(per_minute=0)
+
+
+def test_a_made_key_is_accepted_by_its_hash_only() -> None:
+    from serving.auth import identify
+    from serving.keys import make_key
+    from serving.settings import ServingSettings
+
+    secret, entry = make_key("bkpsdm", "analyst")
+    assert secret not in str(entry)
+    settings = ServingSettings(keys=entry)  # type: ignore[arg-type]
+    caller = identify(secret, settings)
+    assert caller is not None and (caller.name, caller.role) == ("bkpsdm", "analyst")
+    assert identify(secret + "x", settings) is None
+    with pytest.raises(ValueError, match="unknown role 'root'"):
+        make_key("x", "root")
