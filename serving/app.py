@@ -23,6 +23,7 @@ from recsys.tracking import MENTOR_MODEL, TRAINING_MODEL
 from serving import requests, responses, tokens
 from serving.audit import AuditLog
 from serving.auth import Caller, require
+from serving.fastpath import FastReads
 from serving.limits import BodyLimit, RateLimiter, retry_after
 from serving.precomputed import Items, encode, join
 from serving.settings import ServingSettings
@@ -65,6 +66,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         except Exception:  # the API stays up and says it is not ready
             log.exception("loading the models failed; /readyz stays 503")
         yield
+        audit.close()
 
     app = FastAPI(
         title="ASN Recsys API",
@@ -93,6 +95,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         allow_headers=["Authorization"],
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(FastReads, api=app)
     app.add_exception_handler(RequestValidationError, _invalid_input)
 
     def served() -> Served:
@@ -177,7 +180,11 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         active(current, nip)
         version = current.models.versions[TRAINING_MODEL]
         audit.record(
-            caller=caller.name, role=caller.role, nip=nip, action="trainings", model=version
+            caller=caller.name,
+            role=caller.role,
+            nip=nip,
+            action="trainings",
+            model=f"{TRAINING_MODEL}={version}",
         )
         items = current.answers.trainings[lang].get(nip, [])[:k]
         return Response(_listing(nip, version, items), media_type=JSON)
@@ -201,14 +208,20 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         answers = mentor_answers(current)
         active(current, nip)
         version = current.models.versions[MENTOR_MODEL]
-        audit.record(caller=caller.name, role=caller.role, nip=nip, action="mentors", model=version)
+        audit.record(
+            caller=caller.name,
+            role=caller.role,
+            nip=nip,
+            action="mentors",
+            model=f"{MENTOR_MODEL}={version}",
+        )
         items = answers[lang].get(nip, [])[:k]
         return Response(_listing(nip, version, items), media_type=JSON)
 
     @app.post(
         "/v1/forecasts",
         response_model=responses.ForecastResponse,
-        responses={404: {"model": responses.Error}, 422: {"model": responses.Error}},
+        responses=ERRORS,
         tags=["forecasts"],
     )
     def forecasts(
@@ -218,7 +231,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     ) -> responses.ForecastResponse:
         """What-if: expected gain with a 90% interval for trainings and/or a mentor."""
         current = served()
-        known(current, body.nip)
+        active(current, body.nip)
         if not body.training_ids and body.mentor_nip is None:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -247,7 +260,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
             ]
         mentor = None
         if body.mentor_nip is not None:
-            known(current, body.mentor_nip)
+            active(current, body.mentor_nip)
             row = (
                 mentor_model(current)
                 .forecast(current.dataset, [body.nip], [body.mentor_nip])
@@ -266,6 +279,14 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
             action="forecast",
             model=_versions_text(current),
         )
+        if body.mentor_nip is not None:  # the mentor's competencies were read too
+            audit.record(
+                caller=caller.name,
+                role=caller.role,
+                nip=body.mentor_nip,
+                action=f"forecast-as-mentor-of:{body.nip}",
+                model=_versions_text(current),
+            )
         return responses.ForecastResponse(
             nip=body.nip,
             model_versions=current.models.versions,
@@ -286,8 +307,14 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         """Trainings (and mentors) for a bounded list of employees (HR bulk), in the order
         asked."""
         if body.k > settings.max_k:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"k is at most {settings.max_k}"
+            raise RequestValidationError(
+                [
+                    {
+                        "loc": ("body", "k"),
+                        "msg": f"Input should be less than or equal to {settings.max_k}",
+                        "type": "less_than_equal",
+                    }
+                ]
             )
         current = served()
         nips = list(dict.fromkeys(body.nips))
@@ -327,7 +354,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     @app.post(
         "/v1/admin/reload",
         response_model=responses.Models,
-        responses={500: {"model": responses.Error}},
+        responses={**ERRORS, 500: {"model": responses.Error, "description": "reload failed"}},
         tags=["models"],
     )
     async def reload(
@@ -352,7 +379,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     @app.post(
         "/v1/widget-tokens",
         response_model=responses.WidgetToken,
-        responses={403: {"model": responses.Error}, 404: {"model": responses.Error}},
+        responses=ERRORS,
         tags=["widget"],
     )
     def widget_token(
@@ -396,6 +423,10 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
             grant = tokens.verify(secret, bearer.credentials)
         except tokens.TokenError as exc:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=str(exc)) from exc
+        if grant.origin not in settings.widget_origins:  # removed since the token was minted
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, detail="the token's portal is no longer allowed"
+            )
         if request.headers.get("Origin") != grant.origin:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, detail="the token is for another portal origin"

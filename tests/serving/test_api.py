@@ -64,10 +64,43 @@ def test_trainings_and_mentors_with_audit(api: tuple, small_world: Path) -> None
     assert english["items"] and "forecast SKP gain" in english["items"][0]["reason"]
     assert all(item["mentor_nip"] != nip for item in english["items"])
     records = [json.loads(line) for line in settings.audit_log.read_text().splitlines()]
-    assert {"caller": "hr-bkpsdm", "nip": nip, "action": "trainings", "model": "1"}.items() <= (
-        records[-2].items()
-    )
+    assert {
+        "caller": "hr-bkpsdm",
+        "nip": nip,
+        "action": "trainings",
+        "model": "asn-training-recommender=1",
+    }.items() <= (records[-2].items())
     assert records[-1]["caller"] == "analis" and records[-1]["action"] == "mentors"
+
+
+def test_fast_path_and_fastapi_route_give_the_same_answers(api: tuple, small_world: Path) -> None:
+    # an Origin header sends a read through FastAPI's route instead of the fast path
+    client, settings = api
+    nip = _junior(small_world)
+    for kind, query in [
+        ("trainings", ""),
+        ("trainings", "?k=10&lang=en"),
+        ("mentors", "?k=2"),
+        ("mentors", "?lang=en"),
+    ]:
+        url = f"/v1/employees/{nip}/{kind}{query}"
+        fast = client.get(url, headers=key("analis"))
+        routed = client.get(url, headers={**key("analis"), "Origin": "http://elsewhere.example"})
+        assert fast.status_code == routed.status_code == 200
+        assert fast.json() == routed.json() and fast.json()["items"]
+        assert fast.headers["content-type"] == routed.headers["content-type"]
+    records = settings.audit_log.read_text().splitlines()[-2:]
+    assert [json.loads(r)["action"] for r in records] == ["mentors", "mentors"]
+    assert json.loads(records[0])["model"] == json.loads(records[1])["model"]
+
+
+def test_fast_path_reads_only_valid_queries() -> None:
+    from serving.fastpath import _params
+
+    assert _params(b"", 5, 10) == (5, "id")
+    assert _params(b"k=10&lang=en", 5, 10) == (10, "en")
+    for bad in (b"k=11", b"k=0", b"k=-1", b"k=x", b"lang=fr", b"k=2&k=3", b"other=1", b"k="):
+        assert _params(bad, 5, 10) is None, bad
 
 
 def test_errors_are_clear_json(api: tuple, small_world: Path) -> None:
@@ -185,6 +218,13 @@ def test_batch_for_hr_only(api: tuple, small_world: Path) -> None:
         "/v1/recommendations:batch", json={"nips": nips * 41}, headers=key("hr-bkpsdm")
     )
     assert too_many.status_code == 422
+    big_k = client.post(
+        "/v1/recommendations:batch", json={"nips": nips, "k": 11}, headers=key("hr-bkpsdm")
+    )
+    assert big_k.status_code == 422
+    assert big_k.json()["errors"] == [
+        {"field": "body.k", "message": "Input should be less than or equal to 10"}
+    ]
 
 
 def test_reload_swaps_and_a_failed_reload_keeps_serving(api: tuple) -> None:
@@ -210,7 +250,7 @@ def test_reload_swaps_and_a_failed_reload_keeps_serving(api: tuple) -> None:
 def test_widget_token_and_suggestions(api: tuple, small_world: Path) -> None:
     from serving.tokens import mint
 
-    client, _ = api
+    client, settings = api
     nip = _junior(small_world)
     minted = client.post(
         "/v1/widget-tokens", json={"nip": nip, "origin": PORTAL}, headers=key("portal")
@@ -253,3 +293,16 @@ def test_widget_token_and_suggestions(api: tuple, small_world: Path) -> None:
         ).status_code
         == 403
     )
+    # a portal taken off the allow-list: its tokens stop working at once
+    other = "http://old-portal.example.go.id"
+    settings.widget_origins.append(other)
+    try:
+        old_token = client.post(
+            "/v1/widget-tokens", json={"nip": nip, "origin": other}, headers=key("portal")
+        ).json()["token"]
+    finally:
+        settings.widget_origins.remove(other)
+    removed = client.get(
+        "/v1/widget/suggestions", headers={"Authorization": f"Bearer {old_token}", "Origin": other}
+    )
+    assert removed.status_code == 403 and "no longer allowed" in removed.json()["detail"]
