@@ -1,0 +1,245 @@
+"""The analysts' notebooks: committed without outputs, parameterized, executed end to end on
+a small world (every cell must pass, every figure must show, the model notebooks must log
+to MLflow) and rendered to HTML.
+
+Executing all five takes about a minute and a half on two cores; it happens once, in one test,
+so that parallel workers (pytest -n) do not each run them.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from mlflow.tracking import MlflowClient
+
+from recsys import notebooks as N
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+#: Each notebook and the figures it must show at least.
+FIGURES = {
+    "1.0-explore-data": 1,
+    "2.0-training-needs": 2,
+    "3.0-training-recommender": 3,
+    "4.0-impact-estimation": 4,
+    "5.0-mentor-matching": 3,
+}
+#: Notebooks that train or compare models, and so log an MLflow run.
+TRACKED = {"3.0-training-recommender", "4.0-impact-estimation", "5.0-mentor-matching"}
+PNG_MAGIC = b"\x89PNG"
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "recsys.notebooks", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+# ----------------------------------------------------------------------------- the sources
+
+
+def test_the_notebooks_are_numbered_by_topic() -> None:
+    found = N.list_notebooks(NOTEBOOK_DIR)
+    assert [p.stem for p in found] == list(FIGURES)
+    assert sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb")) == [p.name for p in found]
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_each_notebook_has_one_parameters_cell(name: str) -> None:
+    nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+    tagged = [c for c in nb.cells if N.PARAMETERS_TAG in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and tagged[0].cell_type == "code"
+    declared = N.declared_parameters(NOTEBOOK_DIR / f"{name}.ipynb")
+    assert declared["data"] == "None"  # the demo world of the settings
+    if name in TRACKED:
+        assert {"seed", "mlflow_tracking_uri"} <= declared.keys()
+    assert nb.metadata.kernelspec.name == N.KERNEL_NAME
+
+
+def test_committed_notebooks_have_no_outputs() -> None:
+    found = N.check(sorted(NOTEBOOK_DIR.glob("*.ipynb")))
+    assert found == {}, f"strip them with `python -m recsys.notebooks strip`: {found}"
+
+
+def test_the_check_catches_a_notebook_with_outputs(tmp_path: Path) -> None:
+    dirty = tmp_path / "1.0-explore-data.ipynb"
+    shutil.copy(NOTEBOOK_DIR / dirty.name, dirty)
+    nb = nbformat.read(dirty, as_version=4)
+    code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    nb.cells[code].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hello\n")]
+    nb.cells[code].execution_count = 3
+    nbformat.write(nb, dirty)
+
+    assert N.saved_outputs(dirty) == [
+        f"cell {code} has 1 output(s)",
+        f"cell {code} has execution count 3",
+    ]
+    failed = cli("check", str(dirty), cwd=tmp_path)
+    assert failed.returncode == 1
+    assert "has 1 output(s)" in failed.stdout
+    assert N.strip(dirty) is True
+    assert N.strip(dirty) is False  # already clean
+    passed = cli("check", str(dirty), cwd=tmp_path)
+    assert passed.returncode == 0, passed.stdout
+
+
+# ----------------------------------------------------------------------------- where things are
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder (pyproject.toml, recsys/, notebooks/, data/world), working in
+    notebooks/ as a Jupyter kernel does."""
+    (tmp_path / "pyproject.toml").write_text("")
+    for folder in ("recsys", "notebooks", "data/world"):
+        (tmp_path / folder).mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "notebooks")
+    return tmp_path
+
+
+def test_data_paths_are_read_from_the_project_folder(project: Path) -> None:
+    assert N.project_root() == project
+    assert N.data_location("data/world") == str(project / "data" / "world")
+    assert N.data_location(project / "data" / "world") == str(project / "data" / "world")
+    url = "postgresql://hr@db/siasn"
+    assert N.data_location(url) == url
+    with pytest.raises(FileNotFoundError, match="recsys simulate --out data/demo"):
+        N.data_location("data/nowhere")
+    assert N.truth_location(str(project / "data" / "world")) is None
+    (project / "data" / "world" / "_truth").mkdir()
+    assert N.truth_location(str(project / "data" / "world")) == project / "data/world/_truth"
+    assert N.truth_location(url) is None
+
+
+def test_mlflow_artifacts_go_beside_a_sqlite_store(project: Path) -> None:
+    uri = f"sqlite:///{project / 'store' / 'mlflow.db'}"
+    assert N.tracking_uri(uri) == uri
+    assert N._artifact_location(uri) == (project / "store" / "artifacts").as_uri()
+    assert N._artifact_location("http://mlflow.example:5000") is None
+
+
+# ----------------------------------------------------------------------------- executing them
+
+
+def images(nb: nbformat.NotebookNode) -> list[bytes]:
+    return [
+        base64.b64decode(output["data"]["image/png"])
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if "image/png" in output.get("data", {})
+    ]
+
+
+def streams(nb: nbformat.NotebookNode, name: str) -> list[str]:
+    return [
+        output["text"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "stream" and output.name == name
+    ]
+
+
+@pytest.mark.slow
+def test_every_notebook_runs_on_a_small_world(
+    small_world: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = tmp_path_factory.mktemp("notebook-runs")
+    uri = f"sqlite:///{root / 'mlflow' / 'mlflow.db'}"
+    before = sorted(p.name for p in NOTEBOOK_DIR.iterdir())
+    done, failed = N.run_all(
+        N.list_notebooks(NOTEBOOK_DIR),
+        root / N.EXECUTED_DIR,
+        {"data": str(small_world), "mlflow_tracking_uri": uri, "unused": 1},
+    )
+    assert not failed, "\n".join(str(error) for error in failed)
+    assert [e.notebook.stem for e in done] == list(FIGURES)
+    # nothing is written beside the sources (executed copies, MLflow artifacts, ...)
+    assert sorted(p.name for p in NOTEBOOK_DIR.iterdir()) == before
+
+    for execution in done:
+        name = execution.notebook.stem
+        assert execution.parameters["data"] == str(small_world)
+        assert "unused" not in execution.parameters  # only what the notebook declares
+        nb = nbformat.read(execution.output, as_version=4)
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1 and str(small_world) in injected[0].source
+        pictures = images(nb)
+        assert len(pictures) >= FIGURES[name], f"{name}: {len(pictures)} figure(s)"
+        assert all(p.startswith(PNG_MAGIC) for p in pictures)
+        assert streams(nb, "stderr") == [], f"{name} wrote to stderr"
+
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name(N.EXPERIMENT)
+    assert experiment is not None
+    assert experiment.artifact_location == (root / "mlflow" / "artifacts").as_uri()
+    runs = client.search_runs([experiment.experiment_id])
+    assert {run.data.tags["notebook"] for run in runs} == TRACKED
+    for run in runs:
+        assert run.data.metrics, run.data.tags["notebook"]
+        assert "data_fingerprint" in run.data.tags
+        figures = [a.path for a in client.list_artifacts(run.info.run_id, "figures")]
+        assert figures and all(path.endswith(".png") for path in figures)
+    by_name = {run.data.tags["notebook"]: run.data for run in runs}
+    assert by_name["3.0-training-recommender"].metrics["model_share_top5"] > 0.7
+    assert "semi_pehe" in by_name["4.0-impact-estimation"].metrics
+    assert by_name["5.0-mentor-matching"].metrics["match_gap"] == pytest.approx(0.0, abs=1e-6)
+
+    # one command renders every executed notebook to standalone HTML, code hidden
+    rendered = cli("render", "--out", str(root), cwd=root)
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    pages = sorted(root.glob("*.html"))
+    assert [p.stem for p in pages] == list(FIGURES)
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert html.count("data:image/png;base64") >= FIGURES[page.stem]
+        assert "load_dataset" not in html  # code hidden
+    with_code = N.render(N.list_notebooks(root / N.EXECUTED_DIR)[:1], root / "code", show_code=True)
+    assert "load_dataset" in with_code[0].read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_failing_cell_fails_the_execution(tmp_path: Path) -> None:
+    notebook = NOTEBOOK_DIR / "1.0-explore-data.ipynb"
+    with pytest.raises(N.NotebookError, match="FileNotFoundError") as caught:
+        N.execute(notebook, tmp_path, {"data": str(tmp_path / "no-such-world")})
+    assert caught.value.notebook == notebook
+    assert caught.value.cell is not None
+    executed = nbformat.read(caught.value.output, as_version=4)  # kept, with the traceback
+    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0]["ename"] == "FileNotFoundError"
+
+
+@pytest.mark.slow
+def test_run_reports_a_failure_and_exits_non_zero(tmp_path: Path) -> None:
+    result = cli(
+        "run",
+        "--notebooks",
+        str(NOTEBOOK_DIR),
+        "--only",
+        "1.0",
+        "--data",
+        str(tmp_path / "missing"),
+        "--out",
+        str(tmp_path / "out"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "1.0-explore-data.ipynb failed" in result.stdout
+    assert "FileNotFoundError" in result.stdout
+
+
+def test_render_without_executed_notebooks_says_what_to_do(tmp_path: Path) -> None:
+    result = cli("render", "--out", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "python -m recsys.notebooks run" in result.stdout
