@@ -387,6 +387,8 @@ def strip(notebook: Path) -> bool:
 
 # ----------------------------------------------------------------------------- sharing
 
+TEMPLATES = Path(__file__).with_name("templates")
+
 
 def render(executed: Sequence[Path], out_dir: Path, *, show_code: bool = False) -> list[Path]:
     """Standalone HTML (figures embedded) of each executed notebook in ``out_dir``; code
@@ -394,7 +396,8 @@ def render(executed: Sequence[Path], out_dir: Path, *, show_code: bool = False) 
     from nbconvert import HTMLExporter
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(template_name="lab")
+    # the lab template minus its CDN scripts: leadership may open the pages offline
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = not show_code
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True

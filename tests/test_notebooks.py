@@ -9,6 +9,7 @@ so that parallel workers (pytest -n) do not each run them.
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import subprocess
 import sys
@@ -204,6 +205,8 @@ def test_every_notebook_runs_on_a_small_world(
         html = page.read_text(encoding="utf-8")
         assert html.count("data:image/png;base64") >= FIGURES[page.stem]
         assert "load_dataset" not in html  # code hidden
+        # nothing fetched from the internet when opened (air-gapped networks)
+        assert not re.search(r"""(?:src=|import\()["']https?://""", html)
     with_code = N.render(N.list_notebooks(root / N.EXECUTED_DIR)[:1], root / "code", show_code=True)
     assert "load_dataset" in with_code[0].read_text(encoding="utf-8")
 
