@@ -93,6 +93,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         allow_origins=list(settings.widget_origins),
         allow_methods=["GET"],
         allow_headers=["Authorization"],
+        expose_headers=["Retry-After"],  # the widget tells the page when to try again
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(FastReads, api=app)

@@ -350,6 +350,7 @@
       const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
       let status = 0;
       let data = null;
+      let retryAfter = null;
       try {
         const response = await fetch(this.#endpoint(), {
           headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
@@ -359,6 +360,7 @@
           signal: controller.signal,
         });
         status = response.status;
+        retryAfter = Number(response.headers.get("Retry-After")) || null; // seconds, on 429
         if (response.ok) data = await response.json();
       } catch {
         if (controller.signal.aborted && this.#controller !== controller) return; // superseded
@@ -369,7 +371,7 @@
       if (this.#controller !== controller) return; // a newer request owns the element
       this.#controller = null;
       if (data && Array.isArray(data.trainings)) this.#show(data);
-      else this.#fail(status);
+      else this.#fail(status, retryAfter);
     }
 
     #frame() {
@@ -377,7 +379,7 @@
       this.#heading.textContent = this.#text.title;
     }
 
-    #fail(status) {
+    #fail(status, retryAfter = null) {
       const t = this.#text;
       const key = STATUS_MESSAGES[status] || "failed";
       this.#section.setAttribute("aria-busy", "false");
@@ -388,7 +390,7 @@
       );
       const button = this.#body.querySelector(".retry");
       if (button) button.addEventListener("click", () => this.#load());
-      const detail = { status };
+      const detail = { status, retryAfter };
       this.dispatchEvent(
         new CustomEvent("asn-suggestions-error", { detail, bubbles: true, composed: true }),
       );

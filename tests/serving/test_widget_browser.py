@@ -255,11 +255,18 @@ def test_too_many_requests_offer_a_retry(page: Page, sites: Sites, juniors: list
         headers = {"Authorization": f"Bearer {minted.json()['token']}", "Origin": sites.origin}
         codes = {client.get(SUGGESTIONS, headers=headers).status_code for _ in range(10)}
     assert codes == {200}
+    page.add_init_script(
+        "window.widgetErrors = []; document.addEventListener("
+        "'asn-suggestions-error', e => window.widgetErrors.push(e.detail));"
+    )
     page.goto(f"{sites.portal}/?nip={nip}")
     expect(page.get_by_role("status")).to_have_text(
         "Terlalu banyak permintaan. Coba lagi sebentar lagi."
     )
     expect(page.get_by_role("button", name="Coba lagi")).to_be_visible()
+    # the page learns when it may try again (Retry-After, exposed by CORS)
+    (event,) = page.evaluate("() => window.widgetErrors")
+    assert event["status"] == 429 and event["retryAfter"] >= 1
 
 
 def test_portal_explains_a_refused_token(page: Page, sites: Sites, juniors: list[str]) -> None:
