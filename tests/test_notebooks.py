@@ -212,6 +212,21 @@ def test_every_notebook_runs_on_a_small_world(
 
 
 @pytest.mark.slow
+def test_a_notebook_reads_a_database_url(small_world: Path, tmp_path: Path) -> None:
+    from recsys.data.loading import load_dataset
+    from recsys.data.sources import write_dataset
+
+    url = f"sqlite:///{tmp_path / 'simpeg.db'}"
+    write_dataset(load_dataset(small_world).tables, url)
+    needs_notebook = [n for n in N.list_notebooks(NOTEBOOK_DIR) if n.stem == "2.0-training-needs"]
+    done, failed = N.run_all(needs_notebook, tmp_path / "runs", {"data": url})
+    assert not failed, "\n".join(str(error) for error in failed)
+    nb = nbformat.read(done[0].output, as_version=4)
+    assert len(images(nb)) >= FIGURES["2.0-training-needs"]
+    assert any(url in text for text in streams(nb, "stdout"))  # it says which data set
+
+
+@pytest.mark.slow
 def test_a_failing_cell_fails_the_execution(tmp_path: Path) -> None:
     notebook = NOTEBOOK_DIR / "1.0-explore-data.ipynb"
     with pytest.raises(N.NotebookError, match="FileNotFoundError") as caught:
