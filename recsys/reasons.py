@@ -45,13 +45,18 @@ def check_language(lang: str) -> str:
 
 def _span(codes: pd.Series, levels: pd.Series, targets: pd.Series) -> pd.Series:
     """'CODE 2.6→4' for each row (levels to one decimal, targets whole)."""
-    return (
-        codes.astype(str)
-        + " "
-        + levels.round(1).map("{:.1f}".format)
-        + "→"
-        + targets.astype(int).astype(str)
-    )
+    return codes.astype(str) + " " + _one_decimal(levels) + "→" + targets.astype(int).astype(str)
+
+
+def _one_decimal(values: pd.Series) -> pd.Series:
+    """``f"{round(v, 1):.1f}"`` for each value, by table look-up (levels span a few units,
+    so there are few distinct strings; formatting each of millions of values is slow)."""
+    if len(values) == 0:
+        return pd.Series([], index=values.index, dtype=object)
+    tenths = np.rint(values.to_numpy(dtype=float) * 10).astype(np.int64)
+    low = int(tenths.min())
+    table = np.array([f"{i / 10:.1f}" for i in range(low, int(tenths.max()) + 1)], dtype=object)
+    return pd.Series(table[tenths - low], index=values.index, dtype=object)
 
 
 def _join_groups(texts: pd.Series, groups: np.ndarray, sep: str) -> pd.Series:
@@ -83,12 +88,12 @@ def explain_trainings(
     named_rows = (
         first["competency"].astype(str).map(names).fillna(first["competency"].astype(str))
         + " ("
-        + first["level"].round(1).map("{:.1f}".format)
+        + _one_decimal(first["level"])
         + "→"
         + first["target"].astype(int).astype(str)
         + ")"
     )
-    named = named_rows.astype(object).groupby(first["pair"].to_numpy(), sort=False).agg(", ".join)
+    named = _join_groups(named_rows, first["pair"].to_numpy(), ", ")
     unassessed = (~detail["assessed"]).groupby(detail["pair"].to_numpy(), sort=False).any()
     seen = set(ds.enrollments["training_id"].astype(str))
 
@@ -125,19 +130,13 @@ def explain_mentors(
         ["pair", "priority"], ascending=[True, False], kind="stable"
     )
     codes = detail["competency"].astype(str)
-    spans = (
-        codes
-        + " "
-        + detail["level"].round(1).map("{:.1f}".format)
-        + "→"
-        + detail["mentor_level"].round(1).map("{:.1f}".format)
-    )
+    spans = codes + " " + _one_decimal(detail["level"]) + "→" + _one_decimal(detail["mentor_level"])
     gaps = _join_groups(spans, detail["pair"].to_numpy(), "; ")
     first = detail.groupby("pair", sort=False).head(2)
     named_rows = codes.loc[first.index].map(names).fillna(codes.loc[first.index]) + (
         " (" + spans.loc[first.index].str.split(" ", n=1).str[1] + ")"
     )
-    named = named_rows.astype(object).groupby(first["pair"].to_numpy(), sort=False).agg(", ".join)
+    named = _join_groups(named_rows, first["pair"].to_numpy(), ", ")
     unassessed = (~detail["assessed"]).groupby(detail["pair"].to_numpy(), sort=False).any()
     pairs = top.index.to_numpy()
     gaps_covered = gaps.reindex(pairs).fillna("").tolist()

@@ -122,23 +122,32 @@ def _translated(lang: str, first: str, columns: list[str]) -> dict[str, str]:
 
 
 def _items(frame: pd.DataFrame, model: type[Any], columns: Mapping[str, str]) -> Items:
-    fields = list(model.model_fields)
+    """Each row of ``frame`` as the JSON of ``model`` (its fields, in order), per nip.
+
+    Built column by column (one JSON fragment per value, then joined per row): several
+    times faster than a dict and ``json.dumps`` per row, with the same result.
+    """
     out: Items = {}
     if frame.empty:
         return out
-    picked = frame[["nip", *[columns.get(f, f) for f in fields]]].copy()
-    picked.columns = ["nip", *fields]
+    fragments = []
     for name, info in model.model_fields.items():
+        column = frame[columns.get(name, name)]
+        key = f'"{name}":'
         if info.annotation is int:
-            picked[name] = picked[name].astype(int)
+            values = [key + str(v) for v in column.astype(int).tolist()]
         elif info.annotation is float:
-            picked[name] = picked[name].astype(float)
+            values = [key + float.__repr__(v) for v in column.astype(float).tolist()]
         else:
-            picked[name] = picked[name].astype(str)
-    for row in picked.to_dict("records"):
-        nip = str(row.pop("nip"))
-        out.setdefault(nip, []).append(encode(row))
+            values = [key + _string(v) for v in column.astype(str).tolist()]
+        fragments.append(values)
+    rows = ["{" + ",".join(parts) + "}" for parts in zip(*fragments, strict=True)]
+    for nip, row in zip(frame["nip"].astype(str).tolist(), rows, strict=True):
+        out.setdefault(nip, []).append(row.encode())
     return out
+
+
+_string = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _widget(

@@ -103,3 +103,16 @@ def test_time_split_ranks_observed_uplift(ds: Dataset) -> None:
     )
     assert metrics["test_enrollments"] > 100
     assert metrics["model_spearman"] > metrics["popularity_spearman"]
+
+
+def test_one_decimal_matches_format() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from recsys.reasons import _one_decimal
+
+    values = pd.Series(np.random.default_rng(3).uniform(0, 5, 10_000), index=range(5, 10_005))
+    values.iloc[:6] = [0.05, 0.15, 0.25, 2.45, 4.95, 5.0]  # halfway cases
+    expected = values.round(1).map("{:.1f}".format)
+    pd.testing.assert_series_equal(_one_decimal(values), expected.astype(object))
+    assert _one_decimal(pd.Series([], dtype=float)).empty
