@@ -19,12 +19,11 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from recsys.mentors import MentorRecommender
-from recsys.tracking import MENTOR_MODEL, TRAINING_MODEL
 from serving import requests, responses, tokens
 from serving.audit import AuditLog
 from serving.auth import Caller, require
 from serving.fastpath import FastReads
-from serving.limits import BodyLimit, RateLimiter, retry_after
+from serving.limits import BodyLimit, RateLimiter, too_many_requests
 from serving.precomputed import Items, encode, join
 from serving.settings import ServingSettings
 from serving.state import Served, State
@@ -162,6 +161,16 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
 
     K = Annotated[int, Query(ge=1, le=settings.max_k, description=f"items, 1 to {settings.max_k}")]
 
+    def employee_read(kind: str, nip: str, caller: Caller, k: int, lang: str) -> Response:
+        """The precomputed answer (what the fast path serves too), audited."""
+        current = served()
+        if kind == "mentors":
+            mentor_answers(current)
+        active(current, nip)
+        model, body = current.listing(kind, nip, k, lang)
+        audit.record(caller=caller.name, role=caller.role, nip=nip, action=kind, model=model)
+        return Response(body, media_type=JSON)
+
     @app.get(
         "/v1/employees/{nip}/trainings",
         response_model=responses.TrainingList,
@@ -170,25 +179,13 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     )
     async def trainings(
         nip: Nip,
-        request: Request,
         caller: Annotated[Caller, Depends(require("read"))],
         k: K = 5,
         lang: Lang = "id",
     ) -> Response:
         """Trainings ranked by forecast SKP gain for one employee (as ``recsys recommend
         trainings`` gives them)."""
-        current = served()
-        active(current, nip)
-        version = current.models.versions[TRAINING_MODEL]
-        audit.record(
-            caller=caller.name,
-            role=caller.role,
-            nip=nip,
-            action="trainings",
-            model=f"{TRAINING_MODEL}={version}",
-        )
-        items = current.answers.trainings[lang].get(nip, [])[:k]
-        return Response(_listing(nip, version, items), media_type=JSON)
+        return employee_read("trainings", nip, caller, k, lang)
 
     @app.get(
         "/v1/employees/{nip}/mentors",
@@ -198,26 +195,13 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     )
     async def mentors(
         nip: Nip,
-        request: Request,
         caller: Annotated[Caller, Depends(require("read"))],
         k: K = 3,
         lang: Lang = "id",
     ) -> Response:
         """Mentors ranked by forecast mentoring gain for one employee (as ``recsys recommend
         mentors`` gives them)."""
-        current = served()
-        answers = mentor_answers(current)
-        active(current, nip)
-        version = current.models.versions[MENTOR_MODEL]
-        audit.record(
-            caller=caller.name,
-            role=caller.role,
-            nip=nip,
-            action="mentors",
-            model=f"{MENTOR_MODEL}={version}",
-        )
-        items = answers[lang].get(nip, [])[:k]
-        return Response(_listing(nip, version, items), media_type=JSON)
+        return employee_read("mentors", nip, caller, k, lang)
 
     @app.post(
         "/v1/forecasts",
@@ -227,7 +211,6 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     )
     def forecasts(
         body: requests.ForecastRequest,
-        request: Request,
         caller: Annotated[Caller, Depends(require("forecast"))],
     ) -> responses.ForecastResponse:
         """What-if: expected gain with a 90% interval for trainings and/or a mentor."""
@@ -434,11 +417,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
             )
         wait = widget_limiter.wait(f"widget:{grant.nip}@{grant.origin}")
         if wait:
-            raise HTTPException(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                detail=f"too many widget requests; retry in {retry_after(wait)} s",
-                headers={"Retry-After": retry_after(wait)},
-            )
+            raise too_many_requests(wait, "widget requests")
         current = served()
         answer = current.answers.widget[lang].get(grant.nip)
         if answer is None:  # no longer active since the token was minted
@@ -457,14 +436,6 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
 
 def _versions_text(current: Served) -> str:
     return ",".join(f"{name}={version}" for name, version in current.models.versions.items())
-
-
-def _listing(nip: str, version: str, items: list[bytes]) -> bytes:
-    return b'{"nip":"%s","model_version":%s,"items":%s}' % (
-        nip.encode(),
-        encode(version),
-        join(items),
-    )
 
 
 async def _invalid_input(request: Request, exc: Exception) -> JSONResponse:

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
-from serving.limits import retry_after
+from serving.limits import too_many_requests
 from serving.settings import DEMO_KEYS, Role, ServingSettings
 
 HEADER = "X-API-Key"
@@ -81,11 +81,7 @@ def require(permission: str) -> Callable[..., Awaitable[Caller]]:
             )
         wait = request.app.state.limiter.wait(f"key:{caller.name}")
         if wait:
-            raise HTTPException(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                detail=f"too many requests for key {caller.name}; retry in {retry_after(wait)} s",
-                headers={"Retry-After": retry_after(wait)},
-            )
+            raise too_many_requests(wait, f"requests for key {caller.name}")
         return caller
 
     return dependency

@@ -13,14 +13,11 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from recsys.tracking import MENTOR_MODEL, TRAINING_MODEL
 from serving.auth import HEADER, PERMISSIONS, identify
-from serving.precomputed import encode, join
 
 _PATH = re.compile(r"^/v1/employees/(\d{18})/(trainings|mentors)$")
 _HEADER = HEADER.lower().encode()
 _DEFAULT_K = {"trainings": 5, "mentors": 3}
-_MODEL = {"trainings": TRAINING_MODEL, "mentors": MENTOR_MODEL}
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
@@ -57,26 +54,15 @@ class FastReads:
         current = state.state.current
         if params is None or current is None or secret is None:
             return None
-        answers = current.answers
-        table = answers.trainings if kind == "trainings" else answers.mentors
-        if table is None or nip not in answers.active:
+        if current.answers.of(kind) is None or nip not in current.answers.active:
             return None
         caller = identify(secret, settings)
         if caller is None or "read" not in PERMISSIONS[caller.role]:
             return None
         if state.limiter.wait(f"key:{caller.name}"):
             return None
-        k, lang = params
-        model = _MODEL[kind]
-        version = current.models.versions[model]
-        state.audit.record(
-            caller=caller.name, role=caller.role, nip=nip, action=kind, model=f"{model}={version}"
-        )
-        body = b'{"nip":"%s","model_version":%s,"items":%s}' % (
-            nip.encode(),
-            encode(version),
-            join(table[lang].get(nip, [])[:k]),
-        )
+        model, body = current.listing(kind, nip, *params)
+        state.audit.record(caller=caller.name, role=caller.role, nip=nip, action=kind, model=model)
         return [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())], body
 
 

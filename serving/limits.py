@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fastapi import HTTPException, status
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 
@@ -47,6 +49,15 @@ class RateLimiter:
 def retry_after(seconds: float) -> str:
     """The Retry-After header value (whole seconds, at least 1)."""
     return str(max(1, math.ceil(seconds)))
+
+
+def too_many_requests(wait: float, what: str) -> HTTPException:
+    """The 429 for a client over its limit, saying when to come back."""
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        detail=f"too many {what}; retry in {retry_after(wait)} s",
+        headers={"Retry-After": retry_after(wait)},
+    )
 
 
 class BodyLimit:

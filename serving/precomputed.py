@@ -50,6 +50,10 @@ class Answers:
     seconds: float = 0.0
     sizes: dict[str, int] = field(default_factory=dict)
 
+    def of(self, kind: str) -> dict[str, Items] | None:
+        """The ``trainings`` or ``mentors`` answers (None: no mentor model)."""
+        return self.trainings if kind == "trainings" else self.mentors
+
 
 def encode(value: Any) -> bytes:
     """Compact JSON, UTF-8, as the API sends it."""

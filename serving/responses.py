@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from typing import Any
-
 from pydantic import BaseModel
 
 
@@ -45,10 +42,6 @@ class TrainingItem(BaseModel):
     modality: str
     reason: str
 
-    @classmethod
-    def from_row(cls, row: Mapping[Hashable, Any]) -> TrainingItem:
-        return cls(**{name: row[name] for name in cls.model_fields})
-
 
 class TrainingList(BaseModel):
     nip: str
@@ -65,10 +58,6 @@ class MentorItem(BaseModel):
     gaps_covered: str
     distance: str
     reason: str
-
-    @classmethod
-    def from_row(cls, row: Mapping[Hashable, Any]) -> MentorItem:
-        return cls(**{name: row[name] for name in cls.model_fields})
 
 
 class MentorList(BaseModel):

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 from recsys.bundle import Bundle, load_bundle
 from recsys.data.loading import Dataset, load_dataset
-from serving.precomputed import Answers, precompute
+from recsys.tracking import MENTOR_MODEL, TRAINING_MODEL
+from serving.precomputed import Answers, encode, join, precompute
 from serving.settings import ServingSettings
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,20 @@ class Served:
     models: Bundle
     answers: Answers
     loaded_at: str
+
+    def listing(self, kind: str, nip: str, k: int, lang: str) -> tuple[str, bytes]:
+        """The answer of ``GET /v1/employees/{nip}/{kind}`` (``trainings`` or ``mentors``,
+        whose answers must be loaded) and the model it comes from, as ``name=version``."""
+        table = self.answers.of(kind)
+        assert table is not None, f"no {kind} answers loaded"
+        name = TRAINING_MODEL if kind == "trainings" else MENTOR_MODEL
+        version = self.models.versions[name]
+        body = b'{"nip":"%s","model_version":%s,"items":%s}' % (
+            nip.encode(),
+            encode(version),
+            join(table[lang].get(nip, [])[:k]),
+        )
+        return f"{name}={version}", body
 
 
 def load(settings: ServingSettings) -> Served:
