@@ -152,9 +152,9 @@ def _inputs(world: Path, bundle: Path, store: Path) -> tuple[Path, Path]:
         return nips_file, bodies_file
     import pandas as pd
 
-    from recsys.bundle import load_bundle
     from recsys.data.loading import load_dataset
-    from recsys.tracking import PYFUNC_INPUT
+    from recsys.tracking.bundle import load_bundle
+    from recsys.tracking.registry import PYFUNC_INPUT
 
     ds = load_dataset(str(world))
     active = ds.employees.loc[ds.employees["active"], "nip"].astype(str).tolist()

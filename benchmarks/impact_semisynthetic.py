@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from recsys.impact import OUTCOME_DEFAULTS, ImpactEstimator
+from recsys.models.impact import OUTCOME_DEFAULTS, ImpactEstimator
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"

@@ -5,8 +5,9 @@ mentee, capacity 3 (60,000 places, so capacity binds). ``expected_gain`` = Gamma
 per-mentor LogNormal(0, 0.5) factor − 0.5 SKP points (about 6% of edges are not positive);
 ``gain_lower`` / ``gain_upper`` ride along as pass-through columns. The graph is generated once
 into benchmarks/out/ (parquet); each timed step runs in a fresh child process that reads it and
-calls :func:`recsys.matching.match` or :func:`recsys.matching.greedy` (graph construction from
-the DataFrame and the LP bound included). Targets: ≤ 60 s and ≤ 8 GB for ``match``.
+calls :func:`recsys.planning.matching.match` or :func:`recsys.planning.matching.greedy`
+(graph construction from the DataFrame and the LP bound included). Targets: ≤ 60 s and
+≤ 8 GB for ``match``.
 
     .venv/bin/python benchmarks/matching.py [--quick] [--runs 3]
 """
@@ -34,7 +35,7 @@ CAPACITY = 3
 RUN = """
 import json, time
 import pandas as pd
-from recsys.matching import {fn}
+from recsys.planning.matching import {fn}
 candidates = pd.read_parquet({graph!r})
 started = time.perf_counter()
 result = {fn}(candidates, capacity={capacity})

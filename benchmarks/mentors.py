@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 FIT = """
 import pickle
 from recsys.data import load_dataset
-from recsys.mentors import MentorRecommender
+from recsys.models.mentors import MentorRecommender
 ds = load_dataset({world!r})
 model = MentorRecommender().fit(ds)
 pickle.dump(model, open({model!r}, "wb"))
@@ -43,9 +43,9 @@ assert len(model.recommend(ds, [nip], k=3)) > 0
 """
 MATCH = """
 import json, pickle
-from recsys import matching
+from recsys.planning import matching
 from recsys.data import load_dataset
-from recsys.mentor_evaluation import GRAPH_TOP
+from recsys.evaluation.mentors import GRAPH_TOP
 ds = load_dataset({world!r})
 model = pickle.load(open({model!r}, "rb"))
 emp = ds.employees
@@ -62,7 +62,7 @@ json.dump(summary, open({out!r}, "w"))
 QUALITY = """
 import json, pickle
 from recsys.data import load_dataset
-from recsys.mentor_evaluation import evaluate_cohort, evaluate_recommendations
+from recsys.evaluation.mentors import evaluate_cohort, evaluate_recommendations
 ds = load_dataset({world!r})
 model = pickle.load(open({model!r}, "rb"))
 metrics = evaluate_recommendations(model, ds, {world!r}, k=3)

@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 FIT = """
 import pickle
 from recsys.data import load_dataset
-from recsys.trainings import TrainingRecommender
+from recsys.models.trainings import TrainingRecommender
 ds = load_dataset({world!r})
 model = TrainingRecommender().fit(ds)
 pickle.dump(model, open({model!r}, "wb"))
@@ -42,8 +42,8 @@ assert recs["nip"].nunique() > 0.9 * len(nips)
 QUALITY = """
 import json, pickle, pandas as pd
 from recsys.data import load_dataset
-from recsys.evaluation import evaluate_on_truth, evaluate_time_split
-from recsys.trainings import TrainingRecommender
+from recsys.evaluation.trainings import evaluate_on_truth, evaluate_time_split
+from recsys.models.trainings import TrainingRecommender
 ds = load_dataset({world!r})
 model = pickle.load(open({model!r}, "rb"))
 metrics = evaluate_on_truth(model, ds, {truth!r}, k=5)

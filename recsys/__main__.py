@@ -1,5 +1,5 @@
 """``python -m recsys``: the same as the ``recsys`` command."""
 
-from recsys.cli import main
+from recsys.cli.app import main
 
 main()

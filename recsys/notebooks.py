@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from recsys.evaluation.ground_truth import find_ground_truth
 from recsys.settings import get_settings
-from recsys.simulation.world import TRUTH_DIR
 
 if TYPE_CHECKING:
     import nbformat
@@ -115,11 +115,10 @@ def data_location(data: str | Path | None = None) -> str:
 
 
 def truth_location(data: str) -> Path | None:
-    """The ground truth of a demo world (``<folder>/_truth``), or None for any other data."""
-    if "://" in data:
-        return None
-    candidate = Path(data) / TRUTH_DIR
-    return candidate if candidate.is_dir() else None
+    """The training ground truth of a demo world (``<folder>/_truth``), or None for any other
+    data or a ``_truth`` folder without it (skipped with a warning)."""
+    truth = find_ground_truth(data)
+    return truth.path if truth is not None and truth.trainings else None
 
 
 def tracking_uri(uri: str | None = None) -> str:
@@ -169,7 +168,7 @@ def log_run(
         # mlflow imports tqdm.auto, which warns in a kernel without ipywidgets
         warnings.filterwarnings("ignore", message="IProgress not found")
         import mlflow
-        from recsys.tracking import fingerprint
+        from recsys.tracking.registry import fingerprint
 
     for name in ("mlflow", "alembic"):  # database set-up notices are for developers
         logging.getLogger(name).setLevel(logging.WARNING)

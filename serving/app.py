@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from recsys.mentors import MentorRecommender
+from recsys.models.mentors import MentorRecommender
 from serving import requests, responses, tokens
 from serving.audit import AuditLog
 from serving.auth import Caller, require

@@ -17,9 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from recsys.bundle import Bundle
 from recsys.data.loading import Dataset
-from recsys.reasons import LANGUAGES
+from recsys.models.reasons import LANGUAGES
+from recsys.tracking.bundle import Bundle
 from serving import responses
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from recsys.bundle import Bundle, load_bundle
 from recsys.data.loading import Dataset, load_dataset
-from recsys.tracking import MENTOR_MODEL, TRAINING_MODEL
+from recsys.tracking.bundle import Bundle, load_bundle
+from recsys.tracking.registry import MENTOR_MODEL, TRAINING_MODEL
 from serving.precomputed import Answers, encode, join, precompute
 from serving.settings import ServingSettings
 
@@ -66,7 +66,7 @@ def _log_progress(what: str, done: int, total: int) -> None:
 def _from_registry() -> Bundle:
     from mlflow.tracking import MlflowClient
 
-    from recsys import tracking
+    from recsys.tracking import registry as tracking
 
     trainings = tracking.load_champion()
     client = MlflowClient()

@@ -16,7 +16,7 @@ import uvicorn
 
 from serving.auth import hash_key
 from serving.settings import ApiKey, Role, ServingSettings
-from tests.test_cli import run
+from tests.cli.test_cli import run
 
 KEYS: dict[str, tuple[str, Role]] = {
     "hr-bkpsdm": ("s3cret-hr", "hr"),

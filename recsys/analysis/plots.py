@@ -1,0 +1,271 @@
+"""Figures for analysts' notebooks and reports: each function takes plain frames and returns a
+matplotlib :class:`~matplotlib.figure.Figure`.
+
+Figures are built without pyplot, so nothing global is touched: no figure piles up in a
+long-running kernel or server, and the caller decides whether to show it (Jupyter displays a
+returned figure), save it (``fig.savefig``) or log it (``mlflow.log_figure``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from recsys.data.contract import RATINGS
+
+#: The model's colour; baselines are drawn in greys.
+MODEL_COLOR = "#1f6f8b"
+BASELINE_COLORS = ("#7f8c8d", "#a5b1b8", "#c9d6df", "#dde5ea")
+#: SKP ratings from worst to best: red to green.
+RATING_COLORS = ("#b2182b", "#ef8a62", "#f4d35e", "#67a9cf", "#1a9850")
+_LABEL_WIDTH = 42
+
+
+def _short(label: object, width: int = _LABEL_WIDTH) -> str:
+    text = str(label)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _value_label(value: float, share: bool) -> str:
+    if share:
+        return f"{value:.0%}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def _colors(names: list[str], highlight: str | None) -> list[str]:
+    greys = iter(BASELINE_COLORS * (1 + len(names) // len(BASELINE_COLORS)))
+    return [MODEL_COLOR if name == highlight else next(greys) for name in names]
+
+
+def gap_heatmap(
+    matrix: pd.DataFrame,
+    *,
+    max_units: int = 20,
+    title: str = "Competency gaps by unit",
+    label: str = "mean gap (levels below standard)",
+) -> Figure:
+    """Units (rows) × competencies (columns) coloured by gap, e.g.
+    :func:`recsys.planning.needs.gap_matrix`. With more than ``max_units`` rows, the units with the
+    largest mean gap are shown (and the title says so). Blank: no one assessed."""
+    if matrix.empty:
+        raise ValueError("nothing to plot: the gap matrix is empty")
+    shown = matrix
+    if len(matrix) > max_units:
+        order = matrix.mean(axis=1).sort_values(ascending=False, kind="stable")
+        shown = matrix.loc[order.index[:max_units]]
+        title = f"{title} ({max_units} of {len(matrix)} units, largest gaps)"
+    shown = shown.dropna(axis=1, how="all")
+    values = np.ma.masked_invalid(shown.to_numpy(dtype=float))
+    width = min(18.0, 4.5 + 0.32 * shown.shape[1])
+    fig = Figure(figsize=(width, 1.6 + 0.32 * len(shown)), layout="constrained")
+    ax = fig.subplots()
+    image = ax.imshow(values, aspect="auto", cmap="Reds", vmin=0.0, interpolation="nearest")
+    ax.set_facecolor("#f2f2f2")
+    ax.set_xticks(range(shown.shape[1]), [str(c) for c in shown.columns], rotation=90)
+    ax.set_yticks(range(len(shown)), [_short(u) for u in shown.index])
+    ax.set_xlabel("competency")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label=label, shrink=0.8)
+    return fig
+
+
+def rating_distribution(performance: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Share of each SKP rating (predikat kinerja) per appraisal year, stacked from
+    ``sangat_kurang`` to ``sangat_baik``. ``performance``: columns ``period_end``, ``rating``."""
+    if performance.empty:
+        raise ValueError("nothing to plot: no appraisals")
+    year = pd.to_datetime(performance["period_end"]).dt.year
+    counts = pd.crosstab(year, performance["rating"].astype(str)).reindex(
+        columns=list(RATINGS), fill_value=0
+    )
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    fig = Figure(figsize=(8, 3.8), layout="constrained")
+    ax = fig.subplots()
+    bottom = np.zeros(len(shares))
+    positions = np.arange(len(shares))
+    for rating, color in zip(RATINGS, RATING_COLORS, strict=True):
+        share = shares[rating].to_numpy()
+        ax.bar(positions, share, bottom=bottom, color=color, label=rating, width=0.75)
+        bottom += share
+    ax.set_xticks(positions, [str(y) for y in shares.index])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of appraisals")
+    ax.set_xlabel("appraisal year")
+    ax.set_title(title or f"SKP ratings per year ({int(counts.to_numpy().sum()):,} appraisals)")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, reverse=True)
+    return fig
+
+
+def jp_needs(jp_by_unit: pd.DataFrame, *, top: int = 15, minimum: int = 20) -> Figure:
+    """JP each unit still needs for all its staff to reach ``minimum`` JP (the ``top`` units
+    with the largest need), from :func:`recsys.planning.needs.unit_jp_needs`."""
+    shown = jp_by_unit.nlargest(top, "jp_needed").iloc[::-1]
+    fig = Figure(figsize=(9, 1.2 + 0.33 * max(len(shown), 1)), layout="constrained")
+    ax = fig.subplots()
+    ax.barh([_short(u) for u in shown["unit"]], shown["jp_needed"], color=MODEL_COLOR)
+    for y, (need, under) in enumerate(zip(shown["jp_needed"], shown["below_minimum"], strict=True)):
+        ax.text(need, y, f" {int(under)} staff", va="center", fontsize=8)
+    ax.set_xlabel(f"JP still needed for everyone to reach {minimum} JP")
+    title = f"JP needed per unit (top {len(shown)} of {len(jp_by_unit)})"
+    ax.set_title(title if len(jp_by_unit) > len(shown) else "JP needed per unit")
+    ax.margins(x=0.15)
+    return fig
+
+
+def topk_gain(curve: pd.DataFrame, *, model: str = "model", title: str | None = None) -> Figure:
+    """Share of the oracle's true gain captured by each ranking's top-k, against k.
+    ``curve``: columns ``k``, ``ranking``, ``share``
+    (e.g. :func:`recsys.evaluation.uplift.topk_share`)."""
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.subplots()
+    names = list(dict.fromkeys(curve["ranking"]))
+    for name, color in zip(names, _colors(names, model), strict=True):
+        rows = curve[curve["ranking"] == name].sort_values("k")
+        ax.plot(
+            rows["k"],
+            rows["share"],
+            marker="o",
+            color=color,
+            linewidth=2.5 if name == model else 1.5,
+            label=name,
+        )
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("k (trainings recommended per person)")
+    ax.set_ylabel("share of the oracle's true gain")
+    ax.set_title(title or "Top-k true gain: model against baselines")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    return fig
+
+
+def comparison_bars(
+    values: Mapping[str, float],
+    *,
+    ylabel: str,
+    title: str,
+    highlight: str | None = None,
+    share: bool = False,
+) -> Figure:
+    """One bar per named value (the ``highlight`` one in the model's colour), labelled with
+    its value. ``share``: values are shares (axis 0–1, labels as percentages)."""
+    names = list(values)
+    heights = [float(values[n]) for n in names]
+    fig = Figure(figsize=(max(5.0, 1.4 * len(names)), 3.6), layout="constrained")
+    ax = fig.subplots()
+    bars = ax.bar(names, heights, color=_colors(names, highlight))
+    ax.bar_label(bars, labels=[_value_label(h, share) for h in heights])
+    if share:
+        ax.set_ylim(0, 1.08)
+    else:
+        ax.margins(y=0.12)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.tick_params(axis="x", labelrotation=15)
+    return fig
+
+
+def interval_calibration(table: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Empirical against nominal coverage of forecast intervals (the diagonal is perfect
+    calibration). ``table``: columns ``nominal``, ``coverage`` and optionally ``label`` (one
+    line per label), e.g. :func:`recsys.evaluation.calibration.coverage_by_level`."""
+    fig = Figure(figsize=(4.8, 4.6), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfect")
+    groups = table.groupby("label", sort=False) if "label" in table else [("intervals", table)]
+    names = [str(name) for name, _ in groups]
+    for (name, rows), color in zip(groups, _colors(names, names[0]), strict=True):
+        rows = rows.sort_values("nominal")
+        ax.plot(rows["nominal"], rows["coverage"], marker="o", color=color, label=str(name))
+    lowest = float(min(table["nominal"].min(), table["coverage"].min()))
+    start = max(0.0, np.floor(lowest * 10 - 0.5) / 10)
+    ax.set_xlim(start, 1)
+    ax.set_ylim(start, 1)
+    ax.set_xlabel("nominal coverage")
+    ax.set_ylabel("share of true values inside the interval")
+    ax.set_title(title or "Interval calibration")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, loc="upper left")
+    return fig
+
+
+def uplift_curves(
+    curves: pd.DataFrame,
+    *,
+    model: str = "model",
+    ylabel: str = "cumulative gain (SKP points)",
+    title: str = "Uplift curve",
+) -> Figure:
+    """Cumulative gain against the share of people targeted, one line per ``curve`` (Qini or
+    true-uplift curves from :mod:`recsys.evaluation.uplift`):
+    columns ``share``, ``gain``, ``curve``.
+    A curve named ``random`` is drawn dashed."""
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    ax = fig.subplots()
+    names = list(dict.fromkeys(curves["curve"]))
+    for name, color in zip(names, _colors(names, model), strict=True):
+        rows = curves[curves["curve"] == name]
+        dashed = name == "random"
+        ax.plot(
+            rows["share"],
+            rows["gain"],
+            color="#999999" if dashed else color,
+            linestyle="--" if dashed else "-",
+            linewidth=2.5 if name == model else 1.5,
+            label=name,
+        )
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of people targeted (ranked by the curve's score)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    return fig
+
+
+def propensity_overlap(propensity: np.ndarray, treated: np.ndarray, *, trim: float) -> Figure:
+    """Histograms of the estimated propensity P(treated | x) of treated and control units,
+    with the overlap bounds [trim, 1 − trim] marked."""
+    p = np.asarray(propensity, dtype=float)
+    t = np.asarray(treated).astype(bool)
+    bins = [float(b) for b in np.linspace(0, 1, 41)]
+    fig = Figure(figsize=(7, 3.6), layout="constrained")
+    ax = fig.subplots()
+    ax.hist(p[~t], bins=bins, alpha=0.6, color=BASELINE_COLORS[0], label=f"control ({(~t).sum()})")
+    ax.hist(p[t], bins=bins, alpha=0.7, color=MODEL_COLOR, label=f"treated ({t.sum()})")
+    for bound in (trim, 1 - trim):
+        ax.axvline(bound, color="#b2182b", linestyle=":", linewidth=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("estimated propensity P(treated | x)")
+    ax.set_ylabel("units (log scale)")
+    ax.set_title("Overlap: who could have been treated")
+    ax.legend(frameon=False)
+    return fig
+
+
+def mentor_load(
+    assignments: Mapping[str, pd.DataFrame], *, capacity: int, mentor_col: str = "mentor_nip"
+) -> Figure:
+    """How many mentees each assigned mentor takes, for one or more assignments (e.g.
+    ``{"optimal": ..., "greedy": ...}`` of :class:`recsys.planning.matching.MatchResult`), with the
+    capacity marked. Bars: number of mentors at each load."""
+    fig = Figure(figsize=(7, 3.8), layout="constrained")
+    ax = fig.subplots()
+    names = list(assignments)
+    width = 0.8 / max(len(names), 1)
+    loads = range(1, capacity + 1)
+    for i, (name, color) in enumerate(zip(names, _colors(names, names[0]), strict=True)):
+        per_mentor = assignments[name][mentor_col].value_counts()
+        counts = per_mentor.value_counts().reindex(loads, fill_value=0)
+        positions = np.arange(1, capacity + 1) + (i - (len(names) - 1) / 2) * width
+        bars = ax.bar(positions, counts.to_numpy(), width=width, color=color, label=name)
+        ax.bar_label(bars, fontsize=8)
+    ax.axvline(capacity + 0.5, color="#b2182b", linestyle=":", linewidth=1, label="capacity")
+    ax.set_xticks(list(loads))
+    ax.set_xlabel("mentees per mentor")
+    ax.set_ylabel("mentors")
+    ax.set_title("Mentor load")
+    ax.legend(frameon=False)
+    return fig

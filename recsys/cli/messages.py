@@ -1,0 +1,230 @@
+"""User-facing text of the command line, in Bahasa Indonesia (default) and English.
+
+Keys are stable identifiers; values are ``str.format`` templates. A missing translation
+falls back to English, so a new message is never lost, only untranslated.
+"""
+
+from __future__ import annotations
+
+from recsys.settings import Language
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    "error": {"id": "Galat", "en": "Error"},
+    "simulating": {"id": "Membuat data demo", "en": "Making the demo world"},
+    "stage.history": {"id": "riwayat", "en": "history"},
+    "stage.ground truth": {"id": "kebenaran dasar", "en": "ground truth"},
+    "stage.catalog": {"id": "katalog", "en": "catalog"},
+    "simulated": {
+        "id": "Data demo {employees:,} pegawai ditulis ke {out} dalam {seconds:.1f} detik.",
+        "en": "Demo world of {employees:,} employees written to {out} in {seconds:.1f} s.",
+    },
+    "truth_note": {
+        "id": "Kebenaran dasar (hanya untuk evaluasi): {path}",
+        "en": "Ground truth (evaluation only): {path}",
+    },
+    "loading": {"id": "Memuat dan memeriksa data", "en": "Loading and checking the data"},
+    "report.title": {
+        "id": "Laporan pemuatan data: {source}",
+        "en": "Load report: {source}",
+    },
+    "col.table": {"id": "Tabel", "en": "Table"},
+    "col.read": {"id": "Dibaca", "en": "Read"},
+    "col.loaded": {"id": "Dimuat", "en": "Loaded"},
+    "col.quarantined": {"id": "Karantina", "en": "Quarantined"},
+    "col.reasons": {"id": "Alasan karantina", "en": "Quarantine reasons"},
+    "col.rows": {"id": "Baris", "en": "Rows"},
+    "report.written": {
+        "id": "Laporan dan berkas karantina: {path}",
+        "en": "Report and quarantine files: {path}",
+    },
+    "report.clean": {
+        "id": "Semua baris lolos pemeriksaan.",
+        "en": "Every row passed the checks.",
+    },
+    "report.some_quarantined": {
+        "id": "{count:,} baris dikarantina (tidak dimuat); lihat alasannya di berkas karantina.",
+        "en": "{count:,} rows quarantined (not loaded); see the reasons in the quarantine files.",
+    },
+    "warning": {"id": "Peringatan", "en": "Warning"},
+    "demo.title": {"id": "ASN Recsys — demo", "en": "ASN Recsys — demo"},
+    "demo.where": {"id": "Lokasi", "en": "Where things are"},
+    "demo.data": {"id": "Data demo", "en": "Demo data"},
+    "demo.truth": {"id": "Kebenaran dasar", "en": "Ground truth"},
+    "demo.report": {"id": "Laporan pemuatan", "en": "Load report"},
+    "demo.contract": {"id": "Kontrak data", "en": "Data contract"},
+    "demo.next": {"id": "Langkah berikutnya", "en": "Next steps"},
+    "demo.refuse": {
+        "id": "{path} berisi data yang bukan data demo; pilih folder lain (RECSYS_DEMO_DIR).",
+        "en": "{path} holds data that is not a demo world; choose another folder "
+        "(RECSYS_DEMO_DIR).",
+    },
+    "training": {"id": "Melatih model", "en": "Training the models"},
+    "recommending": {"id": "Menyusun rekomendasi", "en": "Recommending"},
+    "col.metric": {"id": "Metrik", "en": "Metric"},
+    "col.value": {"id": "Nilai", "en": "Value"},
+    "col.rank": {"id": "#", "en": "#"},
+    "col.training": {"id": "Pelatihan", "en": "Training"},
+    "col.gain": {"id": "Kenaikan SKP (interval 90%)", "en": "SKP gain (90% interval)"},
+    "col.jp_cost": {"id": "JP / biaya", "en": "JP / cost"},
+    "col.reason": {"id": "Alasan", "en": "Reason"},
+    "trained": {
+        "id": "Model versi {version} terdaftar (run {run}) di {uri}.",
+        "en": "Model version {version} registered (run {run}) in {uri}.",
+    },
+    "champion.yes": {
+        "id": "Versi {version} kini menjadi champion (sebelumnya: {previous}; metrik {metric}).",
+        "en": "Version {version} is now the champion (before: {previous}; metric {metric}).",
+    },
+    "champion.no": {
+        "id": "Versi {version} tidak mengungguli champion versi {previous} ({metric}); "
+        "champion tetap.",
+        "en": "Version {version} did not beat champion version {previous} ({metric}); "
+        "the champion stays.",
+    },
+    "truth.skipped": {
+        "id": "kebenaran dasar di {path} tidak lengkap; bagian yang tidak dapat dipakai "
+        "dilewati ({problems}). Evaluasi terhadap kebenaran bersifat opsional.",
+        "en": "the ground truth in {path} is incomplete; the parts that cannot be used are "
+        "skipped ({problems}). Evaluation against the truth is optional.",
+    },
+    "evaluate.no_truth": {
+        "id": "{data} tidak memiliki kebenaran dasar (_truth/); evaluasi terhadap kebenaran "
+        "hanya untuk data demo. Jalankan `recsys train` untuk evaluasi berbasis waktu.",
+        "en": "{data} has no ground truth (_truth/); evaluation against the truth is for demo "
+        "worlds. `recsys train` runs the time-split evaluation.",
+    },
+    "nip.malformed": {
+        "id": "NIP harus 18 digit angka, bukan {nip!r}",
+        "en": "a NIP is 18 digits, not {nip!r}",
+    },
+    "nip.unknown": {
+        "id": "NIP tidak dikenal dalam data ini: {nips}",
+        "en": "NIP not found in this data set: {nips}",
+    },
+    "recommend.one_of": {
+        "id": "pilih salah satu: --nip NIP atau --all",
+        "en": "give exactly one of --nip NIP or --all",
+    },
+    "recommend.bad_out": {
+        "id": "{path}: format keluaran harus .csv, .parquet atau .xlsx",
+        "en": "{path}: the output must be .csv, .parquet or .xlsx",
+    },
+    "recommend.written": {
+        "id": "{rows:,} baris rekomendasi ditulis ke {path}",
+        "en": "{rows:,} recommendation rows written to {path}",
+    },
+    "recommend.none": {
+        "id": "Tidak ada pelatihan aktif yang menutup kesenjangan kompetensi pegawai ini.",
+        "en": "No active training closes a competency gap of this employee.",
+    },
+    "recommend.title": {
+        "id": "Rekomendasi pelatihan untuk NIP {nip}",
+        "en": "Training recommendations for NIP {nip}",
+    },
+    "demo.trained": {
+        "id": "Model pelatihan versi {version}: top-5 mencapai {share:.0%} dari gain oracle "
+        "(aturan kesenjangan: {gap:.0%}).",
+        "en": "Training model version {version}: top-5 reaches {share:.0%} of the oracle's gain "
+        "(gap rule: {gap:.0%}).",
+    },
+    "mentor.title": {
+        "id": "Rekomendasi mentor untuk NIP {nip}",
+        "en": "Mentor recommendations for NIP {nip}",
+    },
+    "mentor.none": {
+        "id": "Tidak ada calon mentor yang memenuhi syarat (lebih senior, satu instansi, "
+        "kinerja baik, unggul di kompetensi yang kurang) untuk pegawai ini.",
+        "en": "No eligible mentor (more senior, same agency, good performance, ahead where "
+        "this employee is weak) for this employee.",
+    },
+    "col.mentor": {"id": "Mentor (NIP)", "en": "Mentor (NIP)"},
+    "col.covers": {"id": "Kompetensi yang ditutup", "en": "Gaps covered"},
+    "mentor.trained": {
+        "id": "Model mentor versi {version}: top-3 mencapai {share:.0%} dari gain oracle "
+        "(senior acak: {random:.0%}, senior satu unit: {unit:.0%}).",
+        "en": "Mentor model version {version}: top-3 reaches {share:.0%} of the oracle's gain "
+        "(random senior: {random:.0%}, same-unit senior: {unit:.0%}).",
+    },
+    "mentor.skipped": {
+        "id": "Model mentor tidak dilatih: {reason}",
+        "en": "Mentor model not trained: {reason}",
+    },
+    "match.capacity": {
+        "id": "kapasitas mentor minimal 1, bukan {capacity}",
+        "en": "a mentor's capacity is at least 1, not {capacity}",
+    },
+    "match.no_agency": {
+        "id": "instansi {agency!r} tidak ada dalam data ini; instansi yang ada: {known}",
+        "en": "agency {agency!r} is not in this data set; agencies: {known}",
+    },
+    "match.no_mentors": {
+        "id": "instansi {agency} tidak memiliki calon mentor (pegawai senior aktif dengan "
+        "kinerja baik); tidak ada yang ditulis",
+        "en": "agency {agency} has no eligible mentors (active senior staff with good "
+        "performance); nothing written",
+    },
+    "match.no_mentees": {
+        "id": "tidak ada calon mentee (pelaksana/fungsional aktif di bawah standar kompetensi) "
+        "dalam cakupan ini",
+        "en": "no mentees (active pelaksana/fungsional below their competency standard) in "
+        "this scope",
+    },
+    "matching": {"id": "Mencocokkan mentee dengan mentor", "en": "Matching mentees to mentors"},
+    "match.summary": {
+        "id": "{matched:,} dari {mentees:,} mentee mendapat mentor ({mentors:,} mentor, "
+        "kapasitas {capacity}). Total perkiraan kenaikan SKP: {total:,.1f} poin; batas atas LP: "
+        "{bound:,.1f} (selisih optimalitas {gap:.4%}). Penugasan serakah: {greedy:,.1f}.",
+        "en": "{matched:,} of {mentees:,} mentees matched ({mentors:,} mentors, capacity "
+        "{capacity}). Total forecast SKP gain: {total:,.1f} points; LP bound: {bound:,.1f} "
+        "(optimality gap {gap:.4%}). Greedy assignment: {greedy:,.1f}.",
+    },
+    "match.unmatched": {
+        "id": "{count:,} mentee tanpa mentor: {reasons}",
+        "en": "{count:,} mentees unmatched: {reasons}",
+    },
+    "match.written": {
+        "id": "Penugasan ditulis ke {path} (mentee tanpa mentor beserta alasannya ikut dicatat)",
+        "en": "Assignment written to {path} (unmatched mentees listed with their reason)",
+    },
+    "reason.no_candidates": {
+        "id": "tidak ada calon mentor yang memenuhi syarat",
+        "en": "no eligible mentor",
+    },
+    "reason.no_positive_gain": {
+        "id": "tidak ada mentor dengan perkiraan kenaikan positif",
+        "en": "no mentor with a positive forecast gain",
+    },
+    "reason.capacity": {
+        "id": "kapasitas semua calon mentornya terpakai untuk mentee dengan kenaikan lebih besar",
+        "en": "all their candidate mentors are full with mentees who gain more",
+    },
+    "mentees.bad_file": {
+        "id": "{path}: daftar mentee harus berkas CSV dengan kolom nip",
+        "en": "{path}: the mentee list must be a CSV file with a nip column",
+    },
+    "mentors.bad_file": {
+        "id": "{path}: daftar mentor harus berkas CSV dengan kolom nip (dan opsional capacity)",
+        "en": "{path}: the mentor pool must be a CSV file with a nip column (capacity optional)",
+    },
+    "nip.inactive": {
+        "id": "NIP bukan pegawai aktif: {nips}",
+        "en": "NIP of an employee who is no longer active: {nips}",
+    },
+    "export.written": {
+        "id": "Bundel model ditulis ke {path}: {models}. API dapat melayaninya tanpa server "
+        "MLflow.",
+        "en": "Model bundle written to {path}: {models}. The API can serve it without an "
+        "MLflow server.",
+    },
+    "contract.written": {
+        "id": "Dokumentasi kontrak data ditulis ke {path}",
+        "en": "Data contract documentation written to {path}",
+    },
+}
+
+
+def t(key: str, lang: Language, **values: object) -> str:
+    """The message ``key`` in ``lang``, filled with ``values``."""
+    entry = _MESSAGES[key]
+    template = entry.get(lang) or entry["en"]
+    return template.format(**values)

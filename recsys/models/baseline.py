@@ -1,0 +1,157 @@
+"""What a person's SKP score would have done anyway: the counterfactual every effect is
+measured against.
+
+A LightGBM model of the score change over appraisal windows in which the person took part
+in no activity (no training, no mentorship), from their features just after the baseline
+appraisal and the window's length. An activity's effect is its outcome minus this model's
+prediction for the same person and window. The model's error on held-out windows is the
+outcome's own noise, which interval calibration subtracts.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from recsys.features.competency_state import AS_OF
+from recsys.features.person import person_features
+from recsys.features import outcomes as O
+from recsys.data.loading import Dataset
+
+#: Fewest no-activity windows a baseline is learned from.
+MIN_CONTROLS = 50
+HELD_OUT_SHARE = 0.2
+
+
+Excluded = Literal["all", "mentorships"]
+
+
+def busy_spans(ds: Dataset, excluded: Excluded = "all") -> pd.DataFrame:
+    """Activity spans per person that disqualify a control window: mentorships (as the
+    mentee), and enrollments too unless only mentorships are excluded."""
+    mentored = ds.mentorships.rename(columns={"mentee_nip": "nip"})[
+        ["nip", "start_date", "end_date"]
+    ]
+    if excluded == "mentorships":
+        return mentored.reset_index(drop=True)
+    return pd.concat(
+        [ds.enrollments[["nip", "start_date", "end_date"]], mentored], ignore_index=True
+    )
+
+
+def trainings_in_window(ds: Dataset, nips: pd.Series, windows: pd.DataFrame) -> pd.DataFrame:
+    """Completed trainings (count and JP) that started after the baseline appraisal and
+    ended before the outcome appraisal of each window (aligned with ``nips``)."""
+    q = pd.DataFrame(
+        {
+            "nip": pd.Series(nips).astype(str).to_numpy(),
+            "_lo": pd.Series(windows[O.BASELINE_PERIOD]).to_numpy(),
+            "_hi": pd.Series(windows[O.OUTCOME_PERIOD]).to_numpy(),
+            "_row": np.arange(len(windows)),
+        }
+    )
+    done = ds.enrollments[ds.enrollments["status"] == "completed"].merge(
+        ds.trainings[["training_id", "hours_jp"]], on="training_id"
+    )
+    done = pd.DataFrame(
+        {
+            "nip": done["nip"].astype(str),
+            "start_date": done["start_date"],
+            "end_date": done["end_date"],
+            "hours_jp": done["hours_jp"].astype(float),
+        }
+    )
+    hits = q.merge(done, on="nip")
+    inside = (hits["start_date"] > hits["_lo"]) & (hits["end_date"] < hits["_hi"])
+    hits = hits[inside].groupby("_row").agg(n=("hours_jp", "size"), jp=("hours_jp", "sum"))
+    hits = hits.reindex(range(len(q)), fill_value=0)
+    return pd.DataFrame(
+        {
+            "window_trainings": hits["n"].to_numpy(dtype=float),
+            "window_jp": hits["jp"].to_numpy(dtype=float),
+        }
+    )
+
+
+def window_features(
+    ds: Dataset,
+    nips: pd.Series,
+    windows: pd.DataFrame,
+    *,
+    with_trainings: bool = False,
+) -> pd.DataFrame:
+    """Person features just after the baseline appraisal, the outcome horizon (days) and,
+    if asked, the trainings completed inside the window. ``windows`` holds the outcome
+    frame's period columns, aligned with ``nips``."""
+    queries = pd.DataFrame(
+        {
+            "nip": pd.Series(nips).to_numpy(),
+            AS_OF: (pd.Series(windows[O.BASELINE_PERIOD]) + pd.Timedelta(days=1)).to_numpy(),
+        }
+    )
+    x = person_features(ds, queries)
+    x["horizon_days"] = np.asarray(windows[O.HORIZON_DAYS], dtype=float)
+    if with_trainings:
+        x = pd.concat([x, trainings_in_window(ds, nips, windows)], axis=1)
+    return x
+
+
+class ScoreBaseline:
+    """Score change without activity (SKP points), learned from control windows.
+
+    ``excluded``: which activities a control window must be free of. ``"all"`` (for
+    trainings); ``"mentorships"`` (for mentoring: trainings may happen in a window, and the
+    trainings completed inside it are features, so that their effect is not credited to a
+    mentor). Parameters are stored as given; ``fit`` learns ``model_`` (LightGBM), ``n_controls_``
+    and ``noise_var_`` (squared error on held-out windows: the outcome's own noise).
+    """
+
+    def __init__(self, *, excluded: Excluded = "all", random_state: int = 0) -> None:
+        self.excluded = excluded
+        self.random_state = random_state
+
+    def _regressor(self) -> lgb.LGBMRegressor:
+        return lgb.LGBMRegressor(
+            n_estimators=300,
+            learning_rate=0.05,
+            num_leaves=31,
+            min_child_samples=50,
+            subsample=0.8,
+            subsample_freq=1,
+            random_state=self.random_state,
+            # one thread: small data, and no OpenMP spinning when the machine is busy
+            n_jobs=1,
+            verbose=-1,
+        )
+
+    def fit(self, ds: Dataset) -> ScoreBaseline:
+        controls = O.control_windows(ds.performance, busy_spans(ds, self.excluded))
+        if len(controls) < MIN_CONTROLS:
+            raise ValueError(
+                f"too little history: fewer than {MIN_CONTROLS} appraisal windows without activity"
+            )
+        x = self._features(ds, controls["nip"], controls)
+        y = controls[O.OUTCOME].to_numpy()
+        self.model_ = self._regressor().fit(x, y)
+        held_out = np.random.default_rng(self.random_state).random(len(y)) < HELD_OUT_SHARE
+        probe = self._regressor().fit(x[~held_out], y[~held_out])
+        self.noise_var_ = float(np.mean((y[held_out] - probe.predict(x[held_out])) ** 2))
+        self.n_controls_ = len(controls)
+        return self
+
+    def _features(self, ds: Dataset, nips: pd.Series, windows: pd.DataFrame) -> pd.DataFrame:
+        return window_features(ds, nips, windows, with_trainings=self.excluded == "mentorships")
+
+    def predict(self, ds: Dataset, nips: pd.Series, windows: pd.DataFrame) -> np.ndarray:
+        """Expected score change without the activity for each (nip, window); ``windows``
+        has the outcome frame's period and horizon columns."""
+        return np.asarray(self.model_.predict(self._features(ds, nips, windows)), dtype=float)
+
+    def residuals(self, ds: Dataset, nips: pd.Series, outcomes: pd.DataFrame) -> np.ndarray:
+        """Observed outcome minus the no-activity expectation, for activity outcomes
+        (:func:`recsys.features.outcomes.activity_outcomes` frames aligned with ``nips``)."""
+        expected = self.predict(ds, nips, outcomes)
+        return outcomes[O.OUTCOME].to_numpy(dtype=float) - expected

@@ -1,0 +1,86 @@
+"""Features are time-correct: nothing dated on or after the decision date leaks in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recsys.data import Dataset, load_dataset
+from recsys.features.competency_state import competency_state
+from recsys.features.pair import PAIR_FEATURES, pair_features
+from recsys.features.person import PERSON_FEATURES, person_features
+
+
+@pytest.fixture(scope="module")
+def ds(small_world: Path) -> Dataset:
+    return load_dataset(small_world)
+
+
+def _cut(ds: Dataset, when: pd.Timestamp) -> Dataset:
+    """The same data set with every record dated on or after ``when`` removed."""
+    tables = dict(ds.tables)
+    tables["performance"] = ds.performance[ds.performance["period_end"] < when]
+    tables["assessments"] = ds.assessments[ds.assessments["assessed_on"] < when]
+    tables["enrollments"] = ds.enrollments[ds.enrollments["start_date"] < when]
+    tables["mentorships"] = ds.mentorships[ds.mentorships["start_date"] < when]
+    return Dataset(tables=tables, report=ds.report, source=ds.source)
+
+
+def test_future_records_change_nothing(ds: Dataset) -> None:
+    when = pd.Timestamp("2023-07-01")
+    nips = ds.employees["nip"].sample(400, random_state=1).reset_index(drop=True)
+    queries = pd.DataFrame({"nip": nips, "as_of": when})
+    trainings = ds.trainings["training_id"].sample(400, replace=True, random_state=2)
+    full = person_features(ds, queries).join(
+        pair_features(ds, queries, trainings.reset_index(drop=True))
+    )
+    past = _cut(ds, when)
+    only_past = person_features(past, queries).join(
+        pair_features(past, queries, trainings.reset_index(drop=True))
+    )
+    # Enrollments that started before but end after the date must not count either.
+    pd.testing.assert_frame_equal(full, only_past)
+
+
+def test_feature_columns_and_no_protected_attributes(ds: Dataset) -> None:
+    queries = pd.DataFrame(
+        {"nip": ds.employees["nip"].head(50), "as_of": pd.Timestamp("2026-01-01")}
+    )
+    person = person_features(ds, queries)
+    assert list(person.columns) == list(PERSON_FEATURES)
+    pairs = pair_features(
+        ds,
+        queries,
+        ds.trainings["training_id"]
+        .head(50)
+        .reset_index(drop=True)
+        .reindex(range(50))
+        .fillna(ds.trainings["training_id"].iloc[0]),
+    )
+    assert list(pairs.columns) == list(PAIR_FEATURES)
+    for protected in ("gender", "religion", "ethnicity", "region", "birth_date", "name"):
+        assert protected not in person.columns
+        assert protected not in pairs.columns
+
+
+def test_gaps_follow_assessments_and_completed_trainings(ds: Dataset) -> None:
+    nip = ds.assessments["nip"].iloc[0]
+    assessed_on = ds.assessments.loc[ds.assessments["nip"] == nip, "assessed_on"].min()
+    before = competency_state(ds, pd.DataFrame({"nip": [nip], "as_of": [assessed_on]}))
+    assert before["assessed_level"].isna().all()  # assessed on that very day: not yet known
+    after = competency_state(
+        ds, pd.DataFrame({"nip": [nip], "as_of": [assessed_on + pd.Timedelta(days=1)]})
+    )
+    assert after["assessed_level"].notna().all()
+    assert (after["implied_level"] >= after["assessed_level"]).all()
+    expected_gap = (after["required_level"] - after["implied_level"]).clip(lower=0)
+    np.testing.assert_allclose(after["gap"], expected_gap)
+
+
+def test_unknown_nip_gives_missing_features(ds: Dataset) -> None:
+    queries = pd.DataFrame({"nip": ["000000000000000000"], "as_of": [pd.Timestamp("2026-01-01")]})
+    row = person_features(ds, queries).iloc[0]
+    assert np.isnan(row["last_score"]) and np.isnan(row["tenure_years"])

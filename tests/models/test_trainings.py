@@ -1,0 +1,118 @@
+"""The training recommender on a small demo world: ranking, intervals, reasons, cold start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recsys.data import Dataset, load_dataset
+from recsys.evaluation.trainings import evaluate_on_truth, evaluate_time_split
+from recsys.models.trainings import RECOMMENDATION_COLUMNS, TrainingRecommender, UnknownEmployeeError
+
+
+@pytest.fixture(scope="module")
+def ds(small_world: Path) -> Dataset:
+    return load_dataset(small_world)
+
+
+@pytest.fixture(scope="module")
+def model(ds: Dataset) -> TrainingRecommender:
+    return TrainingRecommender(n_bootstrap=10).fit(ds)
+
+
+def test_recommendations_are_ranked_explained_and_new_to_the_person(
+    ds: Dataset, model: TrainingRecommender
+) -> None:
+    nips = ds.employees.loc[ds.employees["active"], "nip"].head(40)
+    recs = model.recommend(ds, nips, k=5)
+    assert list(recs.columns) == list(RECOMMENDATION_COLUMNS)
+    assert set(recs["nip"].astype(str)) <= set(nips.astype(str))
+    for _, group in recs.groupby("nip"):
+        assert list(group["rank"]) == list(range(1, len(group) + 1))
+        assert group["expected_gain"].is_monotonic_decreasing
+    assert (recs["gain_lower"] <= recs["expected_gain"]).all()
+    assert (recs["expected_gain"] <= recs["gain_upper"]).all()
+    active = set(ds.trainings.loc[ds.trainings["active"], "training_id"].astype(str))
+    assert set(recs["training_id"].astype(str)) <= active
+    done = ds.enrollments[ds.enrollments["status"] == "completed"]
+    taken = set(zip(done["nip"].astype(str), done["training_id"].astype(str), strict=True))
+    pairs = zip(recs["nip"].astype(str), recs["training_id"].astype(str), strict=True)
+    assert not any(pair in taken for pair in pairs)
+    assert recs["reason"].str.startswith("Menutup kesenjangan").all()
+    assert (recs["gaps_closed"] != "").all()
+
+
+def test_english_reasons(ds: Dataset, model: TrainingRecommender) -> None:
+    nip = ds.employees.loc[ds.employees["active"], "nip"].iloc[0]
+    recs = model.recommend(ds, [nip], k=3, lang="en")
+    assert recs["reason"].str.startswith("Closes the gap").all()
+    assert recs["reason"].str.contains("SKP").all()
+
+
+def test_unknown_nip_and_bad_k_are_clear_errors(ds: Dataset, model: TrainingRecommender) -> None:
+    with pytest.raises(UnknownEmployeeError, match="199901012020011999"):
+        model.recommend(ds, ["199901012020011999"])
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        model.recommend(ds, [ds.employees["nip"].iloc[0]], k=0)
+
+
+def test_cold_start_new_employee_and_new_training(ds: Dataset, model: TrainingRecommender) -> None:
+    newcomer = ds.employees.iloc[[0]].copy()
+    newcomer["nip"] = pd.array(["200001012025030101"], dtype=newcomer["nip"].dtype)
+    newcomer["hire_date"] = pd.Timestamp("2025-03-01")
+    newcomer["birth_date"] = pd.Timestamp("2000-01-01")
+    fresh = ds.trainings.iloc[[0]].copy()
+    fresh["training_id"] = pd.array(["PLT-NEW"], dtype=fresh["training_id"].dtype)
+    fresh["active"] = True
+    links = ds.training_competencies[
+        ds.training_competencies["training_id"] == ds.trainings["training_id"].iloc[0]
+    ].assign(training_id=lambda d: pd.array(["PLT-NEW"] * len(d), dtype=d["training_id"].dtype))
+    tables = dict(ds.tables)
+    tables["employees"] = pd.concat([ds.employees, newcomer], ignore_index=True)
+    tables["trainings"] = pd.concat([ds.trainings, fresh], ignore_index=True)
+    tables["training_competencies"] = pd.concat(
+        [ds.training_competencies, links], ignore_index=True
+    )
+    grown = Dataset(tables=tables, report=ds.report, source=ds.source)
+    recs = model.recommend(grown, [newcomer["nip"].iloc[0]], k=80)
+    assert len(recs) > 0
+    assert recs["reason"].str.contains("belum diases").all()
+    forecast, _ = model.forecast(grown, [newcomer["nip"].iloc[0]], ["PLT-NEW"])
+    assert np.isfinite(forecast["expected_gain"]).all()
+    if "PLT-NEW" in set(recs["training_id"].astype(str)):
+        row = recs[recs["training_id"].astype(str) == "PLT-NEW"].iloc[0]
+        assert "pelatihan baru" in row["reason"]
+
+
+def test_beats_baselines_on_the_truth(
+    ds: Dataset, model: TrainingRecommender, small_world: Path
+) -> None:
+    metrics = evaluate_on_truth(model, ds, small_world / "_truth", k=5)
+    assert metrics["share_of_oracle_top5"] > 0.75
+    for baseline in ("popularity", "position_popularity", "gap_rule"):
+        assert metrics["share_of_oracle_top5"] > metrics[f"{baseline}_share_of_oracle_top5"]
+    assert 0.6 <= metrics["interval_coverage_topk"] <= 1.0
+
+
+def test_time_split_ranks_observed_uplift(ds: Dataset) -> None:
+    metrics = evaluate_time_split(
+        ds, pd.Timestamp("2024-01-01"), model=TrainingRecommender(n_bootstrap=5)
+    )
+    assert metrics["test_enrollments"] > 100
+    assert metrics["model_spearman"] > metrics["popularity_spearman"]
+
+
+def test_one_decimal_matches_format() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from recsys.models.reasons import _one_decimal
+
+    values = pd.Series(np.random.default_rng(3).uniform(0, 5, 10_000), index=range(5, 10_005))
+    values.iloc[:6] = [0.05, 0.15, 0.25, 2.45, 4.95, 5.0]  # halfway cases
+    expected = values.round(1).map("{:.1f}".format)
+    pd.testing.assert_series_equal(_one_decimal(values), expected.astype(object))
+    assert _one_decimal(pd.Series([], dtype=float)).empty
