@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: Languages of user-facing text; the first is the default.
 Language = Literal["id", "en"]
+LANGUAGES: tuple[str, ...] = get_args(Language)
 
 
 class Settings(BaseSettings):

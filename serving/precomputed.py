@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from recsys.data.loading import Dataset
-from recsys.models.reasons import LANGUAGES
+from recsys.settings import LANGUAGES
 from recsys.tracking.bundle import Bundle
 from serving import responses
 

@@ -382,6 +382,8 @@ def recommend_trainings_cmd(
     lang: LangOption = None,
 ) -> None:
     """Trainings ranked by forecast gain in SKP score, with interval and reason."""
+    from recsys.models.trainings import TRAINING_EXPORT_COLUMNS
+
     lang = _lang(lang)
     if (nip is None) == (not all_):
         _fail(t("recommend.one_of", lang), lang)
@@ -391,7 +393,9 @@ def recommend_trainings_cmd(
     dataset = _load(data, lang)
     recs = _recommend(_champion(lang), dataset, nip, k, lang)
     if out is not None:
-        _write_frame(recs if nip is not None else recs[BATCH_COLUMNS], out, "rekomendasi")
+        _write_frame(
+            recs if nip is not None else recs[list(TRAINING_EXPORT_COLUMNS)], out, "rekomendasi"
+        )
         console.print(t("recommend.written", lang, rows=len(recs), path=out))
         return
     if all_:
@@ -429,17 +433,6 @@ def _recommend(
         _fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
     except InactiveEmployeeError as exc:
         _fail(t("nip.inactive", lang, nips=", ".join(exc.nips[:5])), lang)
-
-
-BATCH_COLUMNS = [
-    "nip",
-    "rank",
-    "training_id",
-    "expected_gain",
-    "gain_lower",
-    "gain_upper",
-    "reason",
-]
 
 
 def _print_recommendations(recs: pd.DataFrame, lang: Language) -> None:
@@ -497,17 +490,6 @@ def _write_frame(frame: pd.DataFrame, out: Path, sheet: str) -> None:
         frame.to_excel(out, index=False, sheet_name=sheet)
 
 
-MENTOR_COLUMNS = [
-    "nip",
-    "rank",
-    "mentor_nip",
-    "expected_gain",
-    "gain_lower",
-    "gain_upper",
-    "reason",
-]
-
-
 @recommend_app.command("mentors")
 def recommend_mentors_cmd(
     data: Annotated[
@@ -528,6 +510,8 @@ def recommend_mentors_cmd(
     who are ahead in competencies where the mentee is below standard; the direct supervisor
     only if RECSYS_MENTOR_ALLOW_SUPERVISOR=true.
     """
+    from recsys.models.mentors import MENTOR_EXPORT_COLUMNS
+
     lang = _lang(lang)
     if (nip is None) == (not all_):
         _fail(t("recommend.one_of", lang), lang)
@@ -536,10 +520,9 @@ def recommend_mentors_cmd(
         nip = _clean_nip(nip, lang)
     dataset = _load(data, lang)
     model = _mentor_champion(lang)
-    model.allow_supervisor = get_settings().mentor_allow_supervisor
     recs = _recommend(model, dataset, nip, k, lang)
     if out is not None:
-        _write_frame(recs if nip is not None else recs[MENTOR_COLUMNS], out, "mentor")
+        _write_frame(recs if nip is not None else recs[list(MENTOR_EXPORT_COLUMNS)], out, "mentor")
         console.print(t("recommend.written", lang, rows=len(recs), path=out))
         return
     if all_:
@@ -673,7 +656,6 @@ def match_mentors_cmd(
         if unknown:
             _fail(t("nip.unknown", lang, nips=", ".join(unknown[:5])), lang)
     model = _mentor_champion(lang)
-    model.allow_supervisor = get_settings().mentor_allow_supervisor
     try:
         with _progress(t("matching", lang)) as update:
             graph = model.candidates(

@@ -15,6 +15,7 @@ from typing import Literal
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from recsys.features.competency_state import AS_OF
 from recsys.features.person import person_features
@@ -99,7 +100,7 @@ def window_features(
     return x
 
 
-class ScoreBaseline:
+class ScoreBaseline(BaseEstimator):
     """Score change without activity (SKP points), learned from control windows.
 
     ``excluded``: which activities a control window must be free of. ``"all"`` (for

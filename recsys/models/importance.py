@@ -14,6 +14,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.linear_model import Ridge
 
 from recsys.data.loading import Dataset
@@ -26,7 +27,7 @@ SURPLUS_CAP = 0.5
 MAX_LAG_DAYS = 400
 
 
-class CompetencyImportance:
+class CompetencyImportance(BaseEstimator):
     """Weight of each competency in performance, per position type (SKP points per level).
 
     Parameters are stored as given (scikit-learn convention); ``fit`` learns

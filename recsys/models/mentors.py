@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from recsys.features.competency_state import AS_OF, QUERY, competency_state
 from recsys.features.person import person_features
@@ -67,6 +68,17 @@ RECOMMENDATION_COLUMNS = (
     "gain_upper",
     "gaps_covered",
     "distance",
+    "reason",
+)
+#: Columns of a batch export (``recommend ... --all``): one row per (nip, rank), the least
+#: personal data a file for HR needs.
+MENTOR_EXPORT_COLUMNS = (
+    "nip",
+    "rank",
+    "mentor_nip",
+    "expected_gain",
+    "gain_lower",
+    "gain_upper",
     "reason",
 )
 #: Grade steps a mentor is at least above the mentee (a position type above counts as more).
@@ -371,7 +383,7 @@ def _fit_log_linear(
     return beta
 
 
-class MentorRecommender:
+class MentorRecommender(BaseEstimator):
     """Forecast mentoring gain per (mentee, mentor); see the module docstring.
 
     Parameters (stored as given): ``n_estimators``, ``learning_rate``, ``num_leaves``,

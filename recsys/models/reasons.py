@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
+from recsys.settings import LANGUAGES
 
 _TEMPLATES = {
     "id": {
@@ -33,7 +34,6 @@ _TEMPLATES = {
         "no_record": "has not mentored before: estimate from similar mentors",
     },
 }
-LANGUAGES = tuple(_TEMPLATES)
 
 
 def check_language(lang: str) -> str:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from scipy import sparse
 
 from recsys.features.competency_state import AS_OF, QUERY, competency_state
@@ -56,6 +57,17 @@ RECOMMENDATION_COLUMNS = (
     "hours_jp",
     "cost_idr",
     "modality",
+    "reason",
+)
+#: Columns of a batch export (``recommend ... --all``): one row per (nip, rank), the least
+#: personal data a file for HR needs.
+TRAINING_EXPORT_COLUMNS = (
+    "nip",
+    "rank",
+    "training_id",
+    "expected_gain",
+    "gain_lower",
+    "gain_upper",
     "reason",
 )
 N_FOLDS = 5
@@ -141,7 +153,7 @@ def weighted_gaps(
     return total, detail
 
 
-class TrainingRecommender:
+class TrainingRecommender(BaseEstimator):
     """Forecast gain of trainings per person; see the module docstring for the method.
 
     Parameters (stored as given): ``ridge_alpha`` (shrinkage of per-training effects),

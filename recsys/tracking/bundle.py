@@ -22,6 +22,7 @@ from mlflow.tracking import MlflowClient
 import mlflow
 from recsys.models.mentors import MentorRecommender
 from recsys.models.trainings import TrainingRecommender
+from recsys.tracking.pyfunc import load_recommender
 from recsys.tracking.registry import CHAMPION, MENTOR_MODEL, TRAINING_MODEL, configure
 
 MANIFEST = "bundle.json"
@@ -101,10 +102,9 @@ def load_bundle(path: Path) -> Bundle:
     loaded: dict[str, Any] = {}
     for name, entry in models.items():
         try:
-            model = mlflow.pyfunc.load_model(str(path / entry["folder"]))
+            loaded[name] = load_recommender(str(path / entry["folder"]))
         except (OSError, mlflow.exceptions.MlflowException) as exc:
             raise BundleError(f"{path}: cannot load {name} from {entry['folder']}") from exc
-        loaded[name] = model.unwrap_python_model().recommender
     return Bundle(
         trainings=loaded[TRAINING_MODEL],
         mentors=loaded.get(MENTOR_MODEL),

@@ -34,6 +34,11 @@ from recsys.evaluation.trainings import evaluate_on_truth, evaluate_time_split
 from recsys.models.mentors import MentorRecommender
 from recsys.models.trainings import TrainingRecommender
 from recsys.settings import get_settings
+from recsys.tracking.pyfunc import (
+    MentorRecommenderModel,
+    TrainingRecommenderModel,
+    load_recommender,
+)
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -64,9 +69,6 @@ MENTOR_STAGES = (
     "registering",
 )
 CHAMPION = "champion"
-#: Input columns of the pyfunc model: one row per (person, training) pair, as computed by
-#: :meth:`TrainingRecommender.forecast` (weighted gap in SKP points per level closed).
-PYFUNC_INPUT = ("training_id", "modality", "remote_area", "position_type", "weighted_gap")
 
 
 def configure() -> str:
@@ -97,38 +99,6 @@ def fingerprint(ds: Dataset) -> str:
         if len(frame):
             digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()[:16]
-
-
-class TrainingRecommenderModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-defined]
-    """The recommender as an MLflow pyfunc.
-
-    Input: a frame with :data:`PYFUNC_INPUT`. Output: expected_gain, gain_lower,
-    gain_upper (SKP points). The fitted :class:`TrainingRecommender` itself is
-    ``.recommender`` (for scoring people straight from a data set).
-    """
-
-    def __init__(self, recommender: TrainingRecommender) -> None:
-        self.recommender = recommender
-
-    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
-        del context, params
-        return self.recommender.forecast_from_features(model_input)
-
-
-class MentorRecommenderModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-defined]
-    """The mentor recommender as an MLflow pyfunc.
-
-    Input: one row per (mentee, mentor) pair with ``coverage`` and
-    :data:`recsys.models.mentors.EFFECT_FEATURES`. Output: expected_gain, gain_lower, gain_upper
-    (SKP points). The fitted :class:`MentorRecommender` itself is ``.recommender``.
-    """
-
-    def __init__(self, recommender: MentorRecommender) -> None:
-        self.recommender = recommender
-
-    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
-        del context, params
-        return self.recommender.forecast_from_features(model_input)
 
 
 @dataclass
@@ -298,13 +268,14 @@ def _is_better(
 
 def _load(name: str, what: str) -> Any:
     configure()
+    uri = f"models:/{name}@{CHAMPION}"
     try:
-        model = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}")
+        mlflow.MlflowClient().get_model_version_by_alias(name, CHAMPION)
     except mlflow.exceptions.MlflowException as exc:
         raise LookupError(
             f"no champion {what} model is registered yet: run `recsys train --data ...` first"
         ) from exc
-    return model.unwrap_python_model().recommender
+    return load_recommender(uri)
 
 
 def load_champion() -> TrainingRecommender:
