@@ -4,13 +4,16 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help demo notebooks test lint env env-dev lock bench clean
+.PHONY: help demo notebooks test lint env env-notebooks env-dev lock bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
 
-env: ## Create/refresh .venv with the runtime dependencies (and system packages)
-	@scripts/bootstrap.sh
+env: ## Create/refresh .venv with the library and the API (and system packages)
+	@scripts/bootstrap.sh serve
+
+env-notebooks: ## Create/refresh .venv with the library and Jupyter
+	@scripts/bootstrap.sh notebooks
 
 env-dev: ## Create/refresh .venv with runtime + test/lint tools
 	@scripts/bootstrap.sh dev
@@ -19,7 +22,7 @@ demo: env ## The main job on embedded defaults: demo world -> validation -> mode
 	@$(BIN)/recsys demo
 	@$(BIN)/python -m serving --demo
 
-notebooks: env ## Execute every notebook on the demo world and render them to HTML (reports/notebooks/)
+notebooks: env-notebooks ## Execute every notebook on the demo world and render them to HTML (reports/notebooks/)
 	@test -d data/demo || $(BIN)/recsys simulate --out data/demo
 	$(BIN)/python -m recsys.notebooks run --out reports/notebooks
 	$(BIN)/python -m recsys.notebooks render --out reports/notebooks

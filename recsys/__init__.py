@@ -1,3 +1,8 @@
 """ASN Recsys: personalized competency development for Indonesian civil servants."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("asn-recsys")  # one source: pyproject.toml
+except PackageNotFoundError:  # a source tree that is not installed
+    __version__ = "0.0.0+unknown"

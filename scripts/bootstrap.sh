@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras="${1:-}"          # "dev" adds the test and lint tools
+extras="${1:-}"          # extras of pyproject.toml: "serve", "notebooks", "serve,notebooks" or "dev" (all + tools)
 venv=.venv
 python_bin="${PYTHON:-python3.11}"
 
@@ -37,13 +37,17 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import sys; sys.exit(
 fi
 
 spec="pyproject.toml requirements/constraints.txt system-packages.txt"
-stamp="$venv/.installed-${extras:-main}"
+stamp="$venv/.installed-${extras:-core}"
 digest=$(cat $spec | sha256sum | cut -d' ' -f1)
-# an environment with the dev extras also serves the runtime
+# an environment with the dev extras has every other extra too
 for done in "$stamp" "$venv/.installed-dev"; do
     if [ -f "$done" ] && [ "$(cat "$done")" = "$digest" ]; then
         exit 0
     fi
+done
+# stamps of an older specification no longer say anything
+for old in "$venv"/.installed-*; do
+    if [ -f "$old" ] && [ "$(cat "$old")" != "$digest" ]; then rm -f "$old"; fi
 done
 log "installing Python dependencies (pinned by requirements/constraints.txt)"
 "$venv/bin/python" -m pip install --quiet --upgrade "pip==26.3" 2>&1 | grep -v "is ignored: it is neither" >&2 || true
@@ -52,6 +56,5 @@ target="."
 "$venv/bin/python" -m pip install --quiet --constraint requirements/constraints.txt -e "$target" 2>&1 \
     | { grep -v "is ignored: it is neither" || true; } >&2
 "$venv/bin/python" -c "import recsys" # fails loudly if the install is broken
-rm -f "$venv"/.installed-*
 echo "$digest" > "$stamp"
 log "environment ready: $venv"

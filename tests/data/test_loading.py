@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -239,7 +238,9 @@ def test_valid_world_has_no_warnings(world_csv: Path) -> None:
     assert load_dataset(world_csv).report.warnings == []
 
 
-def test_large_table_loads_quickly(tmp_path: Path, world: dict[str, pd.DataFrame]) -> None:
+def test_a_large_table_quarantines_exactly_its_bad_rows(
+    tmp_path: Path, world: dict[str, pd.DataFrame]
+) -> None:
     rng = np.random.default_rng(7)
     n = 300_000
     assessments = pd.DataFrame(
@@ -254,13 +255,11 @@ def test_large_table_loads_quickly(tmp_path: Path, world: dict[str, pd.DataFrame
     assessments.loc[::1000, "level"] = 9.0
     tables = {**world, "assessments": assessments}
     write_dataset(tables, tmp_path / "big")
-    started = time.perf_counter()
+    # its speed is measured in benchmarks/simulate_validate.py, not here
     ds = load_dataset(tmp_path / "big")
-    elapsed = time.perf_counter() - started
     entry = ds.report.table("assessments")
     assert (entry.read, entry.quarantined) == (n, n // 1000)
     assert entry.reasons == {"level: outside 1.0–5.0": n // 1000}
-    assert elapsed < 10, f"{n:,} rows took {elapsed:.1f} s"
 
 
 def test_demo_world_speaks_the_contract(small_world: Path) -> None:
