@@ -15,6 +15,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import statistics
@@ -86,11 +87,12 @@ def main() -> None:
         "RECSYS_API_KEYS": json.dumps({"bench": {"sha256": _sha256(KEY), "role": "analyst"}}),
         "RECSYS_API_RATE_LIMIT_PER_MINUTE": str(10**9),
         "RECSYS_API_AUDIT_LOG": str(store / "audit.jsonl"),
+        "RECSYS_API_TOKEN_SECRET": secrets.token_urlsafe(48),
         "PYTHONPATH": str(ROOT),
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     port = 18_000
-    api = [str(BIN / "uvicorn"), "serving.app:create_app", "--factory", "--port", str(port)]
+    api = [str(BIN / "uvicorn"), "serving.main:create_app", "--factory", "--port", str(port)]
     api += ["--log-level", "warning", "--no-access-log"]
     started = time.perf_counter()
     with _server(api, env, f"http://127.0.0.1:{port}/readyz", timeout=1800) as process:
@@ -133,12 +135,13 @@ def _bundle(world: Path, store: Path) -> Path:
     bundle = store / "models"
     if (bundle / "bundle.json").exists():
         return bundle
-    store.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{store / 'mlflow.db'}"}
+    from recsys.tracking.store import embedded_uri
+
+    # an embedded store of its own: SQLite and artifacts under ``store``
+    env = {**os.environ, "MLFLOW_TRACKING_URI": embedded_uri(store)}
     recsys = str(BIN / "recsys")
     print("training on the benchmark world (once)…", flush=True)
     for step in (["train", "--data", str(world)], ["export", "--out", str(bundle)]):
-        # cwd: a SQLite store keeps its MLflow artifacts under ./mlruns
         subprocess.run([recsys, *step, "--lang", "en"], env=env, check=True, cwd=store)
     return bundle
 
@@ -268,7 +271,7 @@ def _report(
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {machine()}. Demo world of "
         f"{args.employees:,} employees (seed 1), both models served from an exported bundle by "
-        f"one uvicorn process (`uvicorn serving.app:create_app --factory`, uvloop + httptools). "
+        f"one uvicorn process (`uvicorn serving.main:create_app --factory`, uvloop + httptools). "
         f"wrk with 2 threads and {args.connections} connections on the same 2 cores, "
         f"{args.duration} s per run, median of {args.runs} runs; GET trainings picks one of "
         f"{SAMPLE:,} random active NIPs per request, with an API key (analyst), the rate limit "
@@ -286,8 +289,8 @@ def _report(
         f"- Trainings throughput = {ratio_health:.0%} of /healthz's in the same run "
         "(target ≥ 50%).",
         "- Why trainings outpaces /healthz: valid employee reads are answered by a small ASGI "
-        "handler in front of FastAPI (serving/fastpath.py: key check, rate limit, audit "
-        "record, precomputed bytes), while /healthz goes through FastAPI's middleware and "
+        "handler in front of FastAPI (serving/middleware/fast_reads.py: key check, rate limit, "
+        "audit record, precomputed bytes), while /healthz goes through FastAPI's middleware and "
         "routing. Any other request, and every error, takes the FastAPI route.",
         f"- Trainings throughput = {ratio_mlflow:.0f}× `mlflow models serve` of the same "
         "registered model (`--env-manager local`, one worker) answering the same question: the "

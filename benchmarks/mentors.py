@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 FIT = """
 import pickle
 from recsys.data import load_dataset
-from recsys.models.mentors import MentorRecommender
+from recsys.models.mentors.recommender import MentorRecommender
 ds = load_dataset({world!r})
 model = MentorRecommender().fit(ds)
 pickle.dump(model, open({model!r}, "wb"))

@@ -1,5 +1,5 @@
 """``python -m recsys``: the same as the ``recsys`` command."""
 
-from recsys.cli.app import main
+from recsys.cli.main import main
 
 main()

@@ -2,25 +2,26 @@
 ``python -m serving --demo``: the API over the demo world with the registry's champions and
 the demo keys, plus the demo portal page on its own origin, embedding the widget.
 
-In production run the API under uvicorn directly: ``uvicorn serving.app:create_app
---factory --host 0.0.0.0 --port 8000``.
+In production run the API under uvicorn directly: ``uvicorn serving.main:create_app
+--factory --host 0.0.0.0 --port 8000``. Outside demo mode ``RECSYS_API_TOKEN_SECRET`` must
+be set (see ``serving.core.config``).
 """
 
 import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import socket
 import sys
 from collections.abc import Sequence
 
 import uvicorn
+from pydantic import ValidationError
 
-from recsys.settings import get_settings
-from serving.app import create_app
-from serving.portal import create_portal_app
-from serving.settings import DEMO_KEYS, ServingSettings
+from recsys.settings import LANGUAGES, get_settings
+from serving.core.config import DEMO_KEYS, ServingSettings
+from serving.main import create_app
+from serving.portal.app import create_portal_app
 
 #: How many demo employees the portal's selector offers.
 PORTAL_PEOPLE = 6
@@ -38,6 +39,7 @@ _TEXT = {
         "portal": "Halaman portal demo (widget)",
         "keys": "Kunci demo (header X-API-Key)",
         "stop": "Tekan Ctrl+C untuk berhenti.",
+        "settings": "Pengaturan API (variabel lingkungan RECSYS_API_*) tidak valid:",
     },
     "en": {
         "busy": "Port {port} on {host} is already in use. Stop that process or choose "
@@ -51,6 +53,7 @@ _TEXT = {
         "portal": "Demo portal page (widget)",
         "keys": "Demo keys (X-API-Key header)",
         "stop": "Press Ctrl+C to stop.",
+        "settings": "The API's settings (RECSYS_API_* environment variables) are not valid:",
     },
 }
 
@@ -61,17 +64,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="the API's port")
     parser.add_argument("--demo", action="store_true", help="demo world, keys and portal")
     parser.add_argument("--portal-port", type=int, default=8001, help="the demo portal's port")
-    parser.add_argument("--lang", choices=["id", "en"], default=os.environ.get("RECSYS_LANG"))
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, help="language of these messages (default: RECSYS_LANG)"
+    )
     args = parser.parse_args(argv)
-    text = _TEXT[args.lang if args.lang in _TEXT else "id"]
+    text = _TEXT[args.lang or get_settings().lang]
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = _settings(args)
+    except ValidationError as exc:
+        print(text["settings"], file=sys.stderr)
+        for error in exc.errors():
+            where = "".join(f"RECSYS_API_{part}: ".upper() for part in error["loc"][:1])
+            print(f"  {where}{error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
     ports = [args.port, *([args.portal_port] if args.demo else [])]
     for port in ports:
         if not _free(args.host, port):
             print(text["busy"].format(host=args.host, port=port), file=sys.stderr)
             return 1
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(args, text))
+        asyncio.run(_run(args, settings, text))
     return 0
 
 
@@ -87,8 +100,7 @@ def _settings(args: argparse.Namespace) -> ServingSettings:
     )
 
 
-async def _run(args: argparse.Namespace, text: dict[str, str]) -> None:
-    settings = _settings(args)
+async def _run(args: argparse.Namespace, settings: ServingSettings, text: dict[str, str]) -> None:
     app = create_app(settings)
     api = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
     print(text["loading"], flush=True)

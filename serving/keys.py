@@ -11,8 +11,8 @@ import sys
 from collections.abc import Sequence
 from typing import get_args
 
-from serving.auth import hash_key
-from serving.settings import Role
+from serving.access.api_keys import hash_key
+from serving.core.config import Role
 
 
 def make_key(name: str, role: str) -> tuple[str, dict[str, dict[str, str]]]:

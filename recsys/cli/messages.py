@@ -87,6 +87,21 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "the ground truth in {path} is incomplete; the parts that cannot be used are "
         "skipped ({problems}). Evaluation against the truth is optional.",
     },
+    "truth.missing": {"id": "{file}: tidak ada", "en": "{file}: not found"},
+    "truth.columns": {
+        "id": "{file}: tidak memiliki {detail}",
+        "en": "{file}: missing {detail}",
+    },
+    "truth.unreadable": {
+        "id": "{file}: tidak dapat dibaca ({detail})",
+        "en": "{file}: unreadable ({detail})",
+    },
+    "model.retrain": {
+        "id": "model {name} di registri disimpan oleh versi ASN Recsys sebelumnya dan tidak "
+        "dapat dipakai oleh versi ini; latih ulang dengan `recsys train --data ...`",
+        "en": "the registered model {name} was saved by an earlier version of ASN Recsys and "
+        "cannot be used by this one; retrain it with `recsys train --data ...`",
+    },
     "evaluate.no_truth": {
         "id": "{data} tidak memiliki kebenaran dasar (_truth/); evaluasi terhadap kebenaran "
         "hanya untuk data demo. Jalankan `recsys train` untuk evaluasi berbasis waktu.",

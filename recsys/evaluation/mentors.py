@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
-from recsys.models.mentors import MentorRecommender, eligible_pairs
+from recsys.models.mentors.eligibility import eligible_pairs
+from recsys.models.mentors.recommender import MentorRecommender
 from recsys.planning import matching
 from recsys.simulation.oracle import MentorOracle
 

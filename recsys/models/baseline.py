@@ -16,11 +16,12 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
+from recsys.data.loading import Dataset
+from recsys.features import outcomes as O
 from recsys.features.competency_state import AS_OF
 from recsys.features.person import person_features
-from recsys.features import outcomes as O
-from recsys.data.loading import Dataset
 
 #: Fewest no-activity windows a baseline is learned from.
 MIN_CONTROLS = 50
@@ -106,21 +107,38 @@ class ScoreBaseline(BaseEstimator):
     ``excluded``: which activities a control window must be free of. ``"all"`` (for
     trainings); ``"mentorships"`` (for mentoring: trainings may happen in a window, and the
     trainings completed inside it are features, so that their effect is not credited to a
-    mentor). Parameters are stored as given; ``fit`` learns ``model_`` (LightGBM), ``n_controls_``
-    and ``noise_var_`` (squared error on held-out windows: the outcome's own noise).
+    mentor). ``n_estimators``, ``learning_rate``, ``num_leaves``, ``min_child_samples`` and
+    ``subsample`` are the LightGBM model's settings. Parameters are stored as given; ``fit``
+    learns ``model_`` (LightGBM), ``n_controls_`` and ``noise_var_`` (squared error on
+    held-out windows: the outcome's own noise).
     """
 
-    def __init__(self, *, excluded: Excluded = "all", random_state: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        excluded: Excluded = "all",
+        n_estimators: int = 300,
+        learning_rate: float = 0.05,
+        num_leaves: int = 31,
+        min_child_samples: int = 50,
+        subsample: float = 0.8,
+        random_state: int = 0,
+    ) -> None:
         self.excluded = excluded
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
         self.random_state = random_state
 
     def _regressor(self) -> lgb.LGBMRegressor:
         return lgb.LGBMRegressor(
-            n_estimators=300,
-            learning_rate=0.05,
-            num_leaves=31,
-            min_child_samples=50,
-            subsample=0.8,
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            subsample=self.subsample,
             subsample_freq=1,
             random_state=self.random_state,
             # one thread: small data, and no OpenMP spinning when the machine is busy
@@ -129,6 +147,9 @@ class ScoreBaseline(BaseEstimator):
         )
 
     def fit(self, ds: Dataset) -> ScoreBaseline:
+        """Learn from ``ds``'s appraisal windows free of the ``excluded`` activities."""
+        if self.excluded not in ("all", "mentorships"):
+            raise ValueError(f"excluded must be 'all' or 'mentorships', got {self.excluded!r}")
         controls = O.control_windows(ds.performance, busy_spans(ds, self.excluded))
         if len(controls) < MIN_CONTROLS:
             raise ValueError(
@@ -149,6 +170,7 @@ class ScoreBaseline(BaseEstimator):
     def predict(self, ds: Dataset, nips: pd.Series, windows: pd.DataFrame) -> np.ndarray:
         """Expected score change without the activity for each (nip, window); ``windows``
         has the outcome frame's period and horizon columns."""
+        check_is_fitted(self, "model_")
         return np.asarray(self.model_.predict(self._features(ds, nips, windows)), dtype=float)
 
     def residuals(self, ds: Dataset, nips: pd.Series, outcomes: pd.DataFrame) -> np.ndarray:

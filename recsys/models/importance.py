@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import Ridge
+from sklearn.utils.validation import check_is_fitted
 
 from recsys.data.loading import Dataset
 
@@ -89,6 +90,7 @@ class CompetencyImportance(BaseEstimator):
         self, position_type: pd.Series | np.ndarray, competency: pd.Series | np.ndarray
     ) -> np.ndarray:
         """Weights for aligned (position type, competency) pairs; 0 for unknown competencies."""
+        check_is_fitted(self, "weights_")
         stacked = self.weights_.stack()
         keys = pd.MultiIndex.from_arrays(
             [np.asarray(competency, dtype=object), np.asarray(position_type, dtype=object)]

@@ -27,18 +27,20 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 from scipy import sparse
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
 
-from recsys.features.competency_state import AS_OF, QUERY, competency_state
-from recsys.features import outcomes as O
-from recsys.models.baseline import ScoreBaseline
 from recsys.data.contract import ID_DTYPE, MODALITIES, POSITION_TYPES
 from recsys.data.loading import Dataset
+from recsys.data.snapshot import snapshot
+from recsys.features import outcomes as O
+from recsys.features.competency_state import AS_OF, QUERY, competency_state
+from recsys.models.baseline import ScoreBaseline
 from recsys.models.importance import SURPLUS_CAP, CompetencyImportance
 from recsys.models.intervals import calibrate_error, error_at, interval_half_width
-from recsys.models.reasons import check_language, explain_trainings
-from recsys.data.snapshot import latest_date, snapshot
+from recsys.models.reasons import explain_trainings
+from recsys.models.requests import NOT_FITTED, check_known, decision_date, recommend_request
 
 log = logging.getLogger(__name__)
 
@@ -98,18 +100,6 @@ def ridge(
     return coef, mean_y - float(mean_x @ coef)
 
 
-class UnknownEmployeeError(KeyError):
-    """A NIP that is not in the data set."""
-
-    def __init__(self, nips: list[str]) -> None:
-        shown = ", ".join(nips[:5]) + (f" and {len(nips) - 5} more" if len(nips) > 5 else "")
-        super().__init__(f"unknown NIP: {shown}")
-        self.nips = nips
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
 def weighted_gaps(
     ds: Dataset,
     importance: CompetencyImportance,
@@ -157,7 +147,11 @@ class TrainingRecommender(BaseEstimator):
     """Forecast gain of trainings per person; see the module docstring for the method.
 
     Parameters (stored as given): ``ridge_alpha`` (shrinkage of per-training effects),
-    ``n_bootstrap`` (refits for the interval), ``backfit_rounds``, ``random_state``.
+    ``n_bootstrap`` (refits for the interval), ``backfit_rounds``, ``importance`` (a
+    :class:`CompetencyImportance`; None: the default one), ``baseline`` (a
+    :class:`ScoreBaseline` with ``excluded="all"``, whose LightGBM settings are its
+    parameters; None: the default one with this ``random_state``), ``random_state``.
+    ``fit`` clones ``importance`` and ``baseline`` before fitting them.
     Learned: ``as_of_``, ``importance_``, ``baseline_`` (:class:`ScoreBaseline`), ``coef_``,
     ``intercept_``, ``coef_samples_``, ``training_ids_``, ``n_enrollments_``,
     ``n_controls_``.
@@ -169,11 +163,15 @@ class TrainingRecommender(BaseEstimator):
         ridge_alpha: float = 30.0,
         n_bootstrap: int = 30,
         backfit_rounds: int = 3,
+        importance: CompetencyImportance | None = None,
+        baseline: ScoreBaseline | None = None,
         random_state: int = 0,
     ) -> None:
         self.ridge_alpha = ridge_alpha
         self.n_bootstrap = n_bootstrap
         self.backfit_rounds = backfit_rounds
+        self.importance = importance
+        self.baseline = baseline
         self.random_state = random_state
 
     # ------------------------------------------------------------------------- fit
@@ -186,13 +184,24 @@ class TrainingRecommender(BaseEstimator):
         on_progress: ProgressFn | None = None,
     ) -> TrainingRecommender:
         """Learn from ``ds``'s history before ``as_of`` (default: after its last appraisal)."""
+        importance = CompetencyImportance() if self.importance is None else clone(self.importance)
+        baseline = (
+            ScoreBaseline(random_state=self.random_state)
+            if self.baseline is None
+            else clone(self.baseline)
+        )
+        if baseline.excluded != "all":
+            raise ValueError(
+                "the training recommender's baseline must exclude every activity "
+                f"(excluded='all'), got excluded={baseline.excluded!r}"
+            )
         step = on_progress or (lambda _stage: None)
-        when = pd.Timestamp(as_of) if as_of is not None else latest_date(ds)
+        when = decision_date(ds, as_of)
         data = snapshot(ds, when)
         step("importance")
-        self.importance_ = CompetencyImportance().fit(data)
+        self.importance_ = importance.fit(data)
         step("baseline")
-        self.baseline_ = ScoreBaseline(random_state=self.random_state).fit(data)
+        self.baseline_ = baseline.fit(data)
         step("outcomes")
         enrolled = data.enrollments[data.enrollments["status"] != "in_progress"].reset_index(
             drop=True
@@ -327,10 +336,6 @@ class TrainingRecommender(BaseEstimator):
 
     # ------------------------------------------------------------------------- forecast
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise RuntimeError("the recommender is not trained yet: call fit() or load a model")
-
     def forecast(
         self,
         ds: Dataset,
@@ -345,14 +350,12 @@ class TrainingRecommender(BaseEstimator):
         Returns the pair frame (nip, training_id, expected_gain, gain_lower, gain_upper,
         weighted_gap) and the per-competency detail used for explanations.
         """
-        self._check_fitted()
+        check_is_fitted(self, "coef_", msg=NOT_FITTED)
         nips = pd.Series(nips, dtype=ID_DTYPE).reset_index(drop=True)
         training_ids = pd.Series(training_ids, dtype=ID_DTYPE).reset_index(drop=True)
-        when = pd.Timestamp(as_of) if as_of is not None else latest_date(ds)
+        when = decision_date(ds, as_of)
         people = pd.Series(nips.unique(), dtype=ID_DTYPE)
-        missing = ~people.isin(ds.employees["nip"])
-        if missing.any():
-            raise UnknownEmployeeError(sorted(people[missing].astype(str).tolist()))
+        check_known(ds, people)
         person_q = pd.DataFrame({"nip": people, AS_OF: when})
         state = competency_state(ds, person_q)
         info = ds.employees.set_index("nip").reindex(people)
@@ -429,7 +432,7 @@ class TrainingRecommender(BaseEstimator):
     def forecast_from_features(self, features: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
         """Expected gain and interval (SKP points) from pair features (see
         :data:`recsys.tracking.registry.PYFUNC_INPUT`): the pyfunc model's whole job."""
-        self._check_fitted()
+        check_is_fitted(self, "coef_", msg=NOT_FITTED)
         gap = np.asarray(features["weighted_gap"], dtype=float)
         indices = self._indices(features)
         expected = gap * self._multipliers(self.coef_, indices)[:, 0]
@@ -447,7 +450,7 @@ class TrainingRecommender(BaseEstimator):
 
     def example_features(self) -> pd.DataFrame:
         """A few rows of pyfunc input, for the model signature and example."""
-        self._check_fitted()
+        check_is_fitted(self, "coef_", msg=NOT_FITTED)
         ids = self.training_ids_[: min(5, len(self.training_ids_))]
         return pd.DataFrame(
             {
@@ -462,7 +465,7 @@ class TrainingRecommender(BaseEstimator):
     def effects_table(self) -> pd.DataFrame:
         """Per training: its effectiveness (SKP points per weighted level closed, for a
         non-remote pelaksana in its modality) beside the common effect."""
-        self._check_fitted()
+        check_is_fitted(self, "coef_", msg=NOT_FITTED)
         n_t = len(self.training_ids_)
         return pd.DataFrame(
             {
@@ -487,21 +490,17 @@ class TrainingRecommender(BaseEstimator):
 
         Candidates: active trainings the person has not completed that develop a competency
         of their standard beyond their current level. ``also_in``: further languages whose
-        reasons are added as ``reason_<lang>`` columns (one scoring pass for all).
+        reasons are added as ``reason_<lang>`` columns (one scoring pass for all). Unknown
+        NIPs are an :class:`~recsys.models.requests.UnknownEmployeeError`, inactive ones an
+        :class:`~recsys.models.requests.InactiveEmployeeError`.
         """
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
-        for language in (lang, *also_in):
-            check_language(language)
-        people = pd.Series(pd.unique(pd.Series(list(nips), dtype=ID_DTYPE)), dtype=ID_DTYPE)
-        known = set(ds.employees["nip"].astype(str))
-        unknown = sorted({n for n in people.astype(str) if n not in known})
-        if unknown:
-            raise UnknownEmployeeError(unknown)
+        request = recommend_request(self, ds, nips, k=k, lang=lang, also_in=also_in, as_of=as_of)
+        people = request.people
+        main, *others = request.languages
         parts = []
         for start in range(0, len(people), RECOMMEND_CHUNK):
             chunk = people.iloc[start : start + RECOMMEND_CHUNK].reset_index(drop=True)
-            parts.append(self._recommend_chunk(ds, chunk, k, lang, also_in, as_of))
+            parts.append(self._recommend_chunk(ds, chunk, k, main, others, request.as_of))
             if on_progress:
                 on_progress(min(start + RECOMMEND_CHUNK, len(people)), len(people))
         if not parts:
@@ -515,7 +514,7 @@ class TrainingRecommender(BaseEstimator):
         k: int,
         lang: str,
         also_in: Sequence[str],
-        as_of: pd.Timestamp | None,
+        as_of: pd.Timestamp,
     ) -> pd.DataFrame:
         catalog = ds.trainings[ds.trainings["active"]]
         n_t = len(catalog)

@@ -20,7 +20,7 @@ from typing import Any
 from mlflow.tracking import MlflowClient
 
 import mlflow
-from recsys.models.mentors import MentorRecommender
+from recsys.models.mentors.recommender import MentorRecommender
 from recsys.models.trainings import TrainingRecommender
 from recsys.tracking.pyfunc import load_recommender
 from recsys.tracking.registry import CHAMPION, MENTOR_MODEL, TRAINING_MODEL, configure

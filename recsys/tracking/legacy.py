@@ -28,8 +28,16 @@ from sklearn.utils.validation import check_is_fitted
 
 #: Old module path → the modules that now hold its names, searched in order.
 OLD_MODULES: dict[str, tuple[str, ...]] = {
-    "recsys.trainings": ("recsys.models.trainings",),
-    "recsys.mentors": ("recsys.models.mentors",),
+    "recsys.trainings": ("recsys.models.trainings", "recsys.models.requests"),
+    "recsys.mentors": (
+        "recsys.models.mentors.recommender",
+        "recsys.models.mentors.effect",
+        "recsys.models.mentors.pool",
+        "recsys.models.mentors.coverage",
+        "recsys.models.mentors.eligibility",
+        "recsys.features.mentor",
+        "recsys.models.requests",
+    ),
     "recsys.baseline": ("recsys.models.baseline",),
     "recsys.importance": ("recsys.models.importance",),
     "recsys.intervals": ("recsys.models.intervals",),

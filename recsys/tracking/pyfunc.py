@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 import mlflow
-from recsys.models.mentors import MentorRecommender
+from recsys.models.mentors.recommender import MentorRecommender
 from recsys.models.trainings import TrainingRecommender
 from recsys.settings import get_settings
 from recsys.tracking import legacy
@@ -43,8 +43,8 @@ class MentorRecommenderModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-de
     """The mentor recommender as an MLflow pyfunc.
 
     Input: one row per (mentee, mentor) pair with ``coverage`` and
-    :data:`recsys.models.mentors.EFFECT_FEATURES`. Output: expected_gain, gain_lower, gain_upper
-    (SKP points). The fitted :class:`MentorRecommender` itself is ``.recommender``.
+    :data:`recsys.models.mentors.effect.EFFECT_FEATURES`. Output: expected_gain, gain_lower,
+    gain_upper (SKP points). The fitted :class:`MentorRecommender` itself is ``.recommender``.
     """
 
     def __init__(self, recommender: MentorRecommender) -> None:

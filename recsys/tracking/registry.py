@@ -6,7 +6,7 @@ signature. The registry alias ``champion`` moves to the new version only when it
 current champion on the same primary metric (or there is none).
 
 Where runs go: ``MLFLOW_TRACKING_URI`` if set, else the embedded store — SQLite at
-``mlflow/mlflow.db`` with artifacts under ``mlflow/artifacts``.
+``mlflow/mlflow.db`` with artifacts under ``mlflow/artifacts`` (:mod:`recsys.tracking.store`).
 """
 
 from __future__ import annotations
@@ -25,15 +25,16 @@ import numpy as np
 import pandas as pd
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
+from sklearn.base import BaseEstimator
 
 import mlflow
 from recsys.data.loading import Dataset
 from recsys.evaluation.ground_truth import GroundTruth
 from recsys.evaluation.mentors import evaluate_cohort, evaluate_recommendations
 from recsys.evaluation.trainings import evaluate_on_truth, evaluate_time_split
-from recsys.models.mentors import MentorRecommender
+from recsys.models.mentors.recommender import MentorRecommender
 from recsys.models.trainings import TrainingRecommender
-from recsys.settings import get_settings
+from recsys.tracking import store
 from recsys.tracking.pyfunc import (
     MentorRecommenderModel,
     TrainingRecommenderModel,
@@ -72,21 +73,9 @@ CHAMPION = "champion"
 
 
 def configure() -> str:
-    """Point MLflow at the configured store; returns the tracking URI."""
-    settings = get_settings()
-    uri = settings.mlflow_tracking_uri
-    if uri is None:
-        store = settings.mlflow_dir.resolve()
-        store.mkdir(parents=True, exist_ok=True)
-        uri = f"sqlite:///{store / 'mlflow.db'}"
-    mlflow.set_tracking_uri(uri)
-    if mlflow.get_experiment_by_name(EXPERIMENT) is None:
-        location = None
-        if settings.mlflow_tracking_uri is None:
-            location = (settings.mlflow_dir.resolve() / "artifacts").as_uri()
-        mlflow.create_experiment(EXPERIMENT, artifact_location=location)
-    mlflow.set_experiment(EXPERIMENT)
-    return uri
+    """Point MLflow at the configured store (:mod:`recsys.tracking.store`) and the
+    :data:`EXPERIMENT` experiment; returns the tracking URI."""
+    return store.use_experiment(EXPERIMENT)
 
 
 def fingerprint(ds: Dataset) -> str:
@@ -129,6 +118,28 @@ def _plot(metrics: dict[str, float], path: Path) -> None:
     plt.close(fig)
 
 
+def model_params(estimator: BaseEstimator) -> dict[str, Any]:
+    """An estimator's parameters for a run (``get_params(deep=True)``): a nested estimator
+    is logged as its own parameters (``baseline__n_estimators``), not as its repr."""
+    return {
+        name: value
+        for name, value in estimator.get_params(deep=True).items()
+        if not isinstance(value, BaseEstimator)
+    }
+
+
+def default_part_params(estimator: BaseEstimator) -> dict[str, Any]:
+    """Parameters of the parts a fitted estimator built itself because its parameter was
+    None (``baseline=None`` → ``baseline__n_estimators`` … of ``baseline_``): so a run
+    records every setting the fit used."""
+    out: dict[str, Any] = {}
+    for name, value in estimator.get_params(deep=False).items():
+        part = getattr(estimator, f"{name}_", None)
+        if value is None and isinstance(part, BaseEstimator):
+            out.update({f"{name}__{key}": v for key, v in part.get_params(deep=False).items()})
+    return out
+
+
 def train(
     ds: Dataset,
     *,
@@ -145,12 +156,13 @@ def train(
     with mlflow.start_run() as run:
         recommender = TrainingRecommender(**params)
         mlflow.log_params(
-            {**recommender.__dict__, "as_of": str(as_of or "latest"), "data": ds.source}
+            {**model_params(recommender), "as_of": str(as_of or "latest"), "data": ds.source}
         )
         mlflow.set_tags({"data_fingerprint": fingerprint(ds), "model": TRAINING_MODEL})
         recommender.fit(ds, as_of=as_of, on_progress=step)
         mlflow.log_params(
             {
+                **default_part_params(recommender),
                 "n_enrollments": recommender.n_enrollments_,
                 "n_controls": recommender.n_controls_,
                 "fitted_as_of": str(recommender.as_of_.date()),
@@ -307,12 +319,13 @@ def train_mentors(
     with mlflow.start_run() as run:
         recommender = MentorRecommender(**params)
         mlflow.log_params(
-            {**recommender.__dict__, "as_of": str(as_of or "latest"), "data": ds.source}
+            {**model_params(recommender), "as_of": str(as_of or "latest"), "data": ds.source}
         )
         mlflow.set_tags({"data_fingerprint": fingerprint(ds), "model": MENTOR_MODEL})
         recommender.fit(ds, as_of=as_of, on_progress=step)
         mlflow.log_params(
             {
+                **default_part_params(recommender),
                 "n_mentorships": recommender.n_mentorships_,
                 "fitted_as_of": str(recommender.as_of_.date()),
             }

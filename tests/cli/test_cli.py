@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from recsys import __version__
+from recsys.cli.main import main
 from recsys.data import load_dataset, write_dataset
 from recsys.data.contract_doc import render_markdown
 
 RECSYS = [sys.executable, "-m", "recsys"]
-REPO = Path(__file__).resolve().parents[1]
+#: The repository root (this file is tests/cli/test_cli.py).
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run(
@@ -39,14 +44,38 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int = 1
     assert "Traceback" not in result.stderr
 
 
+COMMANDS = (
+    "simulate",
+    "validate",
+    "contract",
+    "train",
+    "evaluate",
+    "recommend trainings",
+    "recommend mentors",
+    "match-mentors",
+    "export",
+    "demo",
+)
+
+
 def test_help_lists_every_command_and_each_has_help() -> None:
     result = run("--help")
     assert result.returncode == 0
-    for command in ("simulate", "validate", "demo", "contract"):
-        assert command in result.stdout
-        sub = run(command, "--help")
+    for command in COMMANDS:
+        assert command.split()[0] in result.stdout
+        sub = run(*command.split(), "--help")
         assert sub.returncode == 0, sub.stderr
         assert "--help" in sub.stdout
+
+
+def test_the_console_script_is_the_command() -> None:
+    """``recsys`` (pyproject's console script) and ``python -m recsys`` are one program."""
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    module, _, name = scripts["recsys"].partition(":")
+    assert getattr(importlib.import_module(module), name) is main
+    version = run("--version")
+    assert version.returncode == 0, version.stderr
+    assert __version__ in version.stdout
 
 
 def test_simulate_writes_a_world(tmp_path: Path) -> None:

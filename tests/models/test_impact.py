@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import pickle
-import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
-from sklearn.utils import estimator_checks
 
 from benchmarks.impact_semisynthetic import SLearner, Synthetic, make_setup, naive_effect
 from recsys.models.impact import ImpactEstimator, IntervalCalibration, OverlapReport
@@ -204,6 +201,8 @@ def test_numpy_input_gets_generated_names(small: Synthetic) -> None:
 
 
 # ------------------------------------------------------- sklearn conventions
+# (clone, pickle, not fitted, seeds and sklearn's checks of every estimator:
+# test_estimator_conformance.py)
 
 
 def test_deterministic_given_seed(small: Synthetic) -> None:
@@ -234,32 +233,6 @@ def test_clone_pickle_and_params(small: Synthetic) -> None:
     np.testing.assert_array_equal(hi, rhi)
     assert not hasattr(clone(est), "members_")
     assert est.get_params() == params  # fitting changes no parameter
-
-
-@pytest.mark.parametrize(
-    "check",
-    [
-        estimator_checks.check_no_attributes_set_in_init,
-        estimator_checks.check_parameters_default_constructible,
-        estimator_checks.check_get_params_invariance,
-        estimator_checks.check_set_params,
-        estimator_checks.check_estimator_repr,
-        estimator_checks.check_estimator_cloneable,
-        estimator_checks.check_do_not_raise_errors_in_init_or_set_params,
-        estimator_checks.check_mixin_order,
-        estimator_checks.check_estimator_tags_renamed,
-    ],
-    ids=lambda check: check.__name__,
-)
-def test_sklearn_estimator_checks(check: object) -> None:
-    """The sklearn checks that do not assume fit(X, y)."""
-    check("ImpactEstimator", ImpactEstimator())  # type: ignore[operator]
-
-
-@pytest.mark.parametrize("method", ["effect", "effect_interval", "in_overlap", "overlap_score"])
-def test_not_fitted(method: str, small: Synthetic) -> None:
-    with pytest.raises(NotFittedError):
-        getattr(ImpactEstimator(), method)(small.X)
 
 
 # ---------------------------------------------------------------- bad input
@@ -350,21 +323,3 @@ def test_bool_treated_and_trim_zero(small: Synthetic) -> None:
     est = ImpactEstimator(n_bags=4, trim=0.0, random_state=0, n_jobs=JOBS)
     est.fit(small.X, small.treated.astype(bool), small.outcome)
     assert est.in_overlap_.all() and est.overlap_.share_trimmed == 0.0
-
-
-# ---------------------------------------------------------------------- speed
-
-
-@pytest.mark.slow
-def test_fit_200k_rows_20_features_is_fast() -> None:
-    """Regression guard with slack for a loaded CI machine; the benchmark records the time."""
-    rng = np.random.default_rng(0)
-    n, d = 200_000, 20
-    x = rng.normal(size=(n, d))
-    e = 1 / (1 + np.exp(-(x[:, 0] + x[:, 1])))
-    t = rng.random(n) < e
-    y = x[:, 0] + np.sin(x[:, 2]) + t * (1 + 0.5 * x[:, 3]) + rng.normal(size=n)
-    X = pd.DataFrame(x, columns=[f"c{i}" for i in range(d)])
-    started = time.perf_counter()
-    ImpactEstimator(random_state=0, n_jobs=JOBS).fit(X, t, y)
-    assert time.perf_counter() - started < 150  # about 50 s on one idle AMD EPYC core

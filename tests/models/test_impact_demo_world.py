@@ -9,8 +9,8 @@ import lightgbm as lgb
 import numpy as np
 
 from recsys.data import load_dataset
-from recsys.models.impact import ImpactEstimator
 from recsys.evaluation.semisynthetic import demo_world_problem, pehe
+from recsys.models.impact import ImpactEstimator
 
 
 def test_dr_beats_naive_and_outcome_regression(small_world: Path) -> None:

@@ -8,18 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recsys.evaluation import mentors as E
 from recsys.data.loading import Dataset, load_dataset
-from recsys.models.mentors import (
-    RECOMMENDATION_COLUMNS,
-    SENIOR_STEPS,
-    MentorRecommender,
-    Profiles,
-    coverage,
-    eligible_pairs,
-    seniority,
-)
-from recsys.models.trainings import UnknownEmployeeError
+from recsys.evaluation import mentors as E
+from recsys.models.mentors.coverage import Profiles, block_coverage, coverage
+from recsys.models.mentors.eligibility import SENIOR_STEPS, eligible_pairs, seniority
+from recsys.models.mentors.pool import Pool
+from recsys.models.mentors.recommender import RECOMMENDATION_COLUMNS, MentorRecommender
+from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +86,11 @@ def test_unknown_and_bad_requests(world: tuple) -> None:
     ds, model = world
     with pytest.raises(UnknownEmployeeError, match="199901012020011999"):
         model.recommend(ds, ["199901012020011999"])
+    gone = ds.employees.loc[~ds.employees["active"], "nip"].astype(str).iloc[0]
+    with pytest.raises(InactiveEmployeeError, match=gone):
+        model.recommend(ds, [*_juniors(ds, 1), gone])
+    with pytest.raises(InactiveEmployeeError, match=gone):
+        model.candidates(ds, [gone], top=3)
     with pytest.raises(ValueError, match="k must be at least 1"):
         model.recommend(ds, _juniors(ds, 1), k=0)
 
@@ -169,11 +169,17 @@ def test_shortlisting_changes_nothing(world: tuple) -> None:
 
 
 def test_block_coverage_equals_pairwise_coverage(world: tuple) -> None:
-    from recsys.models.mentors import _Pool, block_coverage
     from recsys.data.snapshot import latest_date
 
     ds, model = world
-    pool = _Pool.build(model, ds, None, latest_date(ds))
+    pool = Pool.build(
+        ds,
+        None,
+        latest_date(ds),
+        importance=model.importance_,
+        vocabulary=model.vocabulary_,
+        effect_model=model.model_,
+    )
     rng = np.random.default_rng(0)
     mentees = rng.choice(len(pool.roster.nip), 50, replace=False)
     mentors = rng.choice(len(pool.roster.nip), 40, replace=False)

@@ -10,7 +10,8 @@ import pytest
 
 from recsys.data import Dataset, load_dataset
 from recsys.evaluation.trainings import evaluate_on_truth, evaluate_time_split
-from recsys.models.trainings import RECOMMENDATION_COLUMNS, TrainingRecommender, UnknownEmployeeError
+from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
+from recsys.models.trainings import RECOMMENDATION_COLUMNS, TrainingRecommender
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +56,9 @@ def test_english_reasons(ds: Dataset, model: TrainingRecommender) -> None:
 def test_unknown_nip_and_bad_k_are_clear_errors(ds: Dataset, model: TrainingRecommender) -> None:
     with pytest.raises(UnknownEmployeeError, match="199901012020011999"):
         model.recommend(ds, ["199901012020011999"])
+    gone = ds.employees.loc[~ds.employees["active"], "nip"].astype(str).iloc[0]
+    with pytest.raises(InactiveEmployeeError, match=gone):
+        model.recommend(ds, [gone])
     with pytest.raises(ValueError, match="k must be at least 1"):
         model.recommend(ds, [ds.employees["nip"].iloc[0]], k=0)
 

@@ -2,8 +2,9 @@
 a small world (every cell must pass, every figure must show, the model notebooks must log
 to MLflow) and rendered to HTML.
 
-Executing all five takes about a minute and a half on two cores; it happens once, in one test,
-so that parallel workers (pytest -n) do not each run them.
+Executing all five takes about a minute and a half on two idle cores; it happens once, in one
+test, so that parallel workers (pytest -n) do not each run them. Nothing here has a time limit
+short enough to trip on a busy machine: cells run without one, commands get many minutes.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ import nbformat
 import pytest
 from mlflow.tracking import MlflowClient
 
-from recsys import notebooks as N
+from recsys.analysis.notebook import EXPERIMENT
+from recsys.notebooks import hygiene, runner
+from recsys.notebooks.render import render
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+#: Seconds a command may take: rendering five notebooks is quick on an idle machine, not on a
+#: loaded one.
+COMMAND_TIMEOUT = 900
 #: Each notebook and the figures it must show at least.
 FIGURES = {
     "1.0-explore-data": 1,
@@ -41,7 +47,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=COMMAND_TIMEOUT,
     )
 
 
@@ -49,7 +55,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_notebooks_are_numbered_by_topic() -> None:
-    found = N.list_notebooks(NOTEBOOK_DIR)
+    found = runner.list_notebooks(NOTEBOOK_DIR)
     assert [p.stem for p in found] == list(FIGURES)
     assert sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb")) == [p.name for p in found]
 
@@ -57,17 +63,17 @@ def test_the_notebooks_are_numbered_by_topic() -> None:
 @pytest.mark.parametrize("name", FIGURES)
 def test_each_notebook_has_one_parameters_cell(name: str) -> None:
     nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
-    tagged = [c for c in nb.cells if N.PARAMETERS_TAG in c.metadata.get("tags", [])]
+    tagged = [c for c in nb.cells if runner.PARAMETERS_TAG in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and tagged[0].cell_type == "code"
-    declared = N.declared_parameters(NOTEBOOK_DIR / f"{name}.ipynb")
+    declared = runner.declared_parameters(NOTEBOOK_DIR / f"{name}.ipynb")
     assert declared["data"] == "None"  # the demo world of the settings
     if name in TRACKED:
         assert {"seed", "mlflow_tracking_uri"} <= declared.keys()
-    assert nb.metadata.kernelspec.name == N.KERNEL_NAME
+    assert nb.metadata.kernelspec.name == runner.KERNEL_NAME
 
 
 def test_committed_notebooks_have_no_outputs() -> None:
-    found = N.check(sorted(NOTEBOOK_DIR.glob("*.ipynb")))
+    found = hygiene.check(sorted(NOTEBOOK_DIR.glob("*.ipynb")))
     assert found == {}, f"strip them with `python -m recsys.notebooks strip`: {found}"
 
 
@@ -80,52 +86,17 @@ def test_the_check_catches_a_notebook_with_outputs(tmp_path: Path) -> None:
     nb.cells[code].execution_count = 3
     nbformat.write(nb, dirty)
 
-    assert N.saved_outputs(dirty) == [
+    assert hygiene.saved_outputs(dirty) == [
         f"cell {code} has 1 output(s)",
         f"cell {code} has execution count 3",
     ]
     failed = cli("check", str(dirty), cwd=tmp_path)
     assert failed.returncode == 1
     assert "has 1 output(s)" in failed.stdout
-    assert N.strip(dirty) is True
-    assert N.strip(dirty) is False  # already clean
+    assert hygiene.strip(dirty) is True
+    assert hygiene.strip(dirty) is False  # already clean
     passed = cli("check", str(dirty), cwd=tmp_path)
     assert passed.returncode == 0, passed.stdout
-
-
-# ----------------------------------------------------------------------------- where things are
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project folder (pyproject.toml, recsys/, notebooks/, data/world), working in
-    notebooks/ as a Jupyter kernel does."""
-    (tmp_path / "pyproject.toml").write_text("")
-    for folder in ("recsys", "notebooks", "data/world"):
-        (tmp_path / folder).mkdir(parents=True)
-    monkeypatch.chdir(tmp_path / "notebooks")
-    return tmp_path
-
-
-def test_data_paths_are_read_from_the_project_folder(project: Path) -> None:
-    assert N.project_root() == project
-    assert N.data_location("data/world") == str(project / "data" / "world")
-    assert N.data_location(project / "data" / "world") == str(project / "data" / "world")
-    url = "postgresql://hr@db/siasn"
-    assert N.data_location(url) == url
-    with pytest.raises(FileNotFoundError, match="recsys simulate --out data/demo"):
-        N.data_location("data/nowhere")
-    assert N.truth_location(str(project / "data" / "world")) is None
-    (project / "data" / "world" / "_truth").mkdir()
-    assert N.truth_location(str(project / "data" / "world")) == project / "data/world/_truth"
-    assert N.truth_location(url) is None
-
-
-def test_mlflow_artifacts_go_beside_a_sqlite_store(project: Path) -> None:
-    uri = f"sqlite:///{project / 'store' / 'mlflow.db'}"
-    assert N.tracking_uri(uri) == uri
-    assert N._artifact_location(uri) == (project / "store" / "artifacts").as_uri()
-    assert N._artifact_location("http://mlflow.example:5000") is None
 
 
 # ----------------------------------------------------------------------------- executing them
@@ -158,9 +129,9 @@ def test_every_notebook_runs_on_a_small_world(
     root = tmp_path_factory.mktemp("notebook-runs")
     uri = f"sqlite:///{root / 'mlflow' / 'mlflow.db'}"
     before = sorted(p.name for p in NOTEBOOK_DIR.iterdir())
-    done, failed = N.run_all(
-        N.list_notebooks(NOTEBOOK_DIR),
-        root / N.EXECUTED_DIR,
+    done, failed = runner.run_all(
+        runner.list_notebooks(NOTEBOOK_DIR),
+        root / runner.EXECUTED_DIR,
         {"data": str(small_world), "mlflow_tracking_uri": uri, "unused": 1},
     )
     assert not failed, "\n".join(str(error) for error in failed)
@@ -181,7 +152,7 @@ def test_every_notebook_runs_on_a_small_world(
         assert streams(nb, "stderr") == [], f"{name} wrote to stderr"
 
     client = MlflowClient(tracking_uri=uri)
-    experiment = client.get_experiment_by_name(N.EXPERIMENT)
+    experiment = client.get_experiment_by_name(EXPERIMENT)
     assert experiment is not None
     assert experiment.artifact_location == (root / "mlflow" / "artifacts").as_uri()
     runs = client.search_runs([experiment.experiment_id])
@@ -207,7 +178,9 @@ def test_every_notebook_runs_on_a_small_world(
         assert "load_dataset" not in html  # code hidden
         # nothing fetched from the internet when opened (air-gapped networks)
         assert not re.search(r"""(?:src=|import\()["']https?://""", html)
-    with_code = N.render(N.list_notebooks(root / N.EXECUTED_DIR)[:1], root / "code", show_code=True)
+    with_code = render(
+        runner.list_notebooks(root / runner.EXECUTED_DIR)[:1], root / "code", show_code=True
+    )
     assert "load_dataset" in with_code[0].read_text(encoding="utf-8")
 
 
@@ -218,8 +191,10 @@ def test_a_notebook_reads_a_database_url(small_world: Path, tmp_path: Path) -> N
 
     url = f"sqlite:///{tmp_path / 'simpeg.db'}"
     write_dataset(load_dataset(small_world).tables, url)
-    needs_notebook = [n for n in N.list_notebooks(NOTEBOOK_DIR) if n.stem == "2.0-training-needs"]
-    done, failed = N.run_all(needs_notebook, tmp_path / "runs", {"data": url})
+    needs_notebook = [
+        n for n in runner.list_notebooks(NOTEBOOK_DIR) if n.stem == "2.0-training-needs"
+    ]
+    done, failed = runner.run_all(needs_notebook, tmp_path / "runs", {"data": url})
     assert not failed, "\n".join(str(error) for error in failed)
     nb = nbformat.read(done[0].output, as_version=4)
     assert len(images(nb)) >= FIGURES["2.0-training-needs"]
@@ -229,8 +204,8 @@ def test_a_notebook_reads_a_database_url(small_world: Path, tmp_path: Path) -> N
 @pytest.mark.slow
 def test_a_failing_cell_fails_the_execution(tmp_path: Path) -> None:
     notebook = NOTEBOOK_DIR / "1.0-explore-data.ipynb"
-    with pytest.raises(N.NotebookError, match="FileNotFoundError") as caught:
-        N.execute(notebook, tmp_path, {"data": str(tmp_path / "no-such-world")})
+    with pytest.raises(runner.NotebookError, match="FileNotFoundError") as caught:
+        runner.execute(notebook, tmp_path, {"data": str(tmp_path / "no-such-world")})
     assert caught.value.notebook == notebook
     assert caught.value.cell is not None
     executed = nbformat.read(caught.value.output, as_version=4)  # kept, with the traceback

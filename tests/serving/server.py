@@ -3,7 +3,10 @@ uvicorn server on a free loopback port."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,9 +17,8 @@ from typing import Any
 import httpx
 import uvicorn
 
-from serving.auth import hash_key
-from serving.settings import ApiKey, Role, ServingSettings
-from tests.cli.test_cli import run
+from serving.access.api_keys import hash_key
+from serving.core.config import ApiKey, Role, ServingSettings
 
 KEYS: dict[str, tuple[str, Role]] = {
     "hr-bkpsdm": ("s3cret-hr", "hr"),
@@ -24,6 +26,14 @@ KEYS: dict[str, tuple[str, Role]] = {
     "portal": ("s3cret-po", "portal"),
 }
 PORTAL = "http://portal.example.go.id"
+#: Seconds training both models on the small world may take on a loaded 2-core machine.
+TRAIN_TIMEOUT = 1800
+#: Seconds a test server may take to load its models on a loaded 2-core machine.
+STARTUP_TIMEOUT = 900
+#: Seconds a reload may take there (it recomputes everybody's answers).
+RELOAD_TIMEOUT = 900
+#: The widget-token secret of the test servers (outside demo mode one must be set).
+TOKEN_SECRET = "tests-only-widget-signing-secret-0123456789"
 
 
 def key(name: str) -> dict[str, str]:
@@ -34,11 +44,22 @@ def key(name: str) -> dict[str, str]:
 def train_bundle(world: Path, root: Path) -> Path:
     """Train both models on ``world`` with the CLI and export them to ``root/models``."""
     env = {"MLFLOW_TRACKING_URI": f"sqlite:///{root / 'tracking.db'}", "RECSYS_LANG": "en"}
-    trained = run("train", "--data", str(world), cwd=root, env=env)
-    assert trained.returncode == 0, trained.stderr
-    exported = run("export", "--out", str(root / "models"), cwd=root, env=env)
-    assert exported.returncode == 0, exported.stderr
+    for args in (["train", "--data", str(world)], ["export", "--out", str(root / "models")]):
+        done = subprocess.run(
+            [sys.executable, "-m", "recsys", *args],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env={**_without_settings(), **env},
+            timeout=TRAIN_TIMEOUT,
+        )
+        assert done.returncode == 0, done.stderr
     return root / "models"
+
+
+def _without_settings() -> dict[str, str]:
+    """This process's environment without any ``RECSYS_`` setting."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("RECSYS_")}
 
 
 def settings_for(world: Path, bundle: Path, audit: Path, **extra: Any) -> ServingSettings:
@@ -49,7 +70,7 @@ def settings_for(world: Path, bundle: Path, audit: Path, **extra: Any) -> Servin
         "keys": {n: ApiKey(sha256=hash_key(s), role=r) for n, (s, r) in KEYS.items()},
         "audit_log": audit,
         "widget_origins": [PORTAL],
-        "token_secret": "test-signing-secret",
+        "token_secret": TOKEN_SECRET,
     }
     values.update(extra)
     return ServingSettings(**values)
@@ -71,8 +92,8 @@ def serve(app: Any, port: int | None = None, ready: str = "/readyz") -> Iterator
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    with httpx.Client(base_url=url, timeout=10) as client:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    with httpx.Client(base_url=url, timeout=60) as client:
         while True:
             try:
                 if client.get(ready).status_code == 200:

@@ -12,20 +12,26 @@ import httpx
 import pandas as pd
 import pytest
 
-from serving.app import create_app
-from serving.settings import ServingSettings
-from tests.serving.server import PORTAL, key, serve, settings_for
+from serving.core.config import ServingSettings
+from serving.main import create_app
+from tests.serving.server import PORTAL, RELOAD_TIMEOUT, key, serve, settings_for
 
 
 @pytest.fixture(scope="module")
 def api(
     bundle: Path, small_world: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[httpx.Client, ServingSettings]]:
+    # the 429 test below uses the widget's limit: a burst of 10, then one a minute (so no
+    # token comes back while it asks, however slow the machine)
     settings = settings_for(
-        small_world, bundle, tmp_path_factory.mktemp("audit") / "audit.jsonl", max_k=10
+        small_world,
+        bundle,
+        tmp_path_factory.mktemp("audit") / "audit.jsonl",
+        max_k=10,
+        rate_limit_per_minute=100_000,
+        widget_rate_per_minute=1,
     )
-    settings.rate_limit_per_minute = 100_000  # the 429 test below uses the widget's limit
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=120) as client:
         yield client, settings
 
 
@@ -95,7 +101,7 @@ def test_fast_path_and_fastapi_route_give_the_same_answers(api: tuple, small_wor
 
 
 def test_fast_path_reads_only_valid_queries() -> None:
-    from serving.fastpath import _params
+    from serving.middleware.fast_reads import _params
 
     assert _params(b"", 5, 10) == (5, "id")
     assert _params(b"k=10&lang=en", 5, 10) == (10, "en")
@@ -231,14 +237,14 @@ def test_reload_swaps_and_a_failed_reload_keeps_serving(api: tuple) -> None:
     client, settings = api
     before = client.get("/v1/models", headers=key("hr-bkpsdm")).json()
     assert client.post("/v1/admin/reload", headers=key("analis")).status_code == 403
-    fresh = client.post("/v1/admin/reload", headers=key("hr-bkpsdm"))
+    fresh = client.post("/v1/admin/reload", headers=key("hr-bkpsdm"), timeout=RELOAD_TIMEOUT)
     assert fresh.status_code == 200, fresh.text
     assert fresh.json()["versions"] == before["versions"]
     assert fresh.json()["loaded_at"] > before["loaded_at"]
     good = settings.bundle
     settings.bundle = good.parent / "no-such-bundle"  # the next load cannot succeed
     try:
-        failed = client.post("/v1/admin/reload", headers=key("hr-bkpsdm"))
+        failed = client.post("/v1/admin/reload", headers=key("hr-bkpsdm"), timeout=RELOAD_TIMEOUT)
         assert failed.status_code == 500 and "still serving" in failed.json()["detail"]
         assert client.get("/readyz").status_code == 200
         still = client.get("/v1/models", headers=key("hr-bkpsdm")).json()
@@ -248,7 +254,7 @@ def test_reload_swaps_and_a_failed_reload_keeps_serving(api: tuple) -> None:
 
 
 def test_widget_token_and_suggestions(api: tuple, small_world: Path) -> None:
-    from serving.tokens import mint
+    from serving.access.widget_tokens import mint
 
     client, settings = api
     nip = _junior(small_world)
@@ -270,7 +276,7 @@ def test_widget_token_and_suggestions(api: tuple, small_world: Path) -> None:
     assert not re.search(r"\d{18}", got.text)
     assert "score" not in got.text
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    expired = mint(b"test-signing-secret", nip, PORTAL, 10, now=time.time() - 3600)
+    expired = mint(settings.signing_key, nip, PORTAL, 10, now=time.time() - 3600)
     for headers, code in (
         ({"Authorization": f"Bearer {forged}", "Origin": PORTAL}, 401),
         ({"Authorization": f"Bearer {expired}", "Origin": PORTAL}, 401),

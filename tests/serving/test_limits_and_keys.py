@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from serving.limits import RateLimiter, retry_after
+from serving.access.rate_limit import RateLimiter, retry_after
+from tests.serving.server import TOKEN_SECRET
 
 
 class Clock:
@@ -39,13 +40,13 @@ def test_retry_after_is_whole_seconds_at_least_one() -> None:
 
 
 def test_a_made_key_is_accepted_by_its_hash_only() -> None:
-    from serving.auth import identify
+    from serving.access.api_keys import identify
+    from serving.core.config import ServingSettings
     from serving.keys import make_key
-    from serving.settings import ServingSettings
 
     secret, entry = make_key("bkpsdm", "analyst")
     assert secret not in str(entry)
-    settings = ServingSettings(keys=entry)  # type: ignore[arg-type]
+    settings = ServingSettings(keys=entry, token_secret=TOKEN_SECRET)  # type: ignore[arg-type]
     caller = identify(secret, settings)
     assert caller is not None and (caller.name, caller.role) == ("bkpsdm", "analyst")
     assert identify(secret + "x", settings) is None

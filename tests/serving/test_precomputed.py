@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 
-from serving.precomputed import _items
-from serving.responses import TrainingItem
+from serving.generation.answers import _items
+from serving.schemas.responses import TrainingItem
 
 
 def test_items_are_the_response_models_json() -> None:

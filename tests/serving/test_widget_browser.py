@@ -19,12 +19,16 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect, sync_playwright
 
-from serving.app import create_app
-from serving.portal import create_portal_app
-from serving.tokens import mint
+from serving.access.widget_tokens import mint
+from serving.main import create_app
+from serving.portal.app import create_portal_app
 from tests.serving.server import KEYS, free_port, serve, settings_for
 
 CHROMIUM = shutil.which("chromium")
+#: Milliseconds a page, a network answer or an expected state may take on a loaded 2-core
+#: machine (Playwright's defaults, 30 s and 5 s, are for an idle one).
+BROWSER_TIMEOUT_MS = 120_000
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
 
 TITLE_ID = "Saran pengembangan kompetensi untuk Anda"
@@ -99,6 +103,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     messages: list[ConsoleMessage] = []
     page.on("console", lambda message: messages.append(message))
@@ -246,7 +251,7 @@ def test_expired_or_forged_token_ends_the_session(
 
 def test_too_many_requests_offer_a_retry(page: Page, sites: Sites, juniors: list[str]) -> None:
     nip = juniors[5]
-    with httpx.Client(base_url=sites.api, timeout=30) as client:
+    with httpx.Client(base_url=sites.api, timeout=120) as client:
         minted = client.post(
             "/v1/widget-tokens",
             json={"nip": nip, "origin": sites.origin},

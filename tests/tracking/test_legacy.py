@@ -15,7 +15,7 @@ import pytest
 from sklearn.base import clone
 
 from recsys.data import load_dataset
-from recsys.models.mentors import MentorRecommender
+from recsys.models.mentors.recommender import MentorRecommender
 from recsys.models.trainings import TrainingRecommender
 from recsys.tracking.bundle import load_bundle
 from recsys.tracking.legacy import OLD_MODULES, RetrainRequiredError

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import pandas as pd
 import pytest
@@ -40,6 +42,9 @@ def test_train_logs_a_run_and_registers_the_champion(store: dict) -> None:
     assert "gap_rule_share_of_oracle_top5" in run_.data.metrics
     assert "data_fingerprint" in run_.data.tags
     assert "ridge_alpha" in run_.data.params
+    # get_params(), and the settings of the baseline the fit built itself
+    assert run_.data.params["baseline__n_estimators"] == "300"
+    assert run_.data.params["baseline__excluded"] == "all"
     artifacts = {a.path for a in client.list_artifacts(champion.run_id, "evaluation")}
     assert {"evaluation/evaluation.csv", "evaluation/share_of_oracle.png"} <= artifacts
 
@@ -143,6 +148,40 @@ def test_a_data_set_that_fails_validation_trains_nothing(
     assert "enrollments" in result.stderr
     client = MlflowClient(tracking_uri=store["uri"])
     assert len(client.search_model_versions(f"name='{TRAINING_MODEL}'")) == 2
+
+
+def _champion_pickle(store: dict, name: str) -> Path:
+    """The python_model.pkl of ``name``'s champion, in the store's artifacts."""
+    client = MlflowClient(tracking_uri=store["uri"])
+    version = client.get_model_version_by_alias(name, CHAMPION)
+    logged = client.get_logged_model(version.source.removeprefix("models:/"))
+    return Path(url2pathname(urlparse(logged.artifact_location).path)) / "python_model.pkl"
+
+
+def test_a_champion_this_version_cannot_load_asks_for_retraining(
+    store: dict, small_world: Path
+) -> None:
+    """A registered model naming code that is gone (as one saved before a module moved
+    would): a one-line message to retrain, in the user's language, and no traceback."""
+    pickle_file = _champion_pickle(store, TRAINING_MODEL)
+    saved = pickle_file.read_bytes()
+    gone = b"recsys.models.vanished0"  # same length: the pickle stays well-formed
+    assert b"recsys.models.trainings" in saved and len(gone) == len(b"recsys.models.trainings")
+    pickle_file.write_bytes(saved.replace(b"recsys.models.trainings", gone))
+    try:
+        args = ("recommend", "trainings", "--data", str(small_world), "--all")
+        english = run(*args, cwd=store["root"], env=store["env"])
+        indonesian = run(*args, cwd=store["root"], env={**store["env"], "RECSYS_LANG": "id"})
+    finally:
+        pickle_file.write_bytes(saved)  # the other tests share the store
+    assert_clean_failure(english)
+    message = " ".join(english.stderr.split())
+    assert f"the registered model {TRAINING_MODEL} was saved by an earlier version" in message
+    assert "retrain it with `recsys train --data ...`" in message
+    assert_clean_failure(indonesian)
+    message = " ".join(indonesian.stderr.split())
+    assert "disimpan oleh versi ASN Recsys sebelumnya" in message
+    assert "latih ulang dengan `recsys train --data ...`" in message
 
 
 def test_recommend_without_a_trained_model(small_world: Path, tmp_path: Path) -> None:

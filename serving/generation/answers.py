@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,18 +20,10 @@ import pandas as pd
 from recsys.data.loading import Dataset
 from recsys.settings import LANGUAGES
 from recsys.tracking.bundle import Bundle
-from serving import responses
+from serving.generation.widget import widget_answers
+from serving.schemas import responses
 
 log = logging.getLogger(__name__)
-
-#: Items per person in the widget (it shows a short list).
-WIDGET_TRAININGS = 3
-#: Competencies named as a suggested mentor's strengths in the widget.
-WIDGET_STRENGTHS = 3
-
-#: Widget wording: what a training develops, without any number.
-_DEVELOPS = {"id": "Mengembangkan {names}.", "en": "Develops {names}."}
-_AND = {"id": " dan ", "en": " and "}
 
 Items = dict[str, list[bytes]]  # nip -> encoded items, best first
 
@@ -53,16 +45,6 @@ class Answers:
     def of(self, kind: str) -> dict[str, Items] | None:
         """The ``trainings`` or ``mentors`` answers (None: no mentor model)."""
         return self.trainings if kind == "trainings" else self.mentors
-
-
-def encode(value: Any) -> bytes:
-    """Compact JSON, UTF-8, as the API sends it."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def join(items: Iterable[bytes]) -> bytes:
-    """A JSON array of already-encoded items."""
-    return b"[" + b",".join(items) + b"]"
 
 
 def precompute(
@@ -100,7 +82,8 @@ def precompute(
             for lang in LANGUAGES
         }
     widget = {
-        lang: _widget(dataset, recs, mentor_recs, lang, first, set(active)) for lang in LANGUAGES
+        lang: widget_answers(dataset, recs, mentor_recs, lang, first, set(active))
+        for lang in LANGUAGES
     }
     answers = Answers(
         k=k,
@@ -152,54 +135,3 @@ def _items(frame: pd.DataFrame, model: type[Any], columns: Mapping[str, str]) ->
 
 
 _string = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _widget(
-    dataset: Dataset,
-    recs: pd.DataFrame,
-    mentor_recs: pd.DataFrame | None,
-    lang: str,
-    first: str,
-    active: set[str],
-) -> dict[str, bytes]:
-    """The widget's answer per person: trainings in words (no scores, no numbers) and a
-    mentor described only by distance and strengths (no identity)."""
-    names = _competency_names(dataset)
-    top = recs[recs["rank"] <= WIDGET_TRAININGS]
-    trainings: dict[str, list[dict[str, Any]]] = {}
-    for row in top.to_dict("records"):
-        codes = _codes(str(row["gaps_closed"]))
-        trainings.setdefault(str(row["nip"]), []).append(
-            {
-                "title": str(row["title"]),
-                "modality": str(row["modality"]),
-                "hours_jp": int(row["hours_jp"]),
-                "reason": _DEVELOPS[lang].format(
-                    names=_AND[lang].join(names.get(c, c) for c in codes[:2])
-                ),
-            }
-        )
-    mentor: dict[str, dict[str, Any]] = {}
-    if mentor_recs is not None and not mentor_recs.empty:
-        distance = "distance" if lang == first else f"distance_{lang}"
-        best = mentor_recs[mentor_recs["rank"] == 1]
-        for row in best.to_dict("records"):
-            codes = _codes(str(row["gaps_covered"]))[:WIDGET_STRENGTHS]
-            mentor[str(row["nip"])] = {
-                "distance": str(row[distance]),
-                "strengths": [names.get(c, c) for c in codes],
-            }
-    return {
-        nip: encode({"lang": lang, "trainings": trainings.get(nip, []), "mentor": mentor.get(nip)})
-        for nip in active
-    }
-
-
-def _competency_names(dataset: Dataset) -> dict[Hashable, str]:
-    table = dataset.competencies
-    return dict(zip(table["code"].astype(str), table["name"].astype(str), strict=True))
-
-
-def _codes(spans: str) -> list[str]:
-    """Competency codes from 'M6 2.1→4; T-KEU-01 2.5→4' (most important first)."""
-    return [part.split(" ")[0] for part in spans.split("; ") if part]

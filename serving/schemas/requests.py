@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from recsys.settings import LANGUAGES
+
 NIP_PATTERN = r"^\d{18}$"
 Nip = Annotated[str, Field(pattern=NIP_PATTERN, description="18-digit NIP")]
 TrainingId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -28,7 +30,7 @@ class BatchRequest(_Strict):
 
     nips: list[Nip] = Field(min_length=1, max_length=200)
     k: int = Field(default=5, ge=1, description="items per person (at most the maximum)")
-    lang: str = Field(default="id", pattern="^(id|en)$")
+    lang: str = Field(default=LANGUAGES[0], pattern=f"^({'|'.join(LANGUAGES)})$")
     mentors: bool = True
 
 

@@ -13,7 +13,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from serving.auth import HEADER, PERMISSIONS, identify
+from recsys.settings import LANGUAGES
+from serving.access.api_keys import HEADER, PERMISSIONS, identify
 
 _PATH = re.compile(r"^/v1/employees/(\d{18})/(trainings|mentors)$")
 _HEADER = HEADER.lower().encode()
@@ -68,7 +69,7 @@ class FastReads:
 
 def _params(query: bytes, default_k: int, max_k: int) -> tuple[int, str] | None:
     """(k, lang) when the query holds only valid ``k`` and ``lang``, else None."""
-    k, lang = default_k, "id"
+    k, lang = default_k, LANGUAGES[0]
     if not query:
         return k, lang
     seen = set()
@@ -78,7 +79,7 @@ def _params(query: bytes, default_k: int, max_k: int) -> tuple[int, str] | None:
         seen.add(name)
         if name == "k" and value.isdigit() and 1 <= int(value) <= max_k:
             k = int(value)
-        elif name == "lang" and value in ("id", "en"):
+        elif name == "lang" and value in LANGUAGES:
             lang = value
         else:
             return None

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from recsys.data.loading import Dataset, load_dataset
 from recsys.tracking.bundle import Bundle, load_bundle
 from recsys.tracking.registry import MENTOR_MODEL, TRAINING_MODEL
-from serving.precomputed import Answers, encode, join, precompute
-from serving.settings import ServingSettings
+from serving.core.config import ServingSettings
+from serving.generation.answers import Answers, precompute
+from serving.generation.encoding import encode, join
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,10 @@ class Served:
             join(table[lang].get(nip, [])[:k]),
         )
         return f"{name}={version}", body
+
+    def versions_text(self) -> str:
+        """Every served model as ``name=version,…`` (what the audit log records)."""
+        return ",".join(f"{name}={version}" for name, version in self.models.versions.items())
 
 
 def load(settings: ServingSettings) -> Served:
@@ -91,15 +96,27 @@ class State:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._current: Served | None = None
+        self._loading = 0
 
     @property
     def current(self) -> Served | None:
         return self._current
 
+    @property
+    def reloading(self) -> bool:
+        """Whether a load is under way (the current generation keeps serving meanwhile)."""
+        return self._loading > 0
+
     def reload(self, settings: ServingSettings) -> Served:
         """Load a new generation and swap it in; on failure the old one keeps serving."""
-        fresh = load(settings)
         with self._lock:
-            self._current = fresh
+            self._loading += 1
+        try:
+            fresh = load(settings)
+            with self._lock:
+                self._current = fresh
+        finally:
+            with self._lock:
+                self._loading -= 1
         log.info("serving models %s (%s)", fresh.models.versions, fresh.models.source)
         return fresh

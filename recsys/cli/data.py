@@ -1,0 +1,156 @@
+"""The data commands: ``simulate`` (a demo world), ``validate`` (a data set against the
+contract) and ``contract`` (the contract as Markdown); and loading a data set for any
+command."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from recsys.cli.console import console, fail, progress, warn
+from recsys.cli.messages import t
+from recsys.cli.options import DataOption, LangOption, resolve_lang
+from recsys.data import DataContractError, Dataset, LoadReport, load_dataset
+from recsys.data.contract_doc import render_markdown
+from recsys.settings import Language, get_settings
+from recsys.simulation import SimulationError, simulate
+from recsys.simulation.world import FORMATS, TRUTH_DIR
+
+
+def simulate_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the demo world to.")],
+    employees: Annotated[
+        int, typer.Option("--employees", "-n", help="Number of employees (100 to 5,000,000).")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same world.")] = 42,
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"File format: {' or '.join(FORMATS)}.")
+    ] = "csv",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the folder if it is not empty.")
+    ] = False,
+    lang: LangOption = None,
+) -> None:
+    """Write a realistic demo world: every table of the data contract, plus ground truth."""
+    write_world(out, employees, seed, fmt, force, resolve_lang(lang))
+
+
+def write_world(
+    out: Path, employees: int, seed: int, fmt: str, force: bool, lang: Language
+) -> None:
+    """Simulate a demo world into ``out`` and print its tables' sizes."""
+    try:
+        with progress(t("simulating", lang)) as update:
+            summary = simulate(
+                out,
+                employees=employees,
+                seed=seed,
+                fmt=fmt,
+                overwrite=force,
+                on_progress=lambda stage, d, n: update(t(f"stage.{stage}", lang), d, n),
+            )
+    except (SimulationError, OSError) as exc:
+        fail(str(exc), lang)
+    table = Table(title=None, show_edge=False)
+    table.add_column(t("col.table", lang))
+    table.add_column(t("col.rows", lang), justify="right")
+    for name, rows in summary.rows.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(
+        t("simulated", lang, employees=employees, out=summary.out, seconds=summary.seconds)
+    )
+    console.print(t("truth_note", lang, path=summary.out / TRUTH_DIR))
+
+
+def validate_cmd(
+    data: DataOption,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option("--report-dir", help="Where to write the report and quarantine files."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """Load a data set, check every row against the data contract, and report.
+
+    Bad rows go, whole and with their reason, to quarantine files beside the report; every
+    valid row is kept. Exits non-zero only when the data set cannot be loaded at all.
+    """
+    lang = resolve_lang(lang)
+    dataset = load_data(data, lang)
+    target = report_dir or default_report_dir(data)
+    try:
+        dataset.report.write(target)
+    except OSError as exc:
+        fail(f"{target}: {exc}", lang)
+    if as_json:
+        console.print_json(json.dumps(dataset.report.to_dict()))
+        return
+    print_report(dataset.report, lang)
+    console.print(t("report.written", lang, path=target))
+
+
+def contract_cmd(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the Markdown here instead of printing.")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Print the data contract: the tables an agency loads, their columns and rules."""
+    text = render_markdown()
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    console.print(t("contract.written", resolve_lang(lang), path=out))
+
+
+def load_data(data: str, lang: Language) -> Dataset:
+    """The data set at ``data`` (a folder or a database URL), loaded and checked with a
+    progress bar; one that cannot be loaded ends the command."""
+    try:
+        with progress(t("loading", lang)) as update:
+            return load_dataset(data, on_progress=lambda name, i, n: update(name, i, n))
+    except DataContractError as exc:
+        fail(str(exc), lang)
+
+
+def default_report_dir(data: str) -> Path:
+    """``reports/load/<name of the data set>``: a folder's name or a database's name."""
+    name = re.split(r"[/\\]", data.rstrip("/\\"))[-1] or "data"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", name.split("?")[0]) or "data"
+    return get_settings().reports_dir / "load" / name
+
+
+def print_report(report: LoadReport, lang: Language) -> None:
+    """Per table: rows read, loaded and quarantined, with the main reasons."""
+    table = Table(title=t("report.title", lang, source=report.source), show_edge=False)
+    table.add_column(t("col.table", lang))
+    table.add_column(t("col.read", lang), justify="right")
+    table.add_column(t("col.loaded", lang), justify="right")
+    table.add_column(t("col.quarantined", lang), justify="right")
+    table.add_column(t("col.reasons", lang))
+    for entry in report.tables:
+        reasons = sorted(entry.reasons.items(), key=lambda kv: -kv[1])
+        table.add_row(
+            entry.name,
+            f"{entry.read:,}",
+            f"{entry.loaded:,}",
+            f"[yellow]{entry.quarantined:,}[/]" if entry.quarantined else "0",
+            "\n".join(f"{reason} ({count:,})" for reason, count in reasons),
+        )
+    console.print(table)
+    for warning in report.warnings:
+        warn(warning, lang)
+    if report.quarantined:
+        console.print(t("report.some_quarantined", lang, count=report.quarantined))
+    else:
+        console.print(t("report.clean", lang))

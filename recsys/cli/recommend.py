@@ -1,0 +1,163 @@
+"""``recsys recommend trainings`` and ``recsys recommend mentors``: the champion models'
+top-k for one employee (a table) or for every active employee (a file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from recsys.cli.champions import mentor_champion, training_champion
+from recsys.cli.console import console, fail, progress
+from recsys.cli.data import load_data
+from recsys.cli.messages import t
+from recsys.cli.options import (
+    DataOption,
+    LangOption,
+    RecommendOutOption,
+    clean_nip,
+    resolve_lang,
+)
+from recsys.cli.output import check_out, write_frame
+from recsys.data import Dataset, cohorts
+from recsys.settings import Language
+
+if TYPE_CHECKING:
+    from recsys.models.mentors.recommender import MentorRecommender
+    from recsys.models.trainings import TrainingRecommender
+
+app = typer.Typer(
+    help="Recommendations for employees, from the champion models.", no_args_is_help=True
+)
+
+#: Rows shown on screen for ``--all`` without ``--out``.
+PREVIEW_ROWS = 20
+
+
+@app.command("trainings")
+def trainings_cmd(
+    data: DataOption,
+    nip: Annotated[str | None, typer.Option("--nip", help="One employee's NIP.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every active employee.")] = False,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Trainings per person.")] = 5,
+    out: RecommendOutOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Trainings ranked by forecast gain in SKP score, with interval and reason."""
+    from recsys.models.trainings import TRAINING_EXPORT_COLUMNS
+
+    lang = resolve_lang(lang)
+    nip = _one_or_all(nip, all_, out, lang)
+    dataset = load_data(data, lang)
+    recs = recommend(training_champion(lang), dataset, nip, k, lang)
+    if out is not None:
+        columns = list(recs.columns if nip is not None else TRAINING_EXPORT_COLUMNS)
+        write_frame(recs[columns], out, "rekomendasi")
+        console.print(t("recommend.written", lang, rows=len(recs), path=out))
+    elif nip is None:
+        preview = recs[["nip", "rank", "training_id", "expected_gain"]].head(PREVIEW_ROWS)
+        console.print(preview.to_string())
+    elif recs.empty:
+        console.print(t("recommend.none", lang))
+    else:
+        table = Table(title=t("recommend.title", lang, nip=nip), show_lines=True)
+        for key in ("col.rank", "col.training", "col.gain", "col.jp_cost", "col.reason"):
+            table.add_column(t(key, lang))
+        for row in recs.itertuples():
+            table.add_row(
+                str(row.rank),
+                f"{row.training_id} {row.title}\n[dim]{row.modality}[/]",
+                _gain(row),
+                f"{row.hours_jp} JP\nRp{row.cost_idr:,.0f}",
+                str(row.reason),
+            )
+        console.print(table)
+
+
+@app.command("mentors")
+def mentors_cmd(
+    data: DataOption,
+    nip: Annotated[str | None, typer.Option("--nip", help="One mentee's NIP.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every active employee.")] = False,
+    k: Annotated[int, typer.Option("--k", min=1, max=20, help="Mentors per person.")] = 3,
+    out: RecommendOutOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Mentors ranked by forecast mentoring gain in SKP score, with interval and reason.
+
+    Candidates: active, more senior staff of the mentee's agency with a good last appraisal
+    who are ahead in competencies where the mentee is below standard; the direct supervisor
+    only if RECSYS_MENTOR_ALLOW_SUPERVISOR=true.
+    """
+    from recsys.models.mentors.recommender import MENTOR_EXPORT_COLUMNS
+
+    lang = resolve_lang(lang)
+    nip = _one_or_all(nip, all_, out, lang)
+    dataset = load_data(data, lang)
+    recs = recommend(mentor_champion(lang), dataset, nip, k, lang)
+    if out is not None:
+        columns = list(recs.columns if nip is not None else MENTOR_EXPORT_COLUMNS)
+        write_frame(recs[columns], out, "mentor")
+        console.print(t("recommend.written", lang, rows=len(recs), path=out))
+    elif nip is None:
+        preview = recs[["nip", "rank", "mentor_nip", "expected_gain"]].head(PREVIEW_ROWS)
+        console.print(preview.to_string())
+    elif recs.empty:
+        console.print(t("mentor.none", lang))
+    else:
+        table = Table(title=t("mentor.title", lang, nip=nip), show_lines=True)
+        for key in ("col.rank", "col.mentor", "col.gain", "col.covers", "col.reason"):
+            table.add_column(t(key, lang))
+        for row in recs.itertuples():
+            table.add_row(
+                str(row.rank),
+                f"{row.mentor_nip}\n[dim]{row.distance}[/]",
+                _gain(row),
+                str(row.gaps_covered),
+                str(row.reason),
+            )
+        console.print(table)
+
+
+def _one_or_all(nip: str | None, all_: bool, out: Path | None, lang: Language) -> str | None:
+    """The checked ``--nip`` (None for ``--all``); exactly one of them must be given, and
+    ``--out`` must name a file type we write. Checked before any data is loaded."""
+    if (nip is None) == (not all_):
+        fail(t("recommend.one_of", lang), lang)
+    check_out(out, lang)
+    return None if nip is None else clean_nip(nip, lang)
+
+
+def _gain(row: Any) -> str:
+    """A table cell: the forecast gain over its 90% interval, in SKP points."""
+    return f"+{row.expected_gain:.1f}\n[dim]({row.gain_lower:.1f} – {row.gain_upper:.1f})[/]"
+
+
+def recommend(
+    model: TrainingRecommender | MentorRecommender,
+    dataset: Dataset,
+    nip: str | None,
+    k: int,
+    lang: Language,
+) -> pd.DataFrame:
+    """``model``'s top-k for one NIP or (None) every active employee, with a progress bar;
+    unknown or inactive NIPs end the command with a clear message."""
+    from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
+
+    nips = [nip] if nip is not None else cohorts.staff(dataset)["nip"].astype(str).tolist()
+    try:
+        with progress(t("recommending", lang)) as update:
+            return model.recommend(
+                dataset,
+                nips,
+                k=k,
+                lang=lang,
+                on_progress=lambda done, total: update("", done, total),
+            )
+    except UnknownEmployeeError as exc:
+        fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
+    except InactiveEmployeeError as exc:
+        fail(t("nip.inactive", lang, nips=", ".join(exc.nips[:5])), lang)

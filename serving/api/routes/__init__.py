@@ -1,0 +1,1 @@
+"""One router per resource: ops, employees, forecasts, batch, admin, widget."""

@@ -1,0 +1,57 @@
+"""HR bulk requests: trainings (and mentors) for a bounded list of employees."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response, status
+
+from serving.api.deps import AuditDep, BatchCaller, ServedDep, SettingsDep
+from serving.api.errors import ERRORS, over_the_maximum
+from serving.generation.encoding import encode, join
+from serving.schemas import requests, responses
+
+router = APIRouter(prefix="/v1/recommendations:batch", tags=["batch"], responses=ERRORS)
+
+
+@router.post("", response_model=responses.BatchResponse)
+async def batch(
+    body: requests.BatchRequest,
+    caller: BatchCaller,
+    settings: SettingsDep,
+    current: ServedDep,
+    audit: AuditDep,
+) -> Response:
+    """Trainings (and mentors) for a bounded list of employees (HR bulk), in the order
+    asked."""
+    if body.k > settings.max_k:
+        raise over_the_maximum(("body", "k"), settings.max_k)
+    nips = list(dict.fromkeys(body.nips))
+    missing = [n for n in nips if n not in current.answers.known]
+    if missing:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"unknown NIP: {', '.join(missing[:5])}"
+        )
+    inactive = [n for n in nips if n not in current.answers.active]
+    if inactive:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"not active employees: {', '.join(inactive[:5])}",
+        )
+    trained = current.answers.trainings[body.lang]
+    mentored = (current.answers.mentors or {}).get(body.lang, {}) if body.mentors else {}
+    versions = current.versions_text()
+    results = []
+    for nip in nips:
+        audit.record(caller=caller.name, role=caller.role, nip=nip, action="batch", model=versions)
+        results.append(
+            b'{"nip":"%s","trainings":%s,"mentors":%s}'
+            % (
+                nip.encode(),
+                join(trained.get(nip, [])[: body.k]),
+                join(mentored.get(nip, [])[: body.k]),
+            )
+        )
+    content = b'{"model_versions":%s,"results":%s}' % (
+        encode(current.models.versions),
+        join(results),
+    )
+    return Response(content, media_type="application/json")

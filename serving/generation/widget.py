@@ -1,0 +1,72 @@
+"""The widget's answer per person, precomputed: trainings in words (no scores, no numbers)
+and a suggested mentor described only by distance and strengths (no identity)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import pandas as pd
+
+from recsys.data.loading import Dataset
+from serving.generation.encoding import encode
+
+#: Items per person in the widget (it shows a short list).
+WIDGET_TRAININGS = 3
+#: Competencies named as a suggested mentor's strengths in the widget.
+WIDGET_STRENGTHS = 3
+
+#: Widget wording: what a training develops, without any number.
+_DEVELOPS = {"id": "Mengembangkan {names}.", "en": "Develops {names}."}
+_AND = {"id": " dan ", "en": " and "}
+
+
+def widget_answers(
+    dataset: Dataset,
+    recs: pd.DataFrame,
+    mentor_recs: pd.DataFrame | None,
+    lang: str,
+    first: str,
+    active: set[str],
+) -> dict[str, bytes]:
+    """The widget's answer per person: trainings in words (no scores, no numbers) and a
+    mentor described only by distance and strengths (no identity)."""
+    names = _competency_names(dataset)
+    top = recs[recs["rank"] <= WIDGET_TRAININGS]
+    trainings: dict[str, list[dict[str, Any]]] = {}
+    for row in top.to_dict("records"):
+        codes = _codes(str(row["gaps_closed"]))
+        trainings.setdefault(str(row["nip"]), []).append(
+            {
+                "title": str(row["title"]),
+                "modality": str(row["modality"]),
+                "hours_jp": int(row["hours_jp"]),
+                "reason": _DEVELOPS[lang].format(
+                    names=_AND[lang].join(names.get(c, c) for c in codes[:2])
+                ),
+            }
+        )
+    mentor: dict[str, dict[str, Any]] = {}
+    if mentor_recs is not None and not mentor_recs.empty:
+        distance = "distance" if lang == first else f"distance_{lang}"
+        best = mentor_recs[mentor_recs["rank"] == 1]
+        for row in best.to_dict("records"):
+            codes = _codes(str(row["gaps_covered"]))[:WIDGET_STRENGTHS]
+            mentor[str(row["nip"])] = {
+                "distance": str(row[distance]),
+                "strengths": [names.get(c, c) for c in codes],
+            }
+    return {
+        nip: encode({"lang": lang, "trainings": trainings.get(nip, []), "mentor": mentor.get(nip)})
+        for nip in active
+    }
+
+
+def _competency_names(dataset: Dataset) -> dict[Hashable, str]:
+    table = dataset.competencies
+    return dict(zip(table["code"].astype(str), table["name"].astype(str), strict=True))
+
+
+def _codes(spans: str) -> list[str]:
+    """Competency codes from 'M6 2.1→4; T-KEU-01 2.5→4' (most important first)."""
+    return [part.split(" ")[0] for part in spans.split("; ") if part]
