@@ -222,9 +222,7 @@ PERFORMANCE = Table(
         Column("nip", "id", "an employee", references=("employees", "nip")),
         Column("period_end", "date", "end of the appraisal period"),
         Column("rating", "category", "predikat kinerja", categories=RATINGS, ordered=True),
-        Column(
-            "score", "number", "0–120", required=False, nullable=True, minimum=0, maximum=120
-        ),
+        Column("score", "number", "0–120", required=False, nullable=True, minimum=0, maximum=120),
     ),
 )
 

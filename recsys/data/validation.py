@@ -588,9 +588,7 @@ def _check_self_reference(column: Column, frame: pd.DataFrame, problems: Problem
     target = frame[column.references[1]]
     values = frame[column.name]
     mask = (
-        _np_series(values.notna())
-        & ~_np_series(values == target)
-        & ~_isin(values, target.dropna())
+        _np_series(values.notna()) & ~_np_series(values == target) & ~_isin(values, target.dropna())
     )
     empty = pd.Series([], dtype=TEXT_DTYPE)
     _add_unknown(column, values, mask, empty, problems)
