@@ -157,7 +157,7 @@ def _inputs(world: Path, bundle: Path, store: Path) -> tuple[Path, Path]:
 
     from recsys.data.loading import load_dataset
     from recsys.tracking.bundle import load_bundle
-    from recsys.tracking.registry import PYFUNC_INPUT
+    from recsys.tracking.pyfunc import PYFUNC_INPUT
 
     ds = load_dataset(str(world))
     active = ds.employees.loc[ds.employees["active"], "nip"].astype(str).tolist()

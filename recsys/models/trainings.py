@@ -431,7 +431,7 @@ class TrainingRecommender(BaseEstimator):
 
     def forecast_from_features(self, features: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
         """Expected gain and interval (SKP points) from pair features (see
-        :data:`recsys.tracking.registry.PYFUNC_INPUT`): the pyfunc model's whole job."""
+        :data:`recsys.tracking.pyfunc.PYFUNC_INPUT`): the pyfunc model's whole job."""
         check_is_fitted(self, "coef_", msg=NOT_FITTED)
         gap = np.asarray(features["weighted_gap"], dtype=float)
         indices = self._indices(features)
