@@ -148,9 +148,12 @@ def _cohort(
 
 
 def _check_known(dataset: Dataset, nips: pd.Index | pd.Series, lang: Language) -> None:
-    unknown = sorted(set(nips) - set(dataset.employees["nip"].astype(str)))
-    if unknown:
-        fail(t("nip.unknown", lang, nips=", ".join(unknown[:5])), lang)
+    from recsys.models.requests import UnknownEmployeeError, check_known
+
+    try:
+        check_known(dataset, pd.Series(nips))
+    except UnknownEmployeeError as exc:
+        fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
 
 
 def read_mentee_list(path: Path, lang: Language) -> list[str]:
