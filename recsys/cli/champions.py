@@ -56,8 +56,11 @@ def mentor_champion(lang: Language) -> MentorRecommender:
 
 def _fail_to_load(exc: LookupError, name: str, lang: Language) -> NoReturn:
     from recsys.tracking.legacy import RetrainRequiredError
+    from recsys.tracking.registry import NoChampionError
 
     if isinstance(exc, RetrainRequiredError):
         log.info("%s", exc)  # the cause, for --verbose
         fail(t("model.retrain", lang, name=name), lang)
+    if isinstance(exc, NoChampionError):
+        fail(t("model.none", lang, name=name), lang)
     fail(str(exc), lang)

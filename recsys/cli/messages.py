@@ -96,6 +96,11 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "{file}: tidak dapat dibaca ({detail})",
         "en": "{file}: unreadable ({detail})",
     },
+    "model.none": {
+        "id": "belum ada model champion {name} di registri: jalankan dulu "
+        "`recsys train --data ...`",
+        "en": "no champion {name} model is registered yet: run `recsys train --data ...` first",
+    },
     "model.retrain": {
         "id": "model {name} di registri disimpan oleh versi ASN Recsys sebelumnya dan tidak "
         "dapat dipakai oleh versi ini; latih ulang dengan `recsys train --data ...`",

@@ -278,15 +278,23 @@ def _is_better(
     return current is None or value > current
 
 
+class NoChampionError(LookupError):
+    """No version of the model ``name`` carries the ``champion`` alias yet."""
+
+    def __init__(self, name: str, what: str) -> None:
+        super().__init__(
+            f"no champion {what} model is registered yet: run `recsys train --data ...` first"
+        )
+        self.name = name
+
+
 def _load(name: str, what: str) -> Any:
     configure()
     uri = f"models:/{name}@{CHAMPION}"
     try:
         mlflow.MlflowClient().get_model_version_by_alias(name, CHAMPION)
     except mlflow.exceptions.MlflowException as exc:
-        raise LookupError(
-            f"no champion {what} model is registered yet: run `recsys train --data ...` first"
-        ) from exc
+        raise NoChampionError(name, what) from exc
     return load_recommender(uri)
 
 

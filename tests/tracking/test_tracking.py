@@ -184,13 +184,20 @@ def test_a_champion_this_version_cannot_load_asks_for_retraining(
     assert "latih ulang dengan `recsys train --data ...`" in message
 
 
-def test_recommend_without_a_trained_model(small_world: Path, tmp_path: Path) -> None:
-    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'empty.db'}", "RECSYS_LANG": "en"}
+@pytest.mark.parametrize(
+    ("lang", "message"), [("en", "no champion"), ("id", "belum ada model champion")]
+)
+def test_recommend_without_a_trained_model(
+    small_world: Path, tmp_path: Path, lang: str, message: str
+) -> None:
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'empty.db'}", "RECSYS_LANG": lang}
     result = run(
         "recommend", "trainings", "--data", str(small_world), "--all", cwd=tmp_path, env=env
     )
     assert_clean_failure(result)
     assert "recsys train" in result.stderr
+    assert message in result.stderr
+    assert "asn-training-recommender" in result.stderr
 
 
 # ----------------------------------------------------------------------------- mentors
