@@ -53,14 +53,9 @@ def trainings_cmd(
     nip = _one_or_all(nip, all_, out, lang)
     dataset = load_data(data, lang)
     recs = recommend(training_champion(lang), dataset, nip, k, lang)
-    if out is not None:
-        columns = list(recs.columns if nip is not None else TRAINING_EXPORT_COLUMNS)
-        write_frame(recs[columns], out, "rekomendasi")
-        console.print(t("recommend.written", lang, rows=len(recs), path=out))
-    elif nip is None:
-        preview = recs[["nip", "rank", "training_id", "expected_gain"]].head(PREVIEW_ROWS)
-        console.print(preview.to_string())
-    elif recs.empty:
+    if _export_or_preview(recs, nip, out, TRAINING_EXPORT_COLUMNS, "rekomendasi", lang):
+        return
+    if recs.empty:
         console.print(t("recommend.none", lang))
     else:
         table = Table(title=t("recommend.title", lang, nip=nip), show_lines=True)
@@ -98,14 +93,9 @@ def mentors_cmd(
     nip = _one_or_all(nip, all_, out, lang)
     dataset = load_data(data, lang)
     recs = recommend(mentor_champion(lang), dataset, nip, k, lang)
-    if out is not None:
-        columns = list(recs.columns if nip is not None else MENTOR_EXPORT_COLUMNS)
-        write_frame(recs[columns], out, "mentor")
-        console.print(t("recommend.written", lang, rows=len(recs), path=out))
-    elif nip is None:
-        preview = recs[["nip", "rank", "mentor_nip", "expected_gain"]].head(PREVIEW_ROWS)
-        console.print(preview.to_string())
-    elif recs.empty:
+    if _export_or_preview(recs, nip, out, MENTOR_EXPORT_COLUMNS, "mentor", lang):
+        return
+    if recs.empty:
         console.print(t("mentor.none", lang))
     else:
         table = Table(title=t("mentor.title", lang, nip=nip), show_lines=True)
@@ -120,6 +110,29 @@ def mentors_cmd(
                 str(row.reason),
             )
         console.print(table)
+
+
+def _export_or_preview(
+    recs: pd.DataFrame,
+    nip: str | None,
+    out: Path | None,
+    export_columns: tuple[str, ...],
+    sheet: str,
+    lang: Language,
+) -> bool:
+    """Write ``recs`` to ``out`` (everyone: the export columns only) or, for everyone and no
+    file, print the first rows of the export's leading columns (nip, rank, the item, the
+    gain); True if done, False if one person's table is still to print."""
+    if out is not None:
+        columns = list(recs.columns if nip is not None else export_columns)
+        write_frame(recs[columns], out, sheet)
+        console.print(t("recommend.written", lang, rows=len(recs), path=out))
+        return True
+    if nip is None:
+        preview = recs[list(export_columns[:4])].head(PREVIEW_ROWS)
+        console.print(preview.to_string())
+        return True
+    return False
 
 
 def _one_or_all(nip: str | None, all_: bool, out: Path | None, lang: Language) -> str | None:

@@ -140,6 +140,31 @@ def default_part_params(estimator: BaseEstimator) -> dict[str, Any]:
     return out
 
 
+def _fit_logged(
+    recommender: Any,
+    ds: Dataset,
+    name: str,
+    as_of: pd.Timestamp | None,
+    step: Any,
+    counts: tuple[str, ...],
+) -> None:
+    """Inside the active run: log the recommender's parameters and the data, fit it, then
+    log the settings of the parts the fit built and its learned ``counts`` (attribute
+    names without the trailing ``_``) and date."""
+    mlflow.log_params(
+        {**model_params(recommender), "as_of": str(as_of or "latest"), "data": ds.source}
+    )
+    mlflow.set_tags({"data_fingerprint": fingerprint(ds), "model": name})
+    recommender.fit(ds, as_of=as_of, on_progress=step)
+    mlflow.log_params(
+        {
+            **default_part_params(recommender),
+            **{count: getattr(recommender, f"{count}_") for count in counts},
+            "fitted_as_of": str(recommender.as_of_.date()),
+        }
+    )
+
+
 def train(
     ds: Dataset,
     *,
@@ -155,19 +180,7 @@ def train(
     step = on_progress or (lambda _stage: None)
     with mlflow.start_run() as run:
         recommender = TrainingRecommender(**params)
-        mlflow.log_params(
-            {**model_params(recommender), "as_of": str(as_of or "latest"), "data": ds.source}
-        )
-        mlflow.set_tags({"data_fingerprint": fingerprint(ds), "model": TRAINING_MODEL})
-        recommender.fit(ds, as_of=as_of, on_progress=step)
-        mlflow.log_params(
-            {
-                **default_part_params(recommender),
-                "n_enrollments": recommender.n_enrollments_,
-                "n_controls": recommender.n_controls_,
-                "fitted_as_of": str(recommender.as_of_.date()),
-            }
-        )
+        _fit_logged(recommender, ds, TRAINING_MODEL, as_of, step, ("n_enrollments", "n_controls"))
         step("evaluation")
         metrics: dict[str, float] = {}
         if truth is not None and truth.trainings:
@@ -326,18 +339,7 @@ def train_mentors(
     step = on_progress or (lambda _stage: None)
     with mlflow.start_run() as run:
         recommender = MentorRecommender(**params)
-        mlflow.log_params(
-            {**model_params(recommender), "as_of": str(as_of or "latest"), "data": ds.source}
-        )
-        mlflow.set_tags({"data_fingerprint": fingerprint(ds), "model": MENTOR_MODEL})
-        recommender.fit(ds, as_of=as_of, on_progress=step)
-        mlflow.log_params(
-            {
-                **default_part_params(recommender),
-                "n_mentorships": recommender.n_mentorships_,
-                "fitted_as_of": str(recommender.as_of_.date()),
-            }
-        )
+        _fit_logged(recommender, ds, MENTOR_MODEL, as_of, step, ("n_mentorships",))
         step("evaluation")
         metrics: dict[str, float] = {"mentor_oof_r2": recommender.oof_r2_}
         primary = "mentor_oof_r2"
