@@ -20,6 +20,7 @@ from recsys.data import DataContractError, Dataset, LoadReport, load_dataset
 from recsys.data.contract_doc import render_markdown
 from recsys.settings import Language, get_settings
 from recsys.simulation import SimulationError, simulate
+from recsys.simulation.mechanism import MECHANISMS, RANDOM, mechanism_names
 from recsys.simulation.world import FORMATS, TRUTH_DIR
 
 
@@ -35,16 +36,43 @@ def simulate_cmd(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the folder if it is not empty.")
     ] = False,
+    mechanism: Annotated[
+        str,
+        typer.Option(
+            "--mechanism",
+            help="How the world works: "
+            f"{', '.join(MECHANISMS)}; or '{RANDOM}' (every dimension drawn from the seed). "
+            "The truth records it in _truth/params.json.",
+        ),
+    ] = "demo",
     lang: LangOption = None,
 ) -> None:
-    """Write a realistic demo world: every table of the data contract, plus ground truth."""
-    write_world(out, employees, seed, fmt, force, resolve_lang(lang))
+    """Write a realistic demo world: every table of the data contract, plus ground truth.
+
+    --mechanism builds a differently working world (gain shape, training quality spread,
+    modality fit, assessment staleness, who is sent to which training, outcome noise, catalog
+    size, mentoring), so that models can be judged on a family of worlds.
+    """
+    write_world(out, employees, seed, fmt, force, resolve_lang(lang), mechanism=mechanism)
 
 
 def write_world(
-    out: Path, employees: int, seed: int, fmt: str, force: bool, lang: Language
+    out: Path,
+    employees: int,
+    seed: int,
+    fmt: str,
+    force: bool,
+    lang: Language,
+    *,
+    mechanism: str = "demo",
 ) -> None:
-    """Simulate a demo world into ``out`` and print its tables' sizes."""
+    """Simulate a demo world into ``out`` (by the named ``mechanism``) and print its tables'
+    sizes."""
+    if mechanism not in mechanism_names():
+        fail(
+            t("simulate.bad_mechanism", lang, name=mechanism, valid=", ".join(mechanism_names())),
+            lang,
+        )
     try:
         with progress(t("simulating", lang)) as update:
             summary = simulate(
@@ -54,6 +82,7 @@ def write_world(
                 fmt=fmt,
                 overwrite=force,
                 on_progress=lambda stage, d, n: update(t(f"stage.{stage}", lang), d, n),
+                mechanism=mechanism,
             )
     except (SimulationError, OSError) as exc:
         fail(str(exc), lang)
@@ -66,6 +95,8 @@ def write_world(
     console.print(
         t("simulated", lang, employees=employees, out=summary.out, seconds=summary.seconds)
     )
+    if summary.mechanism != "demo":
+        console.print(t("simulate.mechanism", lang, name=summary.mechanism))
     console.print(t("truth_note", lang, path=summary.out / TRUTH_DIR))
 
 

@@ -22,6 +22,15 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "Kebenaran dasar (hanya untuk evaluasi): {path}",
         "en": "Ground truth (evaluation only): {path}",
     },
+    # --- simulate --mechanism
+    "simulate.bad_mechanism": {
+        "id": "mekanisme {name!r} tidak dikenal; pilih salah satu: {valid}",
+        "en": "unknown mechanism {name!r}; choose one of: {valid}",
+    },
+    "simulate.mechanism": {
+        "id": "Mekanisme dunia: {name}",
+        "en": "World mechanism: {name}",
+    },
     "loading": {"id": "Memuat dan memeriksa data", "en": "Loading and checking the data"},
     "report.title": {
         "id": "Laporan pemuatan data: {source}",

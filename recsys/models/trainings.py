@@ -36,11 +36,28 @@ from recsys.data.loading import Dataset
 from recsys.data.snapshot import snapshot
 from recsys.features import outcomes as O
 from recsys.features.competency_state import AS_OF, QUERY, competency_state
+from recsys.features.person import person_features
+from recsys.features.training_pair import (
+    PAIR_FEATURES,
+    age_years,
+    gap_rule_scores,
+    training_pair_features,
+)
 from recsys.models.baseline import ScoreBaseline
 from recsys.models.importance import SURPLUS_CAP, CompetencyImportance
 from recsys.models.intervals import calibrate_error, error_at, interval_half_width
+from recsys.models.marginal import marginal_lists
 from recsys.models.reasons import explain_trainings
 from recsys.models.requests import NOT_FITTED, check_known, decision_date, recommend_request
+from recsys.models.selection import (
+    RANKERS,
+    VALIDATION_COLUMNS,
+    WHY_FIXED,
+    choose_ranker,
+    logging_propensity,
+    validate_rankers,
+)
+from recsys.models.uplift_ranker import PairUpliftModel
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +72,9 @@ RECOMMENDATION_COLUMNS = (
     "expected_gain",
     "gain_lower",
     "gain_upper",
+    "gain_alone",
+    "list_gain",
+    "ranker",
     "gaps_closed",
     "hours_jp",
     "cost_idr",
@@ -70,11 +90,14 @@ TRAINING_EXPORT_COLUMNS = (
     "expected_gain",
     "gain_lower",
     "gain_upper",
+    "list_gain",
     "reason",
 )
 N_FOLDS = 5
 #: People scored at a time by ``recommend`` (bounds memory).
 RECOMMEND_CHUNK = 25_000
+#: Rankers whose forecasts need the person's features besides the gaps.
+_NEEDS_PERSON = ("uplift", "blend")
 _MOD_REMOTE = [f"{m}|{r}" for m in MODALITIES for r in ("0", "1")]
 
 
@@ -128,6 +151,7 @@ def weighted_gaps(
             "competency": joined["competency"].to_numpy(),
             "level": joined["level_estimate"].to_numpy(),
             "target": joined["target_level"].to_numpy(),
+            "required": joined["required_level"].to_numpy(),
             "closable": closable,
             "weight": weight,
             "assessed": joined["implied_level"].notna().to_numpy(),
@@ -165,6 +189,10 @@ class TrainingRecommender(BaseEstimator):
         backfit_rounds: int = 3,
         importance: CompetencyImportance | None = None,
         baseline: ScoreBaseline | None = None,
+        uplift: PairUpliftModel | None = None,
+        ranker: str = "auto",
+        validation_k: int = 5,
+        validation_people: int = 20_000,
         random_state: int = 0,
     ) -> None:
         self.ridge_alpha = ridge_alpha
@@ -172,6 +200,10 @@ class TrainingRecommender(BaseEstimator):
         self.backfit_rounds = backfit_rounds
         self.importance = importance
         self.baseline = baseline
+        self.uplift = uplift
+        self.ranker = ranker
+        self.validation_k = validation_k
+        self.validation_people = validation_people
         self.random_state = random_state
 
     # ------------------------------------------------------------------------- fit
@@ -183,7 +215,28 @@ class TrainingRecommender(BaseEstimator):
         as_of: pd.Timestamp | None = None,
         on_progress: ProgressFn | None = None,
     ) -> TrainingRecommender:
-        """Learn from ``ds``'s history before ``as_of`` (default: after its last appraisal)."""
+        """Learn from ``ds``'s history before ``as_of`` (default: after its last appraisal),
+        then choose the ranker on an out-of-time validation (:mod:`recsys.models.selection`)."""
+        if self.ranker not in ("auto", *RANKERS):
+            raise ValueError(
+                f"ranker must be 'auto' or one of {', '.join(RANKERS)}, got {self.ranker!r}"
+            )
+        step = on_progress or (lambda _stage: None)
+        when = decision_date(ds, as_of)
+        self._fit_at(ds, when, step)
+        step("validation")
+        self.validation_ = self._validate(ds, when)
+        chosen, why = choose_ranker(self.validation_)
+        if self.ranker != "auto":
+            chosen, why = self.ranker, WHY_FIXED
+        self.ranker_, self.ranker_reason_ = chosen, why
+        if len(self.validation_):
+            self.validation_["chosen"] = self.validation_["ranker"] == chosen
+        log.info("training ranker: %s (%s)", chosen, why)
+        return self
+
+    def _fit_at(self, ds: Dataset, when: pd.Timestamp, step: ProgressFn) -> None:
+        """Fit every candidate ranker on the history before ``when``."""
         importance = CompetencyImportance() if self.importance is None else clone(self.importance)
         baseline = (
             ScoreBaseline(random_state=self.random_state)
@@ -195,8 +248,6 @@ class TrainingRecommender(BaseEstimator):
                 "the training recommender's baseline must exclude every activity "
                 f"(excluded='all'), got excluded={baseline.excluded!r}"
             )
-        step = on_progress or (lambda _stage: None)
-        when = decision_date(ds, as_of)
         data = snapshot(ds, when)
         step("importance")
         self.importance_ = importance.fit(data)
@@ -224,7 +275,7 @@ class TrainingRecommender(BaseEstimator):
         pairs = pd.DataFrame(
             {QUERY: np.arange(len(enrolled)), "training_id": enrolled["training_id"]}
         )
-        gap, _ = weighted_gaps(data, self.importance_, state, pairs, ptype)
+        gap, detail = weighted_gaps(data, self.importance_, state, pairs, ptype)
         self.training_ids_ = data.trainings["training_id"].astype(str).to_numpy()
         modality = (
             data.trainings.set_index("training_id")["modality"]
@@ -254,6 +305,19 @@ class TrainingRecommender(BaseEstimator):
         self.error_bins_, self.error_scale_ = self._calibrate_error(
             design, target, self.baseline_.noise_var_, rng
         )
+        step("rankers")
+        person = person_features(data, queries)
+        person["age_years"] = age_years(data, enrolled["nip"], enrolled["start_date"])
+        features = training_pair_features(
+            data, detail, gap, enrolled["training_id"].to_numpy(), person, self.training_ids_
+        )
+        uplift = (
+            PairUpliftModel(random_state=self.random_state)
+            if self.uplift is None
+            else clone(self.uplift)
+        )
+        self.uplift_ = uplift.fit(features, residual, self.baseline_.noise_var_)
+        self._fit_gap_rule(features["gap_rule"].to_numpy(), target, rng)
         self.as_of_ = when
         self.n_enrollments_ = len(enrolled)
         self.n_controls_ = self.baseline_.n_controls_
@@ -263,7 +327,117 @@ class TrainingRecommender(BaseEstimator):
             self.n_controls_,
             when.date(),
         )
-        return self
+
+    def _fit_gap_rule(
+        self, score: np.ndarray, target: np.ndarray, rng: np.random.Generator
+    ) -> None:
+        """The gap rule's numbers: SKP points per level it counts (never negative, so the
+        ranking stays the rule's), with a bootstrap spread and an out-of-fold error."""
+
+        def line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+            var = float(np.var(x))
+            slope = float(np.cov(x, y, bias=True)[0, 1] / var) if var > 0 else 0.0
+            slope = max(slope, 1e-6)
+            return float(np.mean(y)) - slope * float(np.mean(x)), slope
+
+        self.gap_coef_ = np.array(line(score, target))
+        n = len(score)
+        samples = []
+        for _ in range(max(self.n_bootstrap, 2)):
+            pick = rng.integers(0, n, n)
+            samples.append(line(score[pick], target[pick]))
+        self.gap_coef_samples_ = np.array(samples)
+        folds = rng.integers(0, N_FOLDS, n)
+        oof = np.empty(n)
+        for fold in range(N_FOLDS):
+            a, b = line(score[folds != fold], target[folds != fold])
+            oof[folds == fold] = a + b * score[folds == fold]
+        self.gap_error_bins_, self.gap_error_scale_ = calibrate_error(
+            oof, target, self.baseline_.noise_var_
+        )
+
+    def _validate(self, ds: Dataset, when: pd.Timestamp) -> pd.DataFrame:
+        """Every candidate fitted two years before ``when``, judged on the enrollments of
+        the year after that (observed outcomes only); an empty table if the history is too
+        short for it."""
+        cutoff = pd.Timestamp(when) - pd.DateOffset(years=2)
+        end = cutoff + pd.DateOffset(years=1)
+        enrollments = ds.enrollments
+        test = enrollments[
+            (enrollments["start_date"] >= cutoff)
+            & (enrollments["start_date"] < end)
+            & (enrollments["status"] != "in_progress")
+        ].reset_index(drop=True)
+        outcomes = O.activity_outcomes(test, ds.performance, key="enrollment_id")
+        keep = (outcomes[O.OUTCOME].notna() & (outcomes[O.OUTCOME_PERIOD] < when)).to_numpy()
+        test, outcomes = test[keep].reset_index(drop=True), outcomes[keep].reset_index(drop=True)
+        past = snapshot(ds, cutoff)
+        if len(test) < 50 or (past.enrollments["status"] != "in_progress").sum() < 50:
+            return pd.DataFrame(columns=list(VALIDATION_COLUMNS))
+        model = clone(self).set_params(n_bootstrap=2)
+        try:
+            model._fit_at(ds, cutoff, lambda _stage: None)
+        except ValueError as exc:
+            log.info("no out-of-time validation: %s", exc)
+            return pd.DataFrame(columns=list(VALIDATION_COLUMNS))
+        people = pd.Series(pd.unique(test["nip"].astype(str)))
+        if len(people) > self.validation_people:
+            people = people.sample(self.validation_people, random_state=self.random_state)
+            inside = test["nip"].astype(str).isin(set(people)).to_numpy()
+            test, outcomes = (
+                test[inside].reset_index(drop=True),
+                outcomes[inside].reset_index(drop=True),
+            )
+        known = past.employees["nip"].astype(str)
+        people = people[people.isin(set(known))].reset_index(drop=True)
+        offered = set(test["training_id"].astype(str)) | set(
+            past.trainings.loc[past.trainings["active"], "training_id"].astype(str)
+        )
+        catalog = np.array(sorted(offered), dtype=object)
+        pairs = pd.DataFrame(
+            {
+                "nip": np.repeat(people.to_numpy(), len(catalog)),
+                "training_id": np.tile(catalog, len(people)),
+            }
+        )
+        done = past.enrollments.loc[
+            past.enrollments["status"] == "completed", ["nip", "training_id"]
+        ]
+        taken = pd.MultiIndex.from_frame(done.astype(str)).unique()
+        pairs = pairs[~pd.MultiIndex.from_frame(pairs).isin(taken)].reset_index(drop=True)
+        scores = model._scores(past, pairs["nip"], pairs["training_id"], cutoff)
+        uplift = model.baseline_.residuals(past, test["nip"], outcomes)
+        ptype = ds.employees.set_index(ds.employees["nip"].astype(str))["position_type"].astype(str)
+        history = past.enrollments[["nip", "training_id"]].assign(
+            position_type=lambda d: d["nip"].astype(str).map(ptype)
+        )
+        test_rows = pd.DataFrame(
+            {
+                "nip": test["nip"].astype(str),
+                "training_id": test["training_id"].astype(str),
+                "uplift": uplift,
+                "position_type": test["nip"].astype(str).map(ptype),
+            }
+        )
+        test_rows["propensity"] = logging_propensity(history, test_rows)
+        return validate_rankers(
+            scores, pairs, test_rows, k=self.validation_k, seed=self.random_state
+        )
+
+    def _scores(
+        self, ds: Dataset, nips: pd.Series, training_ids: pd.Series, as_of: pd.Timestamp
+    ) -> dict[str, np.ndarray]:
+        """Every candidate ranker's expected gain for the pairs (−inf where the training
+        closes no gap of the person's, as in a recommendation)."""
+        features, _ = self._pair_frame(ds, nips, training_ids, as_of, with_person=True)
+        useful = features["weighted_gap"].to_numpy() > 0
+        out = {}
+        for name in RANKERS:
+            expected = np.full(len(features), -np.inf)
+            if useful.any():
+                expected[useful] = self._expected(features[useful], name)
+            out[name] = expected
+        return out
 
     def _design(
         self,
@@ -344,8 +518,10 @@ class TrainingRecommender(BaseEstimator):
         *,
         as_of: pd.Timestamp | None = None,
         alpha: float = 0.1,
+        ranker: str | None = None,
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Expected gain (SKP points) with a (1 − alpha) interval for aligned pairs.
+        """Expected gain (SKP points) with a (1 − alpha) interval for aligned pairs, by the
+        served ranker (or ``ranker``).
 
         Returns the pair frame (nip, training_id, expected_gain, gain_lower, gain_upper,
         weighted_gap) and the per-competency detail used for explanations.
@@ -354,8 +530,42 @@ class TrainingRecommender(BaseEstimator):
         nips = pd.Series(nips, dtype=ID_DTYPE).reset_index(drop=True)
         training_ids = pd.Series(training_ids, dtype=ID_DTYPE).reset_index(drop=True)
         when = decision_date(ds, as_of)
+        check_known(ds, pd.Series(nips.unique(), dtype=ID_DTYPE))
+        name = self._ranker(ranker)
+        features, detail = self._pair_frame(
+            ds, nips, training_ids, when, with_person=name in _NEEDS_PERSON
+        )
+        frame = pd.concat(
+            [
+                pd.DataFrame({"nip": nips, "training_id": training_ids}),
+                self._forecast_features(features, alpha, name),
+                features[["weighted_gap"]],
+            ],
+            axis=1,
+        )
+        return frame, detail
+
+    def _ranker(self, ranker: str | None) -> str:
+        name = getattr(self, "ranker_", "structured") if ranker is None else ranker
+        if name not in RANKERS:
+            raise ValueError(f"ranker must be one of {', '.join(RANKERS)}, got {name!r}")
+        return name
+
+    def _pair_frame(
+        self,
+        ds: Dataset,
+        nips: pd.Series,
+        training_ids: pd.Series,
+        when: pd.Timestamp,
+        *,
+        with_person: bool,
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Pyfunc input (:data:`PYFUNC_INPUT` and, ``with_person``, every
+        :data:`~recsys.features.training_pair.PAIR_FEATURES`) for aligned pairs, and the
+        per-competency detail."""
+        nips = pd.Series(nips, dtype=ID_DTYPE).reset_index(drop=True)
+        training_ids = pd.Series(training_ids, dtype=ID_DTYPE).reset_index(drop=True)
         people = pd.Series(nips.unique(), dtype=ID_DTYPE)
-        check_known(ds, people)
         person_q = pd.DataFrame({"nip": people, AS_OF: when})
         state = competency_state(ds, person_q)
         info = ds.employees.set_index("nip").reindex(people)
@@ -380,15 +590,24 @@ class TrainingRecommender(BaseEstimator):
                 "weighted_gap": gap,
             }
         )
-        frame = pd.concat(
-            [
-                pd.DataFrame({"nip": nips, "training_id": training_ids}),
-                self.forecast_from_features(features, alpha=alpha),
-                pd.DataFrame({"weighted_gap": gap}),
-            ],
-            axis=1,
-        )
-        return frame, detail
+        if with_person:
+            person = person_features(ds, person_q)
+            person["age_years"] = age_years(ds, people, np.full(len(people), when))
+            extra = training_pair_features(
+                ds,
+                detail,
+                gap,
+                training_ids.astype(str).to_numpy(),
+                person.iloc[query].reset_index(drop=True),
+                self.training_ids_,
+            )
+            features = pd.concat(
+                [features, extra.drop(columns=list(features.columns.intersection(extra.columns)))],
+                axis=1,
+            )
+        else:
+            features["gap_rule"] = gap_rule_scores(detail, len(features))
+        return features, detail
 
     def _multipliers(
         self, coefs: np.ndarray, indices: tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -431,15 +650,29 @@ class TrainingRecommender(BaseEstimator):
 
     def forecast_from_features(self, features: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
         """Expected gain and interval (SKP points) from pair features (see
-        :data:`recsys.tracking.pyfunc.PYFUNC_INPUT`): the pyfunc model's whole job."""
+        :data:`recsys.tracking.pyfunc.PYFUNC_INPUT`), by the served ranker: the pyfunc
+        model's whole job."""
         check_is_fitted(self, "coef_", msg=NOT_FITTED)
-        gap = np.asarray(features["weighted_gap"], dtype=float)
-        indices = self._indices(features)
-        expected = gap * self._multipliers(self.coef_, indices)[:, 0]
-        # estimation spread (bootstrap) and model error (calibrated out of fold), combined
-        spread = (gap[:, None] * self._multipliers(self.coef_samples_, indices)).std(axis=1)
-        error = error_at(self.error_bins_, self.error_scale_, expected)
-        half = interval_half_width(alpha, spread, error)
+        return self._forecast_features(features, alpha, self._ranker(None))
+
+    def _forecast_features(self, features: pd.DataFrame, alpha: float, name: str) -> pd.DataFrame:
+        needed = PAIR_FEATURES if name in _NEEDS_PERSON else ("weighted_gap", "gap_rule")
+        missing = [c for c in needed if c not in features.columns]
+        if name != "structured" and missing:
+            raise ValueError(
+                f"the {name} ranker needs the pair features {', '.join(missing)} "
+                "(see recsys.features.training_pair.PAIR_FEATURES)"
+            )
+        if name == "structured":
+            expected, half = self._structured(features, alpha)
+        elif name == "uplift":
+            expected, half = self._uplift(features, alpha)
+        elif name == "blend":
+            e1, h1 = self._structured(features, alpha)
+            e2, h2 = self._uplift(features, alpha)
+            expected, half = (e1 + e2) / 2, (h1 + h2) / 2
+        else:
+            expected, half = self._gap_rule(features, alpha)
         return pd.DataFrame(
             {
                 "expected_gain": expected,
@@ -448,19 +681,72 @@ class TrainingRecommender(BaseEstimator):
             }
         )
 
+    def _expected(self, features: pd.DataFrame, name: str) -> np.ndarray:
+        """Expected gain of each pair by the ranker ``name`` (no interval)."""
+        if name == "structured":
+            return self._structured(features, None)[0]
+        if name == "uplift":
+            return self.uplift_.predict(features)
+        if name == "blend":
+            return (self._structured(features, None)[0] + self.uplift_.predict(features)) / 2
+        return self._gap_rule(features, None)[0]
+
+    def _structured(
+        self, features: pd.DataFrame, alpha: float | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        gap = np.asarray(features["weighted_gap"], dtype=float)
+        indices = self._indices(features)
+        expected = gap * self._multipliers(self.coef_, indices)[:, 0]
+        if alpha is None:
+            return expected, np.zeros(len(expected))
+        # estimation spread (bootstrap) and model error (calibrated out of fold), combined
+        spread = (gap[:, None] * self._multipliers(self.coef_samples_, indices)).std(axis=1)
+        error = error_at(self.error_bins_, self.error_scale_, expected)
+        return expected, interval_half_width(alpha, spread, error)
+
+    def _uplift(self, features: pd.DataFrame, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+        frame = self.uplift_.forecast(features, alpha)
+        expected = frame["expected_gain"].to_numpy()
+        return expected, frame["gain_upper"].to_numpy() - expected
+
+    def _gap_rule(
+        self, features: pd.DataFrame, alpha: float | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        score = np.asarray(features["gap_rule"], dtype=float)
+        expected = self.gap_coef_[0] + self.gap_coef_[1] * score
+        if alpha is None:
+            return expected, np.zeros(len(expected))
+        samples = self.gap_coef_samples_[:, [0]] + self.gap_coef_samples_[:, [1]] * score[None]
+        error = error_at(self.gap_error_bins_, self.gap_error_scale_, expected)
+        return expected, interval_half_width(alpha, samples.std(axis=0), error)
+
     def example_features(self) -> pd.DataFrame:
         """A few rows of pyfunc input, for the model signature and example."""
         check_is_fitted(self, "coef_", msg=NOT_FITTED)
         ids = self.training_ids_[: min(5, len(self.training_ids_))]
-        return pd.DataFrame(
+        n = len(ids)
+        frame = pd.DataFrame(
             {
                 "training_id": ids,
-                "modality": ["klasikal"] * len(ids),
-                "remote_area": [0.0] * len(ids),
-                "position_type": ["pelaksana"] * len(ids),
-                "weighted_gap": np.linspace(0.5, 2.5, len(ids)),
+                "modality": ["klasikal"] * n,
+                "remote_area": [0.0] * n,
+                "position_type": ["pelaksana"] * n,
+                "weighted_gap": np.linspace(0.5, 2.5, n),
             }
         )
+        if getattr(self, "ranker_", "structured") == "structured":
+            return frame
+        extra = pd.DataFrame({c: np.linspace(0.5, 2.5, n) for c in PAIR_FEATURES}).assign(
+            training_code=np.arange(n),
+            modality_code=0,
+            position_type_code=0,
+            hours_jp=np.full(n, 40.0),
+            log_cost=np.full(n, 15.0),
+            tenure_years=np.full(n, 10.0),
+            age_years=np.full(n, 40.0),
+            last_score=np.full(n, 100.0),
+        )
+        return pd.concat([frame, extra.drop(columns=["weighted_gap", "remote_area"])], axis=1)
 
     def effects_table(self) -> pd.DataFrame:
         """Per training: its effectiveness (SKP points per weighted level closed, for a
@@ -529,11 +815,10 @@ class TrainingRecommender(BaseEstimator):
         )
         useful = scored["weighted_gap"].to_numpy() > 0
         scored = scored[useful & ~taken_mask]
-        scored = scored.sort_values(
-            ["nip", "expected_gain"], ascending=[True, False], kind="stable"
-        )
-        top = scored.groupby("nip", sort=False).head(k).copy()
-        top["rank"] = top.groupby("nip", sort=False).cumcount() + 1
+        titles = catalog.set_index(catalog["training_id"].astype(str))["title"].astype(str)
+        course = scored["training_id"].astype(str).map(titles)
+        top = marginal_lists(scored, detail, k, course=course)
+        top["ranker"] = self.ranker_
         top = top.join(
             catalog.set_index("training_id")[["title", "hours_jp", "cost_idr", "modality"]],
             on="training_id",

@@ -15,6 +15,13 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from recsys.data.contract import MODALITIES
+from recsys.simulation.mechanism import (
+    MECHANISM,
+    TEMPLATE_MULTI_MODALITY_SHARE,
+    Mechanism,
+)
+
 MANAGERIAL = (
     ("M1", "Integritas"),
     ("M2", "Kerja Sama"),
@@ -566,23 +573,118 @@ N_NEW_TRAININGS = 4
 DISCONTINUED_SHARE = 0.08
 
 
+#: Catalog variants beyond the templates ("catalog_scale" above 1): title suffix, JP and cost
+#: factor, change of every target level.
+_LEVEL_VARIANTS = (("Tingkat Lanjut", 1.25, +1), ("Tingkat Dasar", 0.75, -1))
+#: Another modality of the same title ("multi_modality_share"): JP and cost factors.
+_MODALITY_JP = {"e_learning": 0.6, "blended": 0.8}
+_MODALITY_COST = {"e_learning": 0.35, "blended": 0.7, "coaching": 1.2, "magang": 1.3}
+_LEADERSHIP_PREFIX = "Pelatihan Kepemimpinan"
+
+
+def shape_templates(
+    rng: np.random.Generator, templates: pd.DataFrame, scale: float, multi_share: float
+) -> pd.DataFrame:
+    """The templates resized to ``scale`` × their count and with ``multi_share`` of titles
+    offered in more than one modality (same title, same provider and competencies).
+
+    Below 1, a random subset of titles is kept; above 1, basic and advanced variants of
+    existing courses are added (not of leadership programmes). A share equal to the
+    templates' own (:data:`TEMPLATE_MULTI_MODALITY_SHARE`) leaves the modalities as they are.
+    """
+    rows = templates.assign(_key=np.arange(len(templates), dtype=float))
+    if scale < 1.0:
+        titles = rows["title"].unique()
+        keep = rng.choice(titles, size=max(8, round(len(titles) * scale)), replace=False)
+        rows = rows[rows["title"].isin(keep)]
+    elif scale > 1.0:
+        base = np.flatnonzero(~rows["title"].str.startswith(_LEADERSHIP_PREFIX).to_numpy())
+        pairs = [(i, v) for i in base for v in range(len(_LEVEL_VARIANTS))]
+        n_add = min(round(len(rows) * (scale - 1.0)), len(pairs))
+        added = []
+        for p in np.sort(rng.choice(len(pairs), size=n_add, replace=False)):
+            i, v = pairs[p]
+            suffix, factor, step = _LEVEL_VARIANTS[v]
+            row = rows.iloc[i].copy()
+            row["title"] = f"{row['title']} {suffix}"
+            row["hours_jp"] = max(4, round(row["hours_jp"] * factor))
+            row["cost_idr"] = round(row["cost_idr"] * factor, -3)
+            row["develops"] = ";".join(
+                f"{code}:{min(5, max(2, int(level) + step))}"
+                for code, level in (pair.split(":") for pair in row["develops"].split(";"))
+            )
+            row["_key"] = i + 0.1 * (v + 1)
+            added.append(row)
+        rows = pd.concat([rows, pd.DataFrame(added)], ignore_index=True)
+    if multi_share != TEMPLATE_MULTI_MODALITY_SHARE:
+        rows = _reshape_modalities(rng, rows, multi_share)
+    rows = rows.sort_values("_key", kind="stable").drop(columns="_key")
+    return rows.reset_index(drop=True).astype({"hours_jp": int})
+
+
+def _reshape_modalities(
+    rng: np.random.Generator, rows: pd.DataFrame, share: float
+) -> pd.DataFrame:
+    """Drop or add other modalities of the same title until ``share`` of titles have more
+    than one."""
+    n_modalities = rows.groupby("title", sort=False)["modality"].nunique()
+    target = round(share * len(n_modalities))
+    multi = n_modalities.index[n_modalities > 1].to_numpy()
+    if len(multi) > target:
+        drop = set(rng.choice(multi, size=len(multi) - target, replace=False))
+        repeat = rows["title"].isin(drop) & rows.duplicated("title")
+        return rows[~repeat]
+    single = n_modalities.index[
+        (n_modalities == 1) & ~n_modalities.index.str.startswith(_LEADERSHIP_PREFIX)
+    ].to_numpy()
+    chosen = rng.choice(single, size=min(target - len(multi), len(single)), replace=False)
+    added = []
+    for title in chosen:
+        row = rows[rows["title"] == title].iloc[0]
+        others = [m for m in MODALITIES if m != row["modality"]]
+        n_extra = 1 + int(rng.random() < 0.4)
+        for j, modality in enumerate(rng.choice(others, size=n_extra, replace=False)):
+            extra = row.copy()
+            extra["modality"] = modality
+            extra["hours_jp"] = max(4, round(row["hours_jp"] * _MODALITY_JP.get(modality, 1.0)))
+            extra["cost_idr"] = round(row["cost_idr"] * _MODALITY_COST.get(modality, 1.0), -3)
+            extra["_key"] = row["_key"] + 0.01 * (j + 1)
+            added.append(extra)
+    return pd.concat([rows, pd.DataFrame(added)], ignore_index=True)
+
+
+#: Typical training quality (median) and its log-sd in the demo world.
+QUALITY_MEDIAN = 0.32
+QUALITY_LOG_SD = 0.45
+
+
 def build_trainings(
-    rng: np.random.Generator, n_employees: int
+    rng: np.random.Generator, n_employees: int, mech: Mechanism = MECHANISM
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The catalog and its training_competencies, plus each training's latent traits.
 
     Returns ``(trainings, training_competencies)``. ``trainings`` has the contract columns
     and the latent columns ``quality`` (how much of a gap it closes; revealed only by
     outcomes), ``popularity`` (how often HR picks it, unrelated to quality) and ``is_new``.
+    The mechanism's ``catalog_scale``, ``multi_modality_share`` and ``quality_spread`` shape
+    the catalog (the defaults: the templates as they are).
     """
     templates = training_templates()
+    if mech.catalog_scale != 1.0 or mech.multi_modality_share != TEMPLATE_MULTI_MODALITY_SHARE:
+        templates = shape_templates(
+            rng, templates, mech.catalog_scale, mech.multi_modality_share
+        )
     n = len(templates)
     ids = [f"PLT-{i + 1:03d}" for i in range(n)]
     modality = templates["modality"].tolist()
     hours = templates["hours_jp"].to_numpy()
     # Providers adjust prices a little from year to year; round to thousands of rupiah.
     cost = np.round(templates["cost_idr"].to_numpy(dtype=float) * rng.uniform(0.9, 1.1, n), -3)
-    quality = np.clip(rng.lognormal(np.log(0.32), 0.45, n), 0.05, 0.9)
+    quality = rng.lognormal(np.log(QUALITY_MEDIAN), QUALITY_LOG_SD, n)
+    if mech.quality_spread != 1.0:
+        log_median = np.log(QUALITY_MEDIAN)
+        quality = np.exp(log_median + mech.quality_spread * (np.log(quality) - log_median))
+    quality = np.clip(quality, 0.05, 0.9)
     popularity = rng.lognormal(0.0, 0.9, n)
     seats = {
         "klasikal": 0.004,

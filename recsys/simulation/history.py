@@ -27,8 +27,8 @@ from recsys.simulation.mechanism import (
     competency_term,
     focus_slot,
     jp_dose,
-    mentor_distance_factor,
     mentoring_delta,
+    mentoring_strength_of,
     training_delta,
 )
 from recsys.simulation.people import Population
@@ -93,6 +93,9 @@ class Catalog:
     fit: np.ndarray  # [remote, position type, modality]
     policy: np.ndarray  # position types × trainings (leadership programmes)
     competency_codes: np.ndarray  # index -> code
+    #: "supervisor" selection: the courses each unit's supervisor picks, years × units ×
+    #: trainings (None under any other selection); see :func:`supervisor_picks`.
+    unit_picks: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -188,7 +191,7 @@ def simulate_history(
     exit_h = np.where(pop.exit_year == 9999, 10**6, 2 * pop.exit_year + 1)
     person = mech.base_score + pop.person_effect
 
-    assess_first = _assessment_schedule(rng, hire_h, h_first, h_last)
+    assess_first = _assessment_schedule(rng, hire_h, h_first, h_last, mech)
 
     enroll_parts: list[pd.DataFrame] = []
     mentor_parts: list[pd.DataFrame] = []
@@ -204,7 +207,9 @@ def simulate_history(
         year, half = divmod(h, 2)
         in_service = (hire_h < h) & (exit_h >= h)
         if half == 0 and year >= FIRST_ACTIVITY_YEAR:
-            pending_enroll.append(_decide_enrollments(rng, pop, cat, levels, in_service, year))
+            pending_enroll.append(
+                _decide_enrollments(rng, pop, cat, levels, in_service, year, mech)
+            )
             pending_mentor.append(_decide_mentorships(rng, pop, in_service, year))
 
         # Activities ending in this half-year change competencies.
@@ -297,7 +302,7 @@ def enrollment_strength(
     learning rate × diminishing returns (one value per pair)."""
     tr = cat.trainings
     quality = tr["quality"].to_numpy()[t]
-    fit = cat.fit[pop.remote[emp].astype(int), pop.ptype_idx[emp], cat.modality_idx[t]]
+    fit = cat.fit[pop.fit_group[emp], pop.ptype_idx[emp], cat.modality_idx[t]]
     dose = jp_dose(tr["hours_jp"].to_numpy()[t], mech)
     return quality * fit * dose * pop.learn_rate[emp] / (1.0 + mech.repeat_penalty * recent)
 
@@ -321,8 +326,10 @@ def _decide_enrollments(
     levels: np.ndarray,
     in_service: np.ndarray,
     year: int,
+    mech: Mechanism = MECHANISM,
 ) -> dict[str, np.ndarray]:
-    """Who enrols in what this year: a confounded, popularity-driven policy."""
+    """Who enrols in what this year: a confounded policy, popularity-driven in the demo
+    world (``mech.selection``: see :func:`selection_weight`)."""
     tr = cat.trainings
     eligible = np.flatnonzero(in_service & (pop.hire_year < year))
     rate = 0.75 * np.exp(
@@ -336,6 +343,7 @@ def _decide_enrollments(
     offered = ~tr["is_new"].to_numpy() & (tr["active"].to_numpy() | (year <= DISCONTINUED_AFTER))
     popularity = tr["popularity"].to_numpy() ** 1.2 * offered
     access = np.array([_REMOTE_ACCESS[m] for m in MODALITIES])[cat.modality_idx]
+    quality_z = _standardised_log(tr["quality"].to_numpy())
     chosen = np.empty(len(emp), dtype=np.int64)
     for block in range(0, len(emp), 20_000):
         e = emp[block : block + 20_000]
@@ -346,14 +354,30 @@ def _decide_enrollments(
             levels[e], np.maximum(slots, 0).reshape(len(e), -1), axis=1
         ).reshape(slots.shape)
         gap = np.where(in_standard, np.maximum(cat.target_level[None] - lv, 0.0), 0.0)
-        relevance = 0.15 + in_standard.sum(-1) + 0.8 * gap.sum(-1)
         remote = pop.remote[e][:, None]
-        weight = (
-            popularity[None]
-            * relevance
-            * np.where(remote, access[None], 1.0)
-            * cat.policy[pop.ptype_idx[e]]
-        )
+        if mech.selection == "popularity":
+            relevance = 0.15 + in_standard.sum(-1) + 0.8 * gap.sum(-1)
+            weight = (
+                popularity[None]
+                * relevance
+                * np.where(remote, access[None], 1.0)
+                * cat.policy[pop.ptype_idx[e]]
+            )
+        else:
+            weight = selection_weight(
+                mech.selection,
+                gap=gap,
+                in_standard=in_standard,
+                popularity=popularity,
+                offered=offered,
+                remote_access=np.where(remote, access[None], 1.0),
+                policy=cat.policy[pop.ptype_idx[e]],
+                ability=pop.ability[e],
+                quality_z=quality_z,
+                unit_picks=None
+                if cat.unit_picks is None
+                else cat.unit_picks[year - FIRST_ACTIVITY_YEAR][pop.unit_idx[e]],
+            )
         cum = weight.cumsum(1)
         u = rng.random(len(e)) * cum[:, -1]
         chosen[block : block + len(e)] = (cum < u[:, None]).sum(1)
@@ -383,6 +407,81 @@ def _decide_enrollments(
         "pre_level": np.full(len(emp), np.nan),
         "gain_level": np.full(len(emp), np.nan),
     }
+
+
+#: "need" selection: how sharply HR prefers the training closing the biggest gap (power).
+_NEED_SHARPNESS = 4.0
+#: "ability" selection: log-weight per (ability sd × quality sd) of a course.
+_ABILITY_QUALITY_TILT = 1.5
+
+
+def selection_weight(
+    selection: str,
+    *,
+    gap: np.ndarray,
+    in_standard: np.ndarray,
+    popularity: np.ndarray,
+    offered: np.ndarray,
+    remote_access: np.ndarray,
+    policy: np.ndarray,
+    ability: np.ndarray,
+    quality_z: np.ndarray,
+    unit_picks: np.ndarray | None,
+) -> np.ndarray:
+    """Relative chance that each enrollment (rows) is in each training (columns), by the
+    mechanism's ``selection`` other than the demo's "popularity".
+
+    ``gap`` and ``in_standard`` are rows × trainings × targets (levels up to each target, and
+    whether the target is in the person's standard); ``popularity`` (already 0 when not
+    offered), ``offered`` and ``quality_z`` (standardised log quality) are per training;
+    ``remote_access``, ``policy`` and ``unit_picks`` (the unit's picked courses) are rows ×
+    trainings; ``ability`` per row.
+    """
+    if selection == "need":
+        need = gap.sum(-1)
+        return offered[None] * (1e-3 + need**_NEED_SHARPNESS) * remote_access * policy
+    if selection == "ability":
+        relevance = 0.15 + in_standard.sum(-1) + 0.8 * gap.sum(-1)
+        tilt = np.exp(_ABILITY_QUALITY_TILT * ability[:, None] * quality_z[None])
+        return popularity[None] * relevance * remote_access * policy * tilt
+    if selection == "supervisor":
+        if unit_picks is None:
+            raise ValueError('"supervisor" selection needs the units\' picks (Catalog.unit_picks)')
+        return unit_picks * offered[None] * policy
+    raise ValueError(f"unknown selection {selection!r}")
+
+
+def _standardised_log(values: np.ndarray) -> np.ndarray:
+    """(log v − mean) / sd, or zeros where every value is equal."""
+    logs = np.log(values)
+    sd = logs.std()
+    return (logs - logs.mean()) / sd if sd > 1e-12 else np.zeros_like(logs)
+
+
+def supervisor_picks(
+    rng: np.random.Generator, cat: Catalog, n_units: int, history_end: pd.Timestamp
+) -> np.ndarray:
+    """The one or two courses each unit's supervisor picks each year, years (from
+    FIRST_ACTIVITY_YEAR) × units × trainings (bool): offered, not a leadership programme,
+    chosen with chance ∝ √popularity."""
+    tr = cat.trainings
+    n_t = len(tr)
+    general = (cat.policy == 1.0).all(0)
+    years = range(FIRST_ACTIVITY_YEAR, history_end.year + 1)
+    picks = np.zeros((len(years), n_units, n_t), dtype=bool)
+    for yi, year in enumerate(years):
+        offered = ~tr["is_new"].to_numpy() & (
+            tr["active"].to_numpy() | (year <= DISCONTINUED_AFTER)
+        )
+        ok = offered & general
+        log_w = np.where(ok, 0.5 * np.log(tr["popularity"].to_numpy()), -np.inf)
+        keys = log_w[None] + rng.gumbel(size=(n_units, n_t))  # Gumbel top-k: weighted draws
+        order = np.argsort(-keys, axis=1)
+        n_picked = np.minimum(1 + (rng.random(n_units) < 0.5), ok.sum())
+        for k in range(2):
+            rows = np.flatnonzero(n_picked > k)
+            picks[yi, rows, order[rows, k]] = True
+    return picks
 
 
 def dropout_probability(
@@ -426,7 +525,7 @@ def _apply_trainings(
         target = target_matrix(cat, pop.position_idx[e], t, n_slots)
         strength = enrollment_strength(cat, pop, e, t, recent[e] + r, mech)
         before = levels[e]
-        delta = training_delta(before, target, strength[:, None])
+        delta = training_delta(before, target, strength[:, None], mech)
         touched = target > 0
         n_touched = np.maximum(touched.sum(1), 1)
         batch["pre_level"][sel] = np.where(
@@ -577,17 +676,16 @@ def mentor_levels_on_mentee_slots(
 def mentoring_strength(
     pop: Population, mentee: np.ndarray, mentor: np.ndarray, load: np.ndarray, mech: Mechanism
 ) -> np.ndarray:
-    """Mentor skill × distance × the mentee's learning rate × load penalty."""
-    distance = mentor_distance_factor(
+    """Mentor skill × distance × the mentee's learning rate × load penalty (by
+    ``mech.mentoring``: :func:`recsys.simulation.mechanism.mentoring_strength_of`)."""
+    return mentoring_strength_of(
+        pop.mentor_skill[mentor],
         pop.unit_idx[mentee] == pop.unit_idx[mentor],
         pop.region_code[mentee] == pop.region_code[mentor],
         pop.remote[mentee],
-    )
-    return (
-        pop.mentor_skill[mentor]
-        * distance
-        * pop.learn_rate[mentee]
-        / (1.0 + mech.mentor_load_penalty * (load - 1))
+        pop.learn_rate[mentee],
+        load,
+        mech,
     )
 
 
@@ -642,15 +740,32 @@ def _mentorship_frame(
 
 
 def _assessment_schedule(
-    rng: np.random.Generator, hire_h: np.ndarray, h_first: int, h_last: int
+    rng: np.random.Generator,
+    hire_h: np.ndarray,
+    h_first: int,
+    h_last: int,
+    mech: Mechanism = MECHANISM,
 ) -> np.ndarray:
-    """Half-year of each employee's first and second assessment (-1: none)."""
+    """Half-year of each employee's first and second assessment (-1: none).
+
+    The first falls anywhere after hiring (earlier the staler ``mech.assessment_staleness``),
+    the second 2–5 years later (further apart the staler); ``mech.never_assessed_share``
+    are never assessed, ``mech.reassess_share`` of the others twice.
+    """
     n = len(hire_h)
     lo = np.maximum(hire_h + 1, h_first)
-    first = lo + np.floor(rng.random(n) * np.maximum(h_last + 1 - lo, 0)).astype(int)
-    first = np.where((rng.random(n) < 0.12) | (lo > h_last), -1, first)
-    second = first + rng.integers(4, 11, n)
-    second = np.where((first >= 0) & (rng.random(n) < 0.3) & (second <= h_last), second, -1)
+    when = rng.random(n)
+    if mech.assessment_staleness:
+        when = when ** (1.0 + mech.assessment_staleness)
+    first = lo + np.floor(when * np.maximum(h_last + 1 - lo, 0)).astype(int)
+    first = np.where((rng.random(n) < mech.never_assessed_share) | (lo > h_last), -1, first)
+    gap = rng.integers(4, 11, n)
+    if mech.assessment_staleness:
+        gap = np.round(gap * (1.0 + mech.assessment_staleness / 2)).astype(gap.dtype)
+    second = first + gap
+    second = np.where(
+        (first >= 0) & (rng.random(n) < mech.reassess_share) & (second <= h_last), second, -1
+    )
     return np.stack([first, second], axis=1)
 
 

@@ -83,7 +83,7 @@ class MentorOracle:
                     f"or is not a demo world; {_REGENERATE}"
                 )
         params = json.loads((truth / "params.json").read_text())
-        mech = Mechanism(**params["mechanism"])
+        mech = Mechanism.from_dict(params["mechanism"])
         employees, standards = _contract_tables(world_dir)
 
         weights = pd.read_parquet(truth / "competency_weights.parquet")

@@ -19,6 +19,7 @@ from recsys.simulation.mechanism import (
     MENTOR_SKILL_MEDIAN,
     MENTOR_SKILL_SD,
     Mechanism,
+    fit_groups,
 )
 
 _FIRST_M = (
@@ -214,6 +215,7 @@ class Population:
     mentor_skill: np.ndarray
     person_effect: np.ndarray  # SKP points, persistent
     seniority: np.ndarray  # position rank × 100 + grade index
+    fit_group: np.ndarray  # group of the mechanism's fit attribute (mechanism.fit_groups)
 
     def __len__(self) -> int:
         return len(self.employees)
@@ -400,6 +402,7 @@ def make_population(
         ),
         person_effect=person_effect,
         seniority=seniority,
+        fit_group=fit_groups(mech.fit_attribute, u["remote_area"].to_numpy(), edu, age),
     )
 
 

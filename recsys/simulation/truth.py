@@ -22,8 +22,9 @@ from recsys.simulation.mechanism import (
     Mechanism,
     focus_slot,
     gain_in_points,
-    mentor_distance_factor,
     mentoring_delta,
+    mentoring_strength_of,
+    training_delta,
 )
 from recsys.simulation.people import Population
 
@@ -59,7 +60,7 @@ def training_truth(
         target = target_matrix(cat, position, t, n_slots)
         strength = enrollment_strength(cat, pop, e, t, hist.recent_trainings[e], mech)
         levels = hist.levels[e]
-        delta = strength[:, None] * np.maximum(target - levels, 0.0)
+        delta = training_delta(levels, target, strength[:, None], mech)
         gain = gain_in_points(levels, delta, cat.required[position], cat.weights[position], mech)
         p_complete = 1.0 - dropout_probability(
             tr["modality"].to_numpy()[t],
@@ -114,9 +115,10 @@ def mentoring_gain(
     (mentees mentored at once, ≥ 1). The one place both the world's ground truth and
     :class:`recsys.simulation.oracle.MentorOracle` compute a mentorship's effect.
     """
-    distance = mentor_distance_factor(same_unit, same_region, mentee_remote)
-    # same formula and order of operations as history.mentoring_strength (tested equal)
-    strength = mentor_skill * distance * learn_rate / (1.0 + mech.mentor_load_penalty * (load - 1))
+    # the same function as history.mentoring_strength (tested equal)
+    strength = mentoring_strength_of(
+        mentor_skill, same_unit, same_region, mentee_remote, learn_rate, load, mech
+    )
     focus = focus_slot(mentee_levels, mentor_levels, required)
     delta = mentoring_delta(mentee_levels, mentor_levels, focus, strength[:, None], mech)
     return gain_in_points(mentee_levels, delta, required, weights, mech)

@@ -29,8 +29,15 @@ from recsys.simulation.history import (
     History,
     n_half_years,
     simulate_history,
+    supervisor_picks,
 )
-from recsys.simulation.mechanism import MECHANISM, Mechanism, modality_fit_table
+from recsys.simulation.mechanism import (
+    MECHANISM,
+    Mechanism,
+    mechanism_names,
+    modality_fit_table,
+    resolve_mechanism,
+)
 from recsys.simulation.people import NipAllocator, Population, make_population
 from recsys.simulation.truth import (
     competency_weights,
@@ -63,6 +70,8 @@ class WorldSummary:
     rows: dict[str, int] = field(default_factory=dict)
     truth_rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    #: Name of the mechanism the world was made by ("demo", "random-<seed>", ...).
+    mechanism: str = "demo"
 
 
 class _TableWriter:
@@ -117,13 +126,19 @@ def simulate(
     overwrite: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     on_progress: ProgressFn | None = None,
-    mech: Mechanism = MECHANISM,
+    mech: Mechanism | None = None,
+    mechanism: str | Mechanism | None = None,
 ) -> WorldSummary:
     """Write a demo world of ``employees`` people to the folder ``out``.
 
-    Deterministic for a given (employees, seed, chunk_size). Tables go to
+    Deterministic for a given (employees, seed, chunk_size, mechanism). Tables go to
     ``out/<table>.<fmt>``; the ground truth, always Parquet, to ``out/_truth/``.
+
+    ``mechanism`` is how the world works: a :class:`Mechanism`, a name of
+    :data:`recsys.simulation.mechanism.MECHANISMS` or ``"random"`` (drawn from ``seed``);
+    ``mech`` is the older keyword for a :class:`Mechanism`. Neither: the demo world.
     """
+    mech = _chosen_mechanism(mech, mechanism, seed)
     if not MIN_EMPLOYEES <= employees <= MAX_EMPLOYEES:
         raise SimulationError(
             f"--employees must be between {MIN_EMPLOYEES:,} and {MAX_EMPLOYEES:,}, "
@@ -155,8 +170,25 @@ def simulate(
     staging.rename(out)
     summary.out = out
     summary.seconds = time.perf_counter() - started
+    summary.mechanism = mech.name
     log.info("demo world of %d employees written to %s in %.1fs", employees, out, summary.seconds)
     return summary
+
+
+def _chosen_mechanism(
+    mech: Mechanism | None, mechanism: str | Mechanism | None, seed: int
+) -> Mechanism:
+    if mech is not None and mechanism is not None:
+        raise SimulationError("give the mechanism once: mechanism= (or the older mech=)")
+    chosen = mechanism if mechanism is not None else mech
+    if chosen is None:
+        return MECHANISM
+    try:
+        return resolve_mechanism(chosen, seed)
+    except KeyError:
+        raise SimulationError(
+            f"--mechanism must be one of {', '.join(mechanism_names())}, got {chosen!r}"
+        ) from None
 
 
 def _write_world(
@@ -173,7 +205,7 @@ def _write_world(
     positions = cat_mod.build_positions()
     competencies = cat_mod.competency_table()
     slot_codes, required, weights = cat_mod.position_slots(positions)
-    trainings, links = cat_mod.build_trainings(rng_static, n_employees)
+    trainings, links = cat_mod.build_trainings(rng_static, n_employees, mech)
     catalog = Catalog.build(
         trainings,
         links,
@@ -182,8 +214,13 @@ def _write_world(
         required,
         weights,
         competencies["code"].tolist(),
-        modality_fit_table(),
+        modality_fit_table(mech.fit_attribute),
     )
+    if mech.selection == "supervisor":
+        # one set of picks per unit and year, whatever chunk its staff fall in
+        catalog.unit_picks = supervisor_picks(
+            np.random.default_rng([seed, 3]), catalog, len(units), HISTORY_END
+        )
     summary = WorldSummary(out=root)
     writers = {t.name: _TableWriter(root / f"{t.name}.{fmt}", fmt) for t in TABLES}
     truth_writers = {

@@ -1,0 +1,119 @@
+"""Lists without substitutes: each item credited only with what the items above left open.
+
+Two trainings that close the same gaps are substitutes: taking the second after the first
+adds little, because the first has already closed much of the gap. A list ranked by each
+training's gain *alone* fills its top places with such pairs (the same course as klasikal
+and as blended, say). :func:`marginal_lists` builds each person's list greedily instead:
+
+1. the first item is the training with the largest forecast gain;
+2. every later item is the one with the largest *marginal* gain given the items above it:
+   its forecast gain times the share of its weighted gap still open after them;
+3. a chosen training closes the share ``expected_gain / weighted_gap`` of each of its gaps
+   (the forecast's own effectiveness, between 0 and 1), which is what the items below see;
+4. the same course in another modality (same title) is an alternative, not a second item:
+   it never appears in the same list.
+
+The list's forecast gain is the sum of its items' marginal gains. Intervals are scaled with
+the gain they describe.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Columns added (or overwritten) by :func:`marginal_lists`.
+MARGINAL_COLUMNS = ("rank", "expected_gain", "gain_lower", "gain_upper", "gain_alone", "list_gain")
+
+
+def marginal_lists(
+    scored: pd.DataFrame,
+    detail: pd.DataFrame,
+    k: int,
+    *,
+    course: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Each person's ``k`` best trainings by marginal gain; one row per (nip, rank).
+
+    ``scored``: candidate pairs indexed by pair id, with ``nip``, ``training_id``,
+    ``expected_gain``, ``gain_lower``, ``gain_upper`` and ``weighted_gap`` (SKP points if
+    every gap were closed). ``detail``: the per-competency rows of the pairs (``pair``,
+    ``competency``, ``level``, ``closable``, ``weight``) as made by
+    :func:`recsys.models.trainings.weighted_gaps`. ``course``: a course key per pair (same
+    index as ``scored``; pairs sharing a key are alternatives), default none.
+
+    Returns ``scored``'s rows that were chosen (their index kept), in list order, with
+    ``rank``, the marginal ``expected_gain`` and interval, ``gain_alone`` (the gain before
+    the items above were taken into account) and ``list_gain`` (the list's total).
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    if scored.empty:
+        return scored.assign(
+            rank=pd.Series(dtype=int), gain_alone=pd.Series(dtype=float), list_gain=0.0
+        )
+    n = len(scored)
+    person = pd.factorize(scored["nip"].astype(str), sort=False)[0]
+    alone = scored["expected_gain"].to_numpy(dtype=float)
+    gap = scored["weighted_gap"].to_numpy(dtype=float)
+    closed_share = np.clip(np.divide(alone, gap, out=np.zeros(n), where=gap > 0), 0.0, 1.0)
+    key = (
+        np.zeros(n, dtype=np.int64) - 1
+        if course is None
+        else pd.factorize(pd.Series(course).reindex(scored.index).astype(str))[0]
+    )
+
+    # competency rows of the candidates: which pair, which (person, competency) state
+    rows = detail[detail["pair"].isin(scored.index)]
+    pos = pd.Index(scored.index).get_indexer(rows["pair"].to_numpy())
+    level0 = rows["level"].to_numpy(dtype=float)
+    ceiling = level0 + rows["closable"].to_numpy(dtype=float)
+    weight = rows["weight"].to_numpy(dtype=float)
+    state_id = pd.factorize(
+        pd.Series(person[pos]).astype(str) + "|" + rows["competency"].astype(str).to_numpy()
+    )[0]
+    level = np.zeros(int(state_id.max()) + 1 if len(state_id) else 0)
+    np.put(level, state_id, level0)  # every row of one person's competency has the same level
+    full = np.bincount(pos, weights=weight * np.maximum(ceiling - level0, 0.0), minlength=n)
+
+    chosen = np.zeros(n, dtype=bool)
+    blocked = np.zeros(n, dtype=bool)
+    rank = np.zeros(n, dtype=int)
+    share = np.ones(n)
+    order_in_person = np.arange(n)
+    for r in range(1, k + 1):
+        left = np.bincount(
+            pos, weights=weight * np.maximum(ceiling - level[state_id], 0.0), minlength=n
+        )
+        open_share = np.divide(left, full, out=np.ones(n), where=full > 0)
+        marginal = np.where(chosen | blocked, -np.inf, alone * open_share)
+        # best remaining candidate of each person (ties: the order given)
+        order = np.lexsort((order_in_person, -marginal, person))
+        first = order[np.r_[True, person[order][1:] != person[order][:-1]]]
+        pick = first[np.isfinite(marginal[first])]
+        if len(pick) == 0:
+            break
+        chosen[pick] = True
+        rank[pick] = r
+        share[pick] = open_share[pick]
+        # the chosen training closes its share of each of its gaps
+        hit = np.isin(pos, pick)
+        level_hit = level[state_id[hit]]
+        raised = level_hit + closed_share[pos[hit]] * np.maximum(ceiling[hit] - level_hit, 0.0)
+        np.maximum.at(level, state_id[hit], raised)
+        if course is not None:
+            same = pd.MultiIndex.from_arrays([person, key]).isin(
+                pd.MultiIndex.from_arrays([person[pick], key[pick]])
+            )
+            blocked |= same & ~chosen
+
+    top = scored[chosen].copy()
+    top["rank"] = rank[chosen]
+    top["gain_alone"] = alone[chosen]
+    s = share[chosen]
+    for column in ("expected_gain", "gain_lower", "gain_upper"):
+        top[column] = top[column].to_numpy(dtype=float) * s
+    top["list_gain"] = top.groupby("nip", sort=False)["expected_gain"].transform("sum")
+    top["_person"] = person[chosen]
+    top = top.sort_values(["_person", "rank"], kind="stable").drop(columns="_person")
+    return top

@@ -1,0 +1,171 @@
+"""Choosing the ranker on the agency's own outcomes: an honest out-of-time validation.
+
+Every candidate ranker is fitted on the history up to a cutoff and asked for each person's
+top-k trainings at that date. The next year's enrollments are the test: each has an
+observed uplift (its SKP change minus what the person would have done without it). A
+ranker's **value** is the mean uplift of the test enrollments that were in its top-k,
+weighted by the inverse of how likely HR was to pick that training for someone in that
+position type (self-normalised inverse-propensity weighting: what the top-k would have
+gained if people had taken their recommendations, not only the popular ones). Its interval
+and its difference from the gap rule come from a bootstrap over people (paired: the same
+resamples for every ranker).
+
+Only observed outcomes are used, never a demo world's truth. A learned ranker is served
+only if it beats the gap rule beyond the uncertainty (the lower end of the difference's
+interval is above zero); otherwise the gap rule is served, with learned intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+#: The candidate rankers. ``structured``: the varying-coefficient model; ``uplift``: the
+#: flexible LightGBM model; ``blend``: their average; ``gap_rule``: levels closable up to
+#: the standard, with a learned effect per level for the numbers.
+RANKERS = ("structured", "uplift", "blend", "gap_rule")
+LEARNED = ("structured", "uplift", "blend")
+RULE = "gap_rule"
+VALIDATION_COLUMNS = (
+    "ranker",
+    "value",
+    "value_lower",
+    "value_upper",
+    "vs_gap_rule",
+    "vs_gap_rule_lower",
+    "vs_gap_rule_upper",
+    "test_hits",
+    "chosen",
+)
+#: Why a ranker was chosen (keys of the CLI's messages: ``ranker.<why>``).
+WHY_BEATS_RULE = "beats_rule"
+WHY_NO_BETTER = "no_better"
+WHY_NO_TEST = "no_test"
+WHY_FIXED = "fixed"
+
+
+def top_k_members(
+    person: np.ndarray, score: np.ndarray, k: int, order_hint: np.ndarray | None = None
+) -> np.ndarray:
+    """Whether each row is among its person's ``k`` highest finite scores (ties: row order)."""
+    n = len(score)
+    hint = np.arange(n) if order_hint is None else order_hint
+    order = np.lexsort((hint, -np.nan_to_num(score, nan=-np.inf), person))
+    sorted_person = person[order]
+    start = np.r_[True, sorted_person[1:] != sorted_person[:-1]]
+    group_start = np.maximum.accumulate(np.where(start, np.arange(n), 0))
+    rank = np.arange(n) - group_start
+    member = np.zeros(n, dtype=bool)
+    member[order] = (rank < k) & np.isfinite(score[order])
+    return member
+
+
+def logging_propensity(
+    history: pd.DataFrame, test: pd.DataFrame, *, smoothing: float = 20.0
+) -> np.ndarray:
+    """How likely HR was to send someone of the test row's position type to its training:
+    the training's share of that position type's past enrollments, shrunk towards its
+    overall share. ``history`` and ``test`` have ``position_type`` and ``training_id``."""
+    h_type = history["position_type"].astype(str)
+    h_id = history["training_id"].astype(str)
+    n_trainings = max(h_id.nunique(), 1)
+    overall = (h_id.value_counts() + 1.0) / (len(h_id) + n_trainings)
+    by_type = h_id.groupby(h_type.to_numpy()).value_counts()
+    type_total = h_type.value_counts()
+    t_type = test["position_type"].astype(str).to_numpy()
+    t_id = test["training_id"].astype(str).to_numpy()
+    prior = pd.Series(t_id).map(overall).fillna(1.0 / (len(h_id) + n_trainings)).to_numpy()
+    count = by_type.reindex(pd.MultiIndex.from_arrays([t_type, t_id])).fillna(0.0).to_numpy()
+    total = pd.Series(t_type).map(type_total).fillna(0.0).to_numpy()
+    return (count + smoothing * prior) / (total + smoothing)
+
+
+def validate_rankers(
+    scores: Mapping[str, np.ndarray],
+    pairs: pd.DataFrame,
+    test: pd.DataFrame,
+    *,
+    k: int = 5,
+    n_boot: int = 300,
+    alpha: float = 0.1,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Each ranker's validated value, with intervals and the paired difference from the
+    gap rule; one row per ranker (:data:`VALIDATION_COLUMNS`, ``chosen`` left False).
+
+    ``scores[name]``: each ranker's score for the rows of ``pairs`` (``nip``,
+    ``training_id``: every candidate of every test person). ``test``: the test
+    enrollments (``nip``, ``training_id``, ``uplift``, ``propensity``).
+    """
+    nip = pairs["nip"].astype(str).to_numpy()
+    person = pd.factorize(nip)[0]
+    people = pd.Index(pd.unique(nip))
+    test_person = people.get_indexer(pd.Index(test["nip"].astype(str)))
+    keep = test_person >= 0
+    test = test[keep]
+    test_person = test_person[keep]
+    weight = 1.0 / np.clip(test["propensity"].to_numpy(dtype=float), 1e-6, None)
+    weight = np.minimum(weight, np.quantile(weight, 0.99)) if len(weight) else weight
+    uplift = test["uplift"].to_numpy(dtype=float)
+    key = pd.MultiIndex.from_arrays([test["nip"].astype(str), test["training_id"].astype(str)])
+    names = list(scores)
+    numer = np.zeros((len(people), len(names)))
+    denom = np.zeros((len(people), len(names)))
+    hits = np.zeros(len(names), dtype=int)
+    for j, name in enumerate(names):
+        member = top_k_members(person, np.asarray(scores[name], dtype=float), k)
+        chosen = pd.MultiIndex.from_arrays([nip[member], pairs["training_id"].astype(str)[member]])
+        hit = key.isin(chosen)
+        hits[j] = int(hit.sum())
+        numer[:, j] = np.bincount(test_person, weights=hit * weight * uplift, minlength=len(people))
+        denom[:, j] = np.bincount(test_person, weights=hit * weight, minlength=len(people))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = numer.sum(0) / denom.sum(0)
+        rng = np.random.default_rng(seed)
+        counts = rng.multinomial(len(people), np.full(len(people), 1.0 / len(people)), n_boot)
+        boot = (counts @ numer) / (counts @ denom)
+    lo, hi = 100 * alpha / 2, 100 * (1 - alpha / 2)
+    rule = names.index(RULE) if RULE in names else None
+    rows = []
+    for j, name in enumerate(names):
+        row: dict[str, object] = {
+            "ranker": name,
+            "value": float(value[j]),
+            "value_lower": float(np.nanpercentile(boot[:, j], lo)) if hits[j] else np.nan,
+            "value_upper": float(np.nanpercentile(boot[:, j], hi)) if hits[j] else np.nan,
+            "test_hits": int(hits[j]),
+            "chosen": False,
+        }
+        if rule is not None and hits[j] and hits[rule]:
+            diff = boot[:, j] - boot[:, rule]
+            row["vs_gap_rule"] = float(value[j] - value[rule])
+            row["vs_gap_rule_lower"] = float(np.nanpercentile(diff, lo))
+            row["vs_gap_rule_upper"] = float(np.nanpercentile(diff, hi))
+        else:
+            row.update(vs_gap_rule=np.nan, vs_gap_rule_lower=np.nan, vs_gap_rule_upper=np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(VALIDATION_COLUMNS))
+
+
+def choose_ranker(table: pd.DataFrame) -> tuple[str, str]:
+    """The ranker to serve and why: of the learned rankers that beat the gap rule beyond
+    the uncertainty, the one of highest value; the gap rule if none does."""
+    if table.empty or not np.isfinite(table["value"]).any():
+        return RULE, WHY_NO_TEST
+    learned = table[table["ranker"].isin(LEARNED) & np.isfinite(table["value"])]
+    if learned.empty:
+        return RULE, WHY_NO_BETTER
+    better = learned[learned["vs_gap_rule_lower"].fillna(-np.inf) > 0]
+    if better.empty:
+        return RULE, WHY_NO_BETTER
+    return str(better.loc[better["value"].idxmax(), "ranker"]), WHY_BEATS_RULE
+
+
+def loses_to_rule(table: pd.DataFrame, ranker: str) -> bool:
+    """Whether ``ranker`` is worse than the gap rule beyond the uncertainty."""
+    if ranker == RULE or table.empty:
+        return False
+    row = table[table["ranker"] == ranker]
+    return bool(len(row)) and bool(row["vs_gap_rule_upper"].iloc[0] < 0)

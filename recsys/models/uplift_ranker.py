@@ -1,0 +1,110 @@
+"""The flexible ranker: a LightGBM model of a pair's effect over person × training features.
+
+Its target is each past enrollment's de-baselined outcome (the SKP change minus what the
+person would have done anyway, :class:`~recsys.models.baseline.ScoreBaseline`): a regression
+adjustment, so that, given the features, what is left is the training's effect. It assumes
+no form for how gaps, modality, quality and the person combine (unlike the structured
+model), at the price of needing more history. Its interval is its own error, measured on a
+held-out share of enrollments with the outcome's noise removed
+(:func:`~recsys.models.intervals.calibrate_error`).
+"""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from recsys.features.training_pair import CATEGORICAL, PAIR_FEATURES
+from recsys.models.intervals import calibrate_error, error_at, interval_half_width
+
+
+class PairUpliftModel(BaseEstimator):
+    """Effect of a (person, training) pair in SKP points, learned from enrollments.
+
+    Parameters (stored as given): LightGBM's ``n_estimators``, ``learning_rate``,
+    ``num_leaves``, ``min_child_samples``; ``holdout`` (share of enrollments held out to
+    measure the error); ``random_state``. Learned: ``model_``, ``error_bins_``,
+    ``error_scale_``, ``n_rows_``.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_estimators: int = 250,
+        learning_rate: float = 0.05,
+        num_leaves: int = 15,
+        min_child_samples: int = 100,
+        holdout: float = 0.2,
+        random_state: int = 0,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.holdout = holdout
+        self.random_state = random_state
+
+    def _regressor(self) -> lgb.LGBMRegressor:
+        return lgb.LGBMRegressor(
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            subsample=0.8,
+            subsample_freq=1,
+            colsample_bytree=0.8,
+            # the effect is a small part of a noisy outcome: keep leaves smooth
+            reg_lambda=5.0,
+            cat_smooth=20.0,
+            random_state=self.random_state,
+            n_jobs=1,
+            verbose=-1,
+        )
+
+    @staticmethod
+    def _matrix(features: pd.DataFrame) -> pd.DataFrame:
+        x = features[list(PAIR_FEATURES)].astype(float).copy()
+        for column in CATEGORICAL:
+            codes = x[column].to_numpy()
+            x[column] = np.where(codes >= 0, codes, np.nan)
+        return x
+
+    def fit(self, features: pd.DataFrame, target: np.ndarray, noise_var: float) -> PairUpliftModel:
+        """Learn from pair ``features`` (:data:`PAIR_FEATURES`) and de-baselined outcomes;
+        ``noise_var`` is the outcome's own noise (subtracted from the measured error)."""
+        x = self._matrix(features)
+        y = np.asarray(target, dtype=float)
+        if len(y) < 50:
+            raise ValueError("too little history: fewer than 50 enrollments with an outcome")
+        categorical = list(CATEGORICAL)
+        self.model_ = self._regressor().fit(x, y, categorical_feature=categorical)
+        held = np.random.default_rng(self.random_state).random(len(y)) < self.holdout
+        probe = self._regressor().fit(x[~held], y[~held], categorical_feature=categorical)
+        oof = np.asarray(probe.predict(x[held]), dtype=float)
+        self.error_bins_, self.error_scale_ = calibrate_error(oof, y[held], noise_var)
+        self.n_rows_ = len(y)
+        return self
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        """Expected effect (SKP points) of each pair."""
+        check_is_fitted(self, "model_")
+        if len(features) == 0:
+            return np.zeros(0)
+        return np.asarray(self.model_.predict(self._matrix(features)), dtype=float)
+
+    def forecast(self, features: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
+        """Expected gain and its (1 − alpha) interval per pair."""
+        expected = self.predict(features)
+        half = interval_half_width(
+            alpha, np.zeros(len(expected)), error_at(self.error_bins_, self.error_scale_, expected)
+        )
+        return pd.DataFrame(
+            {
+                "expected_gain": expected,
+                "gain_lower": expected - half,
+                "gain_upper": expected + half,
+            }
+        )
