@@ -38,7 +38,9 @@ def train_cmd(data: DataOption, lang: LangOption = None) -> None:
     metrics = dict(trainings.metrics)
     if mentors is not None:
         metrics.update(mentors.metrics)
-    print_metrics(metrics, lang)
+    # the validation has its own table (print_ranker)
+    print_metrics({k: v for k, v in metrics.items() if not k.startswith("validation_")}, lang)
+    print_ranker(trainings, lang)
     for trained in (trainings, mentors):
         if trained is not None:
             print_trained(trained, lang)
@@ -124,11 +126,57 @@ def print_metrics(metrics: dict[str, float], lang: Language) -> None:
     console.print(table)
 
 
+def print_ranker(result: TrainResult, lang: Language) -> None:
+    """The out-of-time validation of the candidate rankers, and which one makes the lists
+    and why."""
+    validation = [
+        (name.removeprefix("validation_").removesuffix("_value"), value)
+        for name, value in result.metrics.items()
+        if name.startswith("validation_") and name.endswith("_value") and "served" not in name
+    ]
+    if validation:
+        hits = int(result.metrics.get("validation_test_hits", 0))
+        table = Table(title=t("validation.title", lang, hits=f"{hits:,}"), show_edge=False)
+        for column in ("col.ranker", "col.value", "col.interval", "col.vs_rule", "col.served"):
+            table.add_column(t(column, lang), justify="left" if column == "col.ranker" else "right")
+        for ranker, value in validation:
+            m = result.metrics
+            table.add_row(
+                t(f"ranker.name.{ranker}", lang),
+                f"{value:+.2f}",
+                f"{m[f'validation_{ranker}_value_lower']:+.2f} … "
+                f"{m[f'validation_{ranker}_value_upper']:+.2f}",
+                f"{m[f'validation_{ranker}_vs_gap_rule']:+.2f}",
+                "✓" if ranker == result.ranker else "",
+            )
+        console.print(table)
+    if result.ranker is None:
+        return
+    name = t(f"ranker.name.{result.ranker}", lang)
+    why = result.ranker_reason or "fixed"
+    fields: dict[str, object] = {"ranker": name}
+    if why == "beats_rule":
+        m = result.metrics
+        fields.update(
+            diff=m[f"validation_{result.ranker}_vs_gap_rule"],
+            lower=m[f"validation_{result.ranker}_vs_gap_rule_lower"],
+            upper=m.get(f"validation_{result.ranker}_vs_gap_rule_upper", float("nan")),
+        )
+    console.print(t(f"ranker.{why}", lang, **fields))
+
+
 def print_trained(result: TrainResult, lang: Language) -> None:
-    """Which version was registered, and whether it is the champion now."""
+    """Which version was registered, whether it is the champion now, and if it may not
+    be, why."""
     console.print(
         t("trained", lang, version=result.version, run=result.run_id, uri=result.tracking_uri)
     )
+    if result.refusals:
+        reasons = "; ".join(
+            t(f"refused.{key}", lang, detail=detail) for key, detail in result.refusals.items()
+        )
+        warn(t("refused", lang, version=result.version, reasons=reasons), lang)
+        return
     key = "champion.yes" if result.champion else "champion.no"
     console.print(
         t(

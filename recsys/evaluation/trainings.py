@@ -135,7 +135,8 @@ def evaluate_on_truth(
     seed: int = 0,
 ) -> dict[str, float]:
     """On a demo world: the model's and the baselines' top-k realized true gain as a share
-    of the oracle's, and how often the model's interval covers the true expected gain."""
+    of the oracle's (``candidate_<ranker>_...``: each candidate ranker's, whichever is
+    served), and how often the model's interval covers the true expected gain."""
     truth = pd.read_parquet(Path(truth_dir) / "training_gain.parquet")
     truth = truth.assign(nip=truth["nip"].astype(str), training_id=truth["training_id"].astype(str))
     active = ds.employees.loc[ds.employees["active"], "nip"].astype(str)
@@ -149,6 +150,12 @@ def evaluate_on_truth(
     metrics[f"share_of_oracle_top{k}"] = share_of_oracle(
         top_k(pairs, score, k), truth, k=k, eligible=eligible
     )
+    if hasattr(model, "uplift_"):
+        candidates = model.candidate_scores(ds, pairs["nip"], pairs["training_id"], model.as_of_)
+        for name, candidate in candidates.items():
+            metrics[f"candidate_{name}_share_of_oracle_top{k}"] = share_of_oracle(
+                top_k(pairs, candidate, k), truth, k=k, eligible=eligible
+            )
     baselines = baseline_scores(ds, pairs, model.as_of_)
     for name in BASELINES:
         chosen = top_k(pairs, baselines[name].to_numpy(), k)

@@ -1,4 +1,10 @@
-"""One-line reasons for recommendations, in Bahasa Indonesia (default) or English."""
+"""One-line reasons for recommendations, in Bahasa Indonesia (default) or English.
+
+A training list is built by marginal gain (:mod:`recsys.models.marginal`): an item's
+forecast is what it adds on top of the items above it. Its reason says so when that is
+clearly less than the training would gain alone, and the first item's reason names the
+ranker that made the list.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,8 @@ _TEMPLATES = {
         "far": "beda wilayah (bimbingan jarak jauh)",
         "supervisor": "atasan langsung",
         "no_record": "belum pernah membimbing: perkiraan dari mentor sejenis",
+        "on_top": "tambahan setelah pelatihan di atasnya (sendiri: +{alone:.1f} poin)",
+        "ranked_by": "diurutkan oleh {ranker}",
     },
     "en": {
         "closes": "Closes the gap in {gaps}",
@@ -32,8 +40,29 @@ _TEMPLATES = {
         "far": "other region (remote mentoring)",
         "supervisor": "direct supervisor",
         "no_record": "has not mentored before: estimate from similar mentors",
+        "on_top": "on top of the trainings above (alone: +{alone:.1f} points)",
+        "ranked_by": "ranked by {ranker}",
     },
 }
+#: What each training ranker (:data:`recsys.models.selection.RANKERS`) is called in a
+#: sentence ("ranked by …").
+_RANKER_NAMES = {
+    "id": {
+        "structured": "model terstruktur",
+        "uplift": "model uplift fleksibel",
+        "blend": "gabungan model",
+        "gap_rule": "aturan kesenjangan kompetensi",
+    },
+    "en": {
+        "structured": "the structured model",
+        "uplift": "the flexible uplift model",
+        "blend": "the blended model",
+        "gap_rule": "the competency-gap rule",
+    },
+}
+#: An item below the first is said to add "on top of the trainings above" when its
+#: marginal gain is below this share of its gain alone.
+ON_TOP_SHARE = 0.9
 
 
 def check_language(lang: str) -> str:
@@ -41,6 +70,12 @@ def check_language(lang: str) -> str:
     if lang not in _TEMPLATES:
         raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     return lang
+
+
+def ranker_name(ranker: str, lang: str) -> str:
+    """How the training ranker ``ranker`` is named in a sentence in ``lang`` (the name
+    itself if it has no wording)."""
+    return _RANKER_NAMES[check_language(lang)].get(str(ranker), str(ranker))
 
 
 def _span(codes: pd.Series, levels: pd.Series, targets: pd.Series) -> pd.Series:
@@ -74,7 +109,13 @@ def explain_trainings(
     top: pd.DataFrame, detail: pd.DataFrame, ds: Dataset, lang: str
 ) -> tuple[list[str], list[str]]:
     """For each recommended pair (``top``'s index = pair id in ``detail``): the gaps it
-    closes (``CODE level→target``, most important first) and a one-line reason."""
+    closes (``CODE level→target``, most important first) and a one-line reason.
+
+    Optional columns of ``top`` add to the reason: with ``rank`` and ``gain_alone`` (SKP
+    points), an item below the first whose ``expected_gain`` (its marginal gain) is below
+    :data:`ON_TOP_SHARE` of its gain alone says it adds on top of the items above; with
+    ``rank`` and ``ranker``, the first item says which ranker made the list.
+    """
     words = _TEMPLATES[check_language(lang)]
     names = ds.competencies.set_index(ds.competencies["code"].astype(str))["name"].astype(str)
     detail = detail[detail["pair"].isin(top.index) & (detail["closable"] > 0)]
@@ -102,6 +143,15 @@ def explain_trainings(
     named_list = named.reindex(pairs).tolist()
     estimated = unassessed.reindex(pairs).fillna(False).to_numpy(dtype=bool)
     is_new = ~np.isin(top["training_id"].astype(str).to_numpy(), list(seen))
+    rank = top["rank"].to_numpy() if "rank" in top else np.zeros(len(top), dtype=int)
+    # without these columns (older callers) no item is "on top" and no ranker is named
+    has_alone = "rank" in top and "gain_alone" in top
+    alone = top["gain_alone"].to_numpy(dtype=float) if has_alone else np.zeros(len(top))
+    marginal = top["expected_gain"].to_numpy(dtype=float)
+    on_top = (rank > 1) & (alone > 0) & (marginal < ON_TOP_SHARE * alone)
+    has_ranker = "ranker" in top and "rank" in top
+    rankers = top["ranker"].astype(str).tolist() if has_ranker else []
+    ranked_by = {r: words["ranked_by"].format(ranker=ranker_name(r, lang)) for r in set(rankers)}
     reasons = []
     for i, (gain, lower, upper) in enumerate(
         zip(top["expected_gain"], top["gain_lower"], top["gain_upper"], strict=True)
@@ -110,10 +160,14 @@ def explain_trainings(
         if isinstance(named_list[i], str):
             parts.append(words["closes"].format(gaps=named_list[i]))
         parts.append(words["gain"].format(gain=gain, lower=lower, upper=upper))
+        if on_top[i]:
+            parts.append(words["on_top"].format(alone=alone[i]))
         if estimated[i]:
             parts.append(words["estimated"])
         if is_new[i]:
             parts.append(words["new"])
+        if has_ranker and rank[i] == 1:
+            parts.append(ranked_by[rankers[i]])
         reasons.append("; ".join(parts) + ".")
     return gaps_closed, reasons
 

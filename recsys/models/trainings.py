@@ -405,7 +405,7 @@ class TrainingRecommender(BaseEstimator):
         ]
         taken = pd.MultiIndex.from_frame(done.astype(str)).unique()
         pairs = pairs[~pd.MultiIndex.from_frame(pairs).isin(taken)].reset_index(drop=True)
-        scores = model._scores(past, pairs["nip"], pairs["training_id"], cutoff)
+        scores = model.candidate_scores(past, pairs["nip"], pairs["training_id"], cutoff)
         uplift = model.baseline_.residuals(past, test["nip"], outcomes)
         ptype = ds.employees.set_index(ds.employees["nip"].astype(str))["position_type"].astype(str)
         history = past.enrollments[["nip", "training_id"]].assign(
@@ -424,7 +424,7 @@ class TrainingRecommender(BaseEstimator):
             scores, pairs, test_rows, k=self.validation_k, seed=self.random_state
         )
 
-    def _scores(
+    def candidate_scores(
         self, ds: Dataset, nips: pd.Series, training_ids: pd.Series, as_of: pd.Timestamp
     ) -> dict[str, np.ndarray]:
         """Every candidate ranker's expected gain for the pairs (−inf where the training

@@ -31,8 +31,9 @@ import mlflow
 from recsys.data.loading import Dataset
 from recsys.evaluation.ground_truth import GroundTruth
 from recsys.evaluation.mentors import evaluate_cohort, evaluate_recommendations
-from recsys.evaluation.trainings import evaluate_on_truth, evaluate_time_split
+from recsys.evaluation.trainings import evaluate_on_truth
 from recsys.models.mentors.recommender import MentorRecommender
+from recsys.models.selection import loses_to_rule
 from recsys.models.trainings import TrainingRecommender
 from recsys.tracking import store
 from recsys.tracking.pyfunc import (
@@ -54,9 +55,15 @@ TRAIN_STAGES = (
     "outcomes",
     "effects",
     "intervals",
+    "rankers",
+    "validation",
     "evaluation",
     "registering",
 )
+#: People whose forecasts and lists are checked before a model may become champion.
+CHECK_PEOPLE = 300
+#: Share of those people who must get at least one recommendation.
+MIN_LISTED_SHARE = 0.5
 TRAINING_MODEL = "asn-training-recommender"
 MENTOR_MODEL = "asn-mentor-recommender"
 #: The stages ``train_mentors`` reports to ``on_progress``, in order.
@@ -102,6 +109,12 @@ class TrainResult:
     previous_champion: str | None
     tracking_uri: str
     params: dict[str, Any] = field(default_factory=dict)
+    #: Why the version may not become champion (keys: ``refused.<key>`` messages), with
+    #: the figure that decided it.
+    refusals: dict[str, str] = field(default_factory=dict)
+    #: The ranker that makes the lists and why it was chosen (training model only).
+    ranker: str | None = None
+    ranker_reason: str | None = None
 
 
 def _plot(metrics: dict[str, float], path: Path) -> None:
@@ -182,28 +195,110 @@ def train(
         recommender = TrainingRecommender(**params)
         _fit_logged(recommender, ds, TRAINING_MODEL, as_of, step, ("n_enrollments", "n_controls"))
         step("evaluation")
-        metrics: dict[str, float] = {}
+        metrics = validation_metrics(recommender)
+        primary = "validation_served_value"
         if truth is not None and truth.trainings:
             metrics.update(evaluate_on_truth(recommender, ds, truth.path, k=5))
             primary = "share_of_oracle_top5"
-        cutoff = recommender.as_of_ - pd.DateOffset(years=2)
-        split = evaluate_time_split(
-            ds, pd.Timestamp(cutoff), model=TrainingRecommender(**{**params, "n_bootstrap": 5})
+        refusals = champion_refusals(recommender, ds, metrics)
+        mlflow.set_tags(
+            {
+                "ranker": recommender.ranker_,
+                "ranker_reason": recommender.ranker_reason_,
+                "champion_refused": "; ".join(f"{k}: {v}" for k, v in refusals.items()) or "no",
+            }
         )
-        metrics.update({f"timesplit_{k}": v for k, v in split.items()})
-        if "share_of_oracle_top5" not in metrics:
-            primary = "timesplit_model_top_minus_bottom"
 
         def artifacts(folder: Path) -> None:
             recommender.effects_table().to_csv(folder / "training_effectiveness.csv", index=False)
             recommender.importance_.weights_.to_csv(folder / "competency_importance.csv")
+            recommender.validation_.to_csv(folder / "ranker_validation.csv", index=False)
             if "share_of_oracle_top5" in metrics:
                 _plot(metrics, folder / "share_of_oracle.png")
 
         version = _log_and_register(
             TRAINING_MODEL, TrainingRecommenderModel(recommender), metrics, artifacts, step
         )
-    return _result(TRAINING_MODEL, run.info.run_id, version, metrics, primary, uri, params)
+    result = _result(
+        TRAINING_MODEL, run.info.run_id, version, metrics, primary, uri, params, refusals
+    )
+    result.ranker, result.ranker_reason = recommender.ranker_, recommender.ranker_reason_
+    return result
+
+
+def validation_metrics(recommender: TrainingRecommender) -> dict[str, float]:
+    """The out-of-time validation as run metrics: each ranker's value (mean observed gain
+    of a recommended training, SKP points) with its interval and its difference from the
+    gap rule; ``validation_served_value`` is the served ranker's."""
+    metrics: dict[str, float] = {}
+    table = recommender.validation_
+    for row in table.to_dict("records"):
+        name = str(row["ranker"])
+        for column in (
+            "value",
+            "value_lower",
+            "value_upper",
+            "vs_gap_rule",
+            "vs_gap_rule_lower",
+            "vs_gap_rule_upper",
+        ):
+            metrics[f"validation_{name}_{column}"] = float(row[column])
+        if name == recommender.ranker_:
+            metrics["validation_served_value"] = float(row["value"])
+    metrics["validation_test_hits"] = float(table["test_hits"].sum()) if len(table) else 0.0
+    return metrics
+
+
+def champion_refusals(
+    recommender: TrainingRecommender, ds: Dataset, metrics: dict[str, float]
+) -> dict[str, str]:
+    """Why this model must not become champion (empty: it may). A model is refused if its
+    metrics or forecasts are not finite, if it recommends nothing for most people, or if
+    it loses to the gap rule on the out-of-time validation."""
+    refusals: dict[str, str] = {}
+    bad = sorted(
+        name
+        for name, value in metrics.items()
+        if _served(name, recommender) and not np.isfinite(value)
+    )
+    if bad:
+        refusals["non_finite_metrics"] = ", ".join(bad[:5])
+    active = ds.employees.loc[ds.employees["active"], "nip"].astype(str)
+    sample = (
+        active.sample(min(CHECK_PEOPLE, len(active)), random_state=0) if len(active) else active
+    )
+    if len(sample):
+        catalog = ds.trainings.loc[ds.trainings["active"], "training_id"].astype(str).to_numpy()
+        pairs_nip = np.repeat(sample.to_numpy()[:20], len(catalog))
+        pairs_tid = np.tile(catalog, min(20, len(sample)))
+        forecast, _ = recommender.forecast(ds, pd.Series(pairs_nip), pd.Series(pairs_tid))
+        values = forecast[["expected_gain", "gain_lower", "gain_upper"]].to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            refusals["non_finite_forecasts"] = f"{int((~np.isfinite(values)).any(axis=1).sum())}"
+        lists = recommender.recommend(ds, sample, k=5)
+        listed = lists["nip"].astype(str).nunique() / len(sample)
+        if listed < MIN_LISTED_SHARE:
+            refusals["empty_lists"] = f"{listed:.0%}"
+        gains = lists[["expected_gain", "gain_lower", "gain_upper"]].to_numpy(dtype=float)
+        if not np.isfinite(gains).all():
+            refusals["non_finite_forecasts"] = "lists"
+    if loses_to_rule(recommender.validation_, recommender.ranker_):
+        row = recommender.validation_.set_index("ranker").loc[recommender.ranker_]
+        refusals["loses_to_rule"] = (
+            f"{row['vs_gap_rule']:+.2f} ({row['vs_gap_rule_lower']:+.2f} … "
+            f"{row['vs_gap_rule_upper']:+.2f})"
+        )
+    return refusals
+
+
+def _served(metric: str, recommender: TrainingRecommender) -> bool:
+    """Whether a metric describes the served model (others may be NaN: a candidate with
+    no test enrollment in its top-k)."""
+    if metric.startswith("validation_"):
+        return metric == "validation_served_value" or metric.startswith(
+            f"validation_{recommender.ranker_}_value"
+        )
+    return not metric.startswith("candidate_")
 
 
 def _log_and_register(
@@ -248,9 +343,11 @@ def _result(
     primary: str,
     uri: str,
     params: dict[str, Any],
+    refusals: dict[str, str] | None = None,
 ) -> TrainResult:
-    """Promote ``version`` if it is better and say what happened."""
-    previous, better = _promote(name, version, metrics.get(primary), primary)
+    """Promote ``version`` if it is better and not refused, and say what happened."""
+    refusals = refusals or {}
+    previous, better = _promote(name, version, metrics.get(primary), primary, bool(refusals))
     return TrainResult(
         run_id=run_id,
         version=version,
@@ -260,14 +357,20 @@ def _result(
         previous_champion=previous,
         tracking_uri=uri,
         params=params,
+        refusals=refusals,
     )
 
 
-def _promote(name: str, version: str, value: float | None, metric: str) -> tuple[str | None, bool]:
-    """Move ``name``'s champion alias to ``version`` if it beats the champion on ``metric``
-    (or there is none). Returns the previous champion and whether it moved."""
+def _promote(
+    name: str, version: str, value: float | None, metric: str, refused: bool = False
+) -> tuple[str | None, bool]:
+    """Move ``name``'s champion alias to ``version`` if it is not ``refused`` and beats the
+    champion on ``metric`` (or there is none). Returns the previous champion and whether it
+    moved."""
     client = MlflowClient()
     previous = _champion_version(client, name)
+    if refused:
+        return previous, False
     better = previous is None or _is_better(client, name, previous, value, metric)
     if better:
         client.set_registered_model_alias(name, CHAMPION, version)

@@ -8,11 +8,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
 import mlflow
+from recsys.models.selection import RANKERS
 from recsys.tracking.registry import CHAMPION, MENTOR_MODEL, TRAINING_MODEL
 from tests.cli.test_cli import assert_clean_failure, run
 
@@ -46,7 +48,18 @@ def test_train_logs_a_run_and_registers_the_champion(store: dict) -> None:
     assert run_.data.params["baseline__n_estimators"] == "300"
     assert run_.data.params["baseline__excluded"] == "all"
     artifacts = {a.path for a in client.list_artifacts(champion.run_id, "evaluation")}
-    assert {"evaluation/evaluation.csv", "evaluation/share_of_oracle.png"} <= artifacts
+    assert {
+        "evaluation/evaluation.csv",
+        "evaluation/share_of_oracle.png",
+        "evaluation/ranker_validation.csv",
+    } <= artifacts
+    # which ranker makes the lists, why, and the out-of-time validation behind the choice
+    assert run_.data.tags["ranker"] in RANKERS
+    assert run_.data.tags["ranker_reason"] in ("beats_rule", "no_better", "no_test")
+    assert run_.data.tags["champion_refused"] == "no"
+    for ranker in RANKERS:
+        assert f"candidate_{ranker}_share_of_oracle_top5" in run_.data.metrics
+    assert "validation_served_value" in run_.data.metrics
 
 
 def test_the_registered_pyfunc_has_a_signature_and_predicts(store: dict) -> None:
@@ -111,9 +124,13 @@ def test_recommend_from_the_champion(store: dict, small_world: Path, tmp_path: P
         "expected_gain",
         "gain_lower",
         "gain_upper",
+        "list_gain",
         "reason",
     ]
     assert frame.groupby("nip")["rank"].max().max() <= 3
+    # the list's gain is the sum of its items' marginal gains
+    sums = frame.groupby("nip")["expected_gain"].sum()
+    np.testing.assert_allclose(frame.groupby("nip")["list_gain"].first(), sums, rtol=1e-6)
     assert frame["nip"].nunique() > 0.9 * (employees["active"] == "true").sum()
 
 
