@@ -622,9 +622,7 @@ def shape_templates(
     return rows.reset_index(drop=True).astype({"hours_jp": int})
 
 
-def _reshape_modalities(
-    rng: np.random.Generator, rows: pd.DataFrame, share: float
-) -> pd.DataFrame:
+def _reshape_modalities(rng: np.random.Generator, rows: pd.DataFrame, share: float) -> pd.DataFrame:
     """Drop or add other modalities of the same title until ``share`` of titles have more
     than one."""
     n_modalities = rows.groupby("title", sort=False)["modality"].nunique()
@@ -671,9 +669,7 @@ def build_trainings(
     """
     templates = training_templates()
     if mech.catalog_scale != 1.0 or mech.multi_modality_share != TEMPLATE_MULTI_MODALITY_SHARE:
-        templates = shape_templates(
-            rng, templates, mech.catalog_scale, mech.multi_modality_share
-        )
+        templates = shape_templates(rng, templates, mech.catalog_scale, mech.multi_modality_share)
     n = len(templates)
     ids = [f"PLT-{i + 1:03d}" for i in range(n)]
     modality = templates["modality"].tolist()

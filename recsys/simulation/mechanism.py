@@ -302,7 +302,7 @@ DEVELOPING_OTHERS_LOADING = 1.5
 #: How well each modality works, by remoteness (rows: not remote, remote).
 #: Remote staff learn little online (poor connectivity, no protected time) and most from
 #: immersive classroom or placement formats they rarely get.
-_REMOTE_FIT = {
+_REMOTE_FIT: dict[str, tuple[float, ...]] = {
     "klasikal": (1.0, 1.2),
     "e_learning": (0.8, 0.3),
     "blended": (0.95, 0.55),
@@ -313,7 +313,7 @@ _REMOTE_FIT = {
 }
 #: Modality fit by education group (no degree: SD–SMA, diploma: D3/D4, S1, S2/S3):
 #: graduates learn well on their own online and from seminars, others from doing.
-_EDUCATION_FIT = {
+_EDUCATION_FIT: dict[str, tuple[float, ...]] = {
     "klasikal": (1.0, 1.0, 1.0, 0.9),
     "e_learning": (0.35, 0.7, 0.95, 1.15),
     "blended": (0.6, 0.85, 1.0, 1.05),
@@ -325,7 +325,7 @@ _EDUCATION_FIT = {
 _EDUCATION_GROUP = {"SD": 0, "SMP": 0, "SMA": 0, "D3": 1, "D4": 1, "S1": 2, "S2": 3, "S3": 3}
 #: Modality fit by age group at the end of the history (under 35, 35–49, 50 and over):
 #: older staff learn little online and most from coaching.
-_AGE_FIT = {
+_AGE_FIT: dict[str, tuple[float, ...]] = {
     "klasikal": (1.0, 1.05, 1.1),
     "e_learning": (1.15, 0.8, 0.35),
     "blended": (1.05, 0.9, 0.6),
@@ -363,9 +363,9 @@ def modality_fit_table(attribute: str = "remote") -> np.ndarray:
     for m_idx, modality in enumerate(MODALITIES):
         for group in range(n_groups):
             for p_idx, ptype in enumerate(POSITION_TYPES):
-                table[group, p_idx, m_idx] = by_group[modality][group] * _POSITION_FIT[
-                    ptype
-                ].get(modality, 1.0)
+                table[group, p_idx, m_idx] = by_group[modality][group] * _POSITION_FIT[ptype].get(
+                    modality, 1.0
+                )
     return table
 
 
