@@ -10,7 +10,13 @@ from recsys.cli.console import console, fail
 from recsys.cli.data import default_report_dir, load_data, print_report, write_world
 from recsys.cli.messages import t
 from recsys.cli.options import LangOption, resolve_lang
-from recsys.cli.training import ground_truth, train_mentors, train_trainings
+from recsys.cli.training import (
+    ground_truth,
+    print_ranker,
+    print_trained,
+    train_mentors,
+    train_trainings,
+)
 from recsys.settings import get_settings
 from recsys.simulation.world import TRUTH_DIR
 
@@ -35,6 +41,9 @@ def demo_cmd(lang: LangOption = None) -> None:
     share = result.metrics.get("share_of_oracle_top5", float("nan"))
     gap = result.metrics.get("gap_rule_share_of_oracle_top5", float("nan"))
     console.print(t("demo.trained", lang, version=result.version, share=share, gap=gap))
+    print_ranker(result, lang)
+    if result.refusals:
+        print_trained(result, lang)
     mentors = train_mentors(dataset, truth, lang)
     if mentors is not None:
         m = mentors.metrics

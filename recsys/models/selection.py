@@ -1,17 +1,21 @@
 """Choosing the ranker on the agency's own outcomes: an honest out-of-time validation.
 
-Every candidate ranker is fitted on the history up to a cutoff and asked for each person's
-top-k trainings at that date. The next year's enrollments are the test: each has an
-observed uplift (its SKP change minus what the person would have done without it). A
-ranker's **value** is the mean uplift of the test enrollments that were in its top-k,
-weighted by the inverse of how likely HR was to pick that training for someone in that
-position type (self-normalised inverse-propensity weighting: what the top-k would have
-gained if people had taken their recommendations, not only the popular ones). Its interval
-and its difference from the gap rule come from a bootstrap over people (paired: the same
-resamples for every ranker).
+Every candidate ranker is fitted on the history up to a cutoff and ranks each person's
+candidate trainings at that date. The enrollments since then whose outcome has been
+appraised are the test: each has an observed uplift (its SKP change minus what the person
+would have done without it). A ranker's **value** is the off-policy value of its soft top-k
+policy, the policy that takes the training it ranks r-th (from 0) with weight
+``exp(−r / k)``: the weighted mean uplift of the test enrollments, each weighted by where the
+ranker put its training and by the inverse of how likely HR was to pick that training for
+someone in that position type (self-normalised inverse-propensity weighting: what the
+recommendations would have gained if people had taken them, not only the popular ones).
+The soft top-k uses every test enrollment, not only the few in a hard top-k, so a real
+difference between rankers shows through the outcomes' noise. Its interval and its
+difference from the gap rule come from a bootstrap over people (paired: the same resamples
+for every ranker).
 
 Only observed outcomes are used, never a demo world's truth. A learned ranker is served
-only if it beats the gap rule beyond the uncertainty (the lower end of the difference's
+only if it beats the gap rule beyond the uncertainty (the lower end of the difference's 90%
 interval is above zero); otherwise the gap rule is served, with learned intervals.
 """
 
@@ -46,20 +50,22 @@ WHY_NO_TEST = "no_test"
 WHY_FIXED = "fixed"
 
 
-def top_k_members(
-    person: np.ndarray, score: np.ndarray, k: int, order_hint: np.ndarray | None = None
-) -> np.ndarray:
-    """Whether each row is among its person's ``k`` highest finite scores (ties: row order)."""
+def within_person_rank(person: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Each row's place in its person's ranking by ``score`` (0 = best; ties: row order);
+    ``inf`` where the score is not finite (never recommended)."""
     n = len(score)
-    hint = np.arange(n) if order_hint is None else order_hint
-    order = np.lexsort((hint, -np.nan_to_num(score, nan=-np.inf), person))
+    order = np.lexsort((np.arange(n), -np.nan_to_num(score, nan=-np.inf), person))
     sorted_person = person[order]
-    start = np.r_[True, sorted_person[1:] != sorted_person[:-1]]
-    group_start = np.maximum.accumulate(np.where(start, np.arange(n), 0))
-    rank = np.arange(n) - group_start
-    member = np.zeros(n, dtype=bool)
-    member[order] = (rank < k) & np.isfinite(score[order])
-    return member
+    start = np.r_[True, sorted_person[1:] != sorted_person[:-1]] if n else np.zeros(0, bool)
+    group_start = np.maximum.accumulate(np.where(start, np.arange(n), 0)) if n else start
+    rank = np.empty(n)
+    rank[order] = np.arange(n) - group_start
+    return np.where(np.isfinite(score), rank, np.inf)
+
+
+def top_k_members(person: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Whether each row is among its person's ``k`` highest finite scores (ties: row order)."""
+    return within_person_rank(person, np.asarray(score, dtype=float)) < k
 
 
 def logging_propensity(
@@ -109,36 +115,47 @@ def validate_rankers(
     weight = 1.0 / np.clip(test["propensity"].to_numpy(dtype=float), 1e-6, None)
     weight = np.minimum(weight, np.quantile(weight, 0.99)) if len(weight) else weight
     uplift = test["uplift"].to_numpy(dtype=float)
-    key = pd.MultiIndex.from_arrays([test["nip"].astype(str), test["training_id"].astype(str)])
+    candidates = pd.MultiIndex.from_arrays([nip, pairs["training_id"].astype(str).to_numpy()])
+    at = candidates.get_indexer(
+        pd.MultiIndex.from_arrays([test["nip"].astype(str), test["training_id"].astype(str)])
+    )
     names = list(scores)
+    if len(people) == 0:
+        return pd.DataFrame(
+            [{"ranker": name, "test_hits": 0, "chosen": False} for name in names],
+            columns=list(VALIDATION_COLUMNS),
+        ).astype({c: float for c in VALIDATION_COLUMNS[1:7]})
     numer = np.zeros((len(people), len(names)))
     denom = np.zeros((len(people), len(names)))
     hits = np.zeros(len(names), dtype=int)
     for j, name in enumerate(names):
-        member = top_k_members(person, np.asarray(scores[name], dtype=float), k)
-        chosen = pd.MultiIndex.from_arrays([nip[member], pairs["training_id"].astype(str)[member]])
-        hit = key.isin(chosen)
-        hits[j] = int(hit.sum())
-        numer[:, j] = np.bincount(test_person, weights=hit * weight * uplift, minlength=len(people))
-        denom[:, j] = np.bincount(test_person, weights=hit * weight, minlength=len(people))
+        rank = within_person_rank(person, np.asarray(scores[name], dtype=float))
+        placed = np.where(at >= 0, rank[np.maximum(at, 0)], np.inf)
+        soft = np.exp(-placed / k)  # 0 where never recommended
+        hits[j] = int((placed < k).sum())
+        numer[:, j] = np.bincount(
+            test_person, weights=soft * weight * uplift, minlength=len(people)
+        )
+        denom[:, j] = np.bincount(test_person, weights=soft * weight, minlength=len(people))
     with np.errstate(invalid="ignore", divide="ignore"):
         value = numer.sum(0) / denom.sum(0)
         rng = np.random.default_rng(seed)
         counts = rng.multinomial(len(people), np.full(len(people), 1.0 / len(people)), n_boot)
         boot = (counts @ numer) / (counts @ denom)
     lo, hi = 100 * alpha / 2, 100 * (1 - alpha / 2)
+    reached = denom.sum(0) > 0
     rule = names.index(RULE) if RULE in names else None
     rows = []
     for j, name in enumerate(names):
         row: dict[str, object] = {
             "ranker": name,
             "value": float(value[j]),
-            "value_lower": float(np.nanpercentile(boot[:, j], lo)) if hits[j] else np.nan,
-            "value_upper": float(np.nanpercentile(boot[:, j], hi)) if hits[j] else np.nan,
+            "value_lower": float(np.nanpercentile(boot[:, j], lo)) if reached[j] else np.nan,
+            "value_upper": float(np.nanpercentile(boot[:, j], hi)) if reached[j] else np.nan,
             "test_hits": int(hits[j]),
             "chosen": False,
         }
-        if rule is not None and hits[j] and hits[rule]:
+        if rule is not None and reached[j] and reached[rule]:
             diff = boot[:, j] - boot[:, rule]
             row["vs_gap_rule"] = float(value[j] - value[rule])
             row["vs_gap_rule_lower"] = float(np.nanpercentile(diff, lo))

@@ -217,6 +217,11 @@ class TrainingRecommender(BaseEstimator):
     ) -> TrainingRecommender:
         """Learn from ``ds``'s history before ``as_of`` (default: after its last appraisal),
         then choose the ranker on an out-of-time validation (:mod:`recsys.models.selection`)."""
+        if self.validation_k < 1 or self.validation_people < 1:
+            raise ValueError(
+                "validation_k and validation_people must be at least 1, got "
+                f"{self.validation_k} and {self.validation_people}"
+            )
         if self.ranker not in ("auto", *RANKERS):
             raise ValueError(
                 f"ranker must be 'auto' or one of {', '.join(RANKERS)}, got {self.ranker!r}"
@@ -357,11 +362,11 @@ class TrainingRecommender(BaseEstimator):
         )
 
     def _validate(self, ds: Dataset, when: pd.Timestamp) -> pd.DataFrame:
-        """Every candidate fitted two years before ``when``, judged on the enrollments of
-        the year after that (observed outcomes only); an empty table if the history is too
-        short for it."""
+        """Every candidate fitted two years before ``when``, judged on the enrollments that
+        started since then and whose outcome was appraised before ``when`` (observed
+        outcomes only); an empty table if the history is too short for it."""
         cutoff = pd.Timestamp(when) - pd.DateOffset(years=2)
-        end = cutoff + pd.DateOffset(years=1)
+        end = pd.Timestamp(when)
         enrollments = ds.enrollments
         test = enrollments[
             (enrollments["start_date"] >= cutoff)
@@ -808,13 +813,28 @@ class TrainingRecommender(BaseEstimator):
         pair_ids = pd.Series(
             np.tile(catalog["training_id"].to_numpy(), len(people)), dtype=ID_DTYPE
         )
-        scored, detail = self.forecast(ds, pair_nips, pair_ids, as_of=as_of)
+        name = self._ranker(None)
+        features, detail = self._pair_frame(
+            ds, pair_nips, pair_ids, as_of, with_person=name in _NEEDS_PERSON
+        )
         done = ds.enrollments.loc[ds.enrollments["status"] == "completed", ["nip", "training_id"]]
         taken_mask = pd.MultiIndex.from_arrays([pair_nips, pair_ids]).isin(
             pd.MultiIndex.from_frame(done)
         )
-        useful = scored["weighted_gap"].to_numpy() > 0
-        scored = scored[useful & ~taken_mask]
+        # only candidates are forecast: a training that closes no gap, or one already
+        # completed, is never recommended
+        keep = np.flatnonzero((features["weighted_gap"].to_numpy() > 0) & ~taken_mask)
+        kept = features.iloc[keep].reset_index(drop=True)
+        scored = pd.concat(
+            [
+                pd.DataFrame(
+                    {"nip": pair_nips.iloc[keep], "training_id": pair_ids.iloc[keep]}
+                ).reset_index(drop=True),
+                self._forecast_features(kept, 0.1, name),
+                kept[["weighted_gap"]],
+            ],
+            axis=1,
+        ).set_axis(keep)
         titles = catalog.set_index(catalog["training_id"].astype(str))["title"].astype(str)
         course = scored["training_id"].astype(str).map(titles)
         top = marginal_lists(scored, detail, k, course=course)

@@ -1,0 +1,161 @@
+"""PairUpliftModel: learns a known nonlinear effect, honest intervals, sklearn conventions."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from recsys.features.training_pair import CATEGORICAL, PAIR_FEATURES
+from recsys.models.uplift_ranker import PairUpliftModel
+
+NOISE_SD = 1.0
+N_TRAIN = 4_000
+
+
+def _fast(random_state: int = 0) -> PairUpliftModel:
+    """A small, quick model: the effect is simple enough for it."""
+    return PairUpliftModel(
+        n_estimators=150, learning_rate=0.08, min_child_samples=40, random_state=random_state
+    )
+
+
+def _features(n: int, seed: int) -> pd.DataFrame:
+    """Random pair features in plausible ranges (every :data:`PAIR_FEATURES` column)."""
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame({c: rng.normal(size=n) for c in PAIR_FEATURES})
+    x["weighted_gap"] = rng.uniform(0, 4, n)
+    x["gap_rule"] = rng.integers(0, 6, n).astype(float)
+    x["training_code"] = rng.integers(0, 12, n)
+    x["modality_code"] = rng.integers(0, 4, n)
+    x["position_type_code"] = rng.integers(0, 3, n)
+    x["remote_area"] = rng.integers(0, 2, n).astype(float)
+    x.loc[rng.random(n) < 0.05, "last_score"] = np.nan  # missing values happen
+    return x
+
+
+def _effect(x: pd.DataFrame) -> np.ndarray:
+    """The true effect: saturating in the gap, a threshold in the rule, an interaction
+    with remote area and a per-training shift."""
+    gap = x["weighted_gap"].to_numpy()
+    shift = np.array([0.0, 1.0, -1.0, 0.5] * 3)[x["training_code"].to_numpy().clip(0)]
+    return (
+        2.0 * np.tanh(gap - 1.0)
+        + 1.0 * (x["gap_rule"].to_numpy() >= 3)
+        - 1.5 * x["remote_area"].to_numpy() * (gap > 2)
+        + shift
+    )
+
+
+def _sample(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    x = _features(n, seed)
+    truth = _effect(x)
+    y = truth + np.random.default_rng(seed + 1).normal(0, NOISE_SD, n)
+    return x, truth, y
+
+
+@pytest.fixture(scope="module")
+def fitted() -> PairUpliftModel:
+    x, _, y = _sample(N_TRAIN, 0)
+    return _fast(0).fit(x, y, NOISE_SD**2)
+
+
+@pytest.fixture(scope="module")
+def fresh() -> tuple[pd.DataFrame, np.ndarray]:
+    x, truth, _ = _sample(3_000, 100)
+    return x, truth
+
+
+def test_learns_a_known_nonlinear_effect(
+    fitted: PairUpliftModel, fresh: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    x, truth = fresh
+    predicted = fitted.predict(x)
+    assert predicted.shape == (len(x),)
+    assert np.corrcoef(predicted, truth)[0, 1] > 0.9
+    # far better than a linear fit in the gap alone (which cannot see the shape)
+    linear = np.polyval(np.polyfit(x["weighted_gap"], truth, 1), x["weighted_gap"])
+    assert np.mean((predicted - truth) ** 2) < 0.5 * np.mean((linear - truth) ** 2)
+    assert fitted.n_rows_ == N_TRAIN
+
+
+def test_intervals_cover_the_true_effect_about_as_promised(
+    fitted: PairUpliftModel, fresh: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    x, truth = fresh
+    frame = fitted.forecast(x, alpha=0.1)
+    assert list(frame.columns) == ["expected_gain", "gain_lower", "gain_upper"]
+    assert (frame["gain_lower"] <= frame["expected_gain"]).all()
+    assert (frame["expected_gain"] <= frame["gain_upper"]).all()
+    covered = (frame["gain_lower"] <= truth) & (truth <= frame["gain_upper"])
+    assert 0.8 <= covered.mean() <= 0.99
+    # the interval is about the effect, not the noisy outcome: narrower than ±1.645 noise SDs
+    half = (frame["gain_upper"] - frame["expected_gain"]).median()
+    assert half < 1.645 * NOISE_SD
+    # a wider promise, a wider interval
+    wide = fitted.forecast(x, alpha=0.01)
+    assert (
+        (wide["gain_upper"] - wide["gain_lower"]) > (frame["gain_upper"] - frame["gain_lower"])
+    ).all()
+
+
+def test_too_little_history_is_a_clear_error() -> None:
+    x, _, y = _sample(49, 1)
+    with pytest.raises(ValueError, match="fewer than 50"):
+        PairUpliftModel().fit(x, y, 1.0)
+
+
+def test_unknown_category_codes_are_handled() -> None:
+    x, _truth, y = _sample(1_500, 2)
+    x.loc[x.index[:100], "training_code"] = -1  # some past enrollments of unknown trainings
+    model = _fast(0).fit(x, y, NOISE_SD**2)
+    probe = _features(200, 3)
+    for column in CATEGORICAL:
+        probe[column] = -1
+    frame = model.forecast(probe)
+    assert np.isfinite(frame.to_numpy()).all()
+    # an unknown training code is not read as a known one (-1 is missing, not a category)
+    matrix = PairUpliftModel._matrix(probe)
+    assert matrix[list(CATEGORICAL)].isna().all().all()
+
+
+def test_empty_input_gives_empty_forecasts(fitted: PairUpliftModel) -> None:
+    empty = _features(0, 4)
+    assert fitted.predict(empty).shape == (0,)
+    assert len(fitted.forecast(empty)) == 0
+
+
+def test_deterministic_for_a_random_state(fresh: tuple[pd.DataFrame, np.ndarray]) -> None:
+    x, _, y = _sample(1_000, 5)
+    probe = fresh[0].head(300)
+    one = _fast(7).fit(x, y, 1.0)
+    two = _fast(7).fit(x, y, 1.0)
+    pd.testing.assert_frame_equal(one.forecast(probe), two.forecast(probe))
+    np.testing.assert_array_equal(one.error_scale_, two.error_scale_)
+
+
+def test_sklearn_conventions(fitted: PairUpliftModel) -> None:
+    with pytest.raises(NotFittedError):
+        PairUpliftModel().predict(_features(5, 6))
+    params = fitted.get_params()
+    assert params == {
+        "n_estimators": 150,
+        "learning_rate": 0.08,
+        "num_leaves": 15,
+        "min_child_samples": 40,
+        "holdout": 0.2,
+        "random_state": 0,
+    }
+    copy = clone(fitted)
+    assert copy.get_params() == params
+    assert not hasattr(copy, "model_")
+    changed = clone(fitted).set_params(num_leaves=7)
+    assert changed.num_leaves == 7 and fitted.num_leaves == 15
+    # a pickled model forecasts the same
+    probe = _features(50, 7)
+    again = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(again.predict(probe), fitted.predict(probe))
