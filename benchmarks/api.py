@@ -157,7 +157,6 @@ def _inputs(world: Path, bundle: Path, store: Path) -> tuple[Path, Path]:
 
     from recsys.data.loading import load_dataset
     from recsys.tracking.bundle import load_bundle
-    from recsys.tracking.pyfunc import PYFUNC_INPUT
 
     ds = load_dataset(str(world))
     active = ds.employees.loc[ds.employees["active"], "nip"].astype(str).tolist()
@@ -169,22 +168,11 @@ def _inputs(world: Path, bundle: Path, store: Path) -> tuple[Path, Path]:
     people = sample[:MLFLOW_BODIES]
     pairs_nip = [n for n in people for _ in ids]
     pairs_id = ids * len(people)
-    scored, _ = model.forecast(ds, pd.Series(pairs_nip), pd.Series(pairs_id))
-    staff = ds.employees.set_index(ds.employees["nip"].astype(str))
-    modality = ds.trainings.set_index("training_id")["modality"].astype(str)
-    features = pd.DataFrame(
-        {
-            "nip": scored["nip"].astype(str),
-            "training_id": scored["training_id"].astype(str),
-            "modality": modality.reindex(scored["training_id"]).to_numpy(),
-            "remote_area": staff["remote_area"].astype(float).reindex(pairs_nip).to_numpy(),
-            "position_type": staff["position_type"].astype(str).reindex(pairs_nip).to_numpy(),
-            "weighted_gap": scored["weighted_gap"].astype(float),
-        }
-    )
+    features = model.pyfunc_input(ds, pd.Series(pairs_nip), pd.Series(pairs_id))
+    features.insert(0, "nip", pairs_nip)
     lines = []
     for _, rows in features.groupby("nip", sort=False):
-        frame = rows[list(PYFUNC_INPUT)]
+        frame = rows.drop(columns="nip")
         lines.append(json.dumps({"dataframe_split": frame.to_dict(orient="split", index=False)}))
     bodies_file.write_text("\n".join(lines) + "\n")
     return nips_file, bodies_file

@@ -46,6 +46,7 @@ SUITE = (
     "flat_quality",
     "education_fit_noisy",
     "big_catalog_no_mentoring",
+    "age_fit_stale",
 )
 K = 5
 

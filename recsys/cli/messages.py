@@ -84,6 +84,70 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "Versi {version} kini menjadi champion (sebelumnya: {previous}; metrik {metric}).",
         "en": "Version {version} is now the champion (before: {previous}; metric {metric}).",
     },
+    # --- training rankers and the champion gate
+    "ranker.name.structured": {"id": "model terstruktur", "en": "the structured model"},
+    "ranker.name.uplift": {"id": "model uplift fleksibel", "en": "the flexible uplift model"},
+    "ranker.name.blend": {"id": "gabungan kedua model", "en": "the blend of both models"},
+    "ranker.name.gap_rule": {
+        "id": "aturan kesenjangan kompetensi",
+        "en": "the competency-gap rule",
+    },
+    "ranker.beats_rule": {
+        "id": "Daftar pelatihan disusun oleh {ranker}: pada hasil nyata tahun uji ia lebih baik "
+        "daripada aturan kesenjangan ({diff:+.2f} poin SKP per pelatihan yang direkomendasikan, "
+        "{lower:+.2f} s.d. {upper:+.2f}).",
+        "en": "Training lists are made by {ranker}: on the held-out year's observed outcomes it "
+        "beats the gap rule ({diff:+.2f} SKP points per recommended training, "
+        "{lower:+.2f} to {upper:+.2f}).",
+    },
+    "ranker.no_better": {
+        "id": "Tidak ada model terlatih yang lebih baik daripada aturan kesenjangan melampaui "
+        "ketidakpastian pada hasil nyata tahun uji: daftar disusun oleh aturan kesenjangan, "
+        "dengan interval yang dipelajari dari data.",
+        "en": "No learned ranker beats the gap rule beyond the uncertainty on the held-out "
+        "year's observed outcomes: lists are made by the gap rule, with intervals learned "
+        "from the data.",
+    },
+    "ranker.no_test": {
+        "id": "Riwayat terlalu pendek untuk validasi lintas waktu: daftar disusun oleh aturan "
+        "kesenjangan, dengan interval yang dipelajari dari data.",
+        "en": "The history is too short for an out-of-time validation: lists are made by the "
+        "gap rule, with intervals learned from the data.",
+    },
+    "ranker.fixed": {
+        "id": "Daftar pelatihan disusun oleh {ranker} (ditetapkan dalam parameter).",
+        "en": "Training lists are made by {ranker} (set in the parameters).",
+    },
+    "validation.title": {
+        "id": "Validasi lintas waktu: rata-rata kenaikan SKP nyata per pelatihan yang "
+        "direkomendasikan (tahun uji, {hits} pendaftaran)",
+        "en": "Out-of-time validation: mean observed SKP gain per recommended training "
+        "(held-out year, {hits} enrollments)",
+    },
+    "col.ranker": {"id": "Penyusun daftar", "en": "Ranker"},
+    "col.vs_rule": {"id": "Selisih vs aturan", "en": "vs gap rule"},
+    "col.interval": {"id": "Interval 90%", "en": "90% interval"},
+    "col.served": {"id": "Dipakai", "en": "Served"},
+    "refused": {
+        "id": "Versi {version} terdaftar tetapi TIDAK dijadikan champion: {reasons}.",
+        "en": "Version {version} is registered but NOT made champion: {reasons}.",
+    },
+    "refused.non_finite_metrics": {
+        "id": "metrik tidak berhingga ({detail})",
+        "en": "metrics are not finite ({detail})",
+    },
+    "refused.non_finite_forecasts": {
+        "id": "perkiraan tidak berhingga ({detail})",
+        "en": "forecasts are not finite ({detail})",
+    },
+    "refused.empty_lists": {
+        "id": "hanya {detail} pegawai yang mendapat rekomendasi",
+        "en": "only {detail} of people get any recommendation",
+    },
+    "refused.loses_to_rule": {
+        "id": "kalah dari aturan kesenjangan pada validasi lintas waktu ({detail} poin)",
+        "en": "loses to the gap rule on the out-of-time validation ({detail} points)",
+    },
     "champion.no": {
         "id": "Versi {version} tidak mengungguli champion versi {previous} ({metric}); "
         "champion tetap.",
@@ -248,6 +312,13 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "contract.written": {
         "id": "Dokumentasi kontrak data ditulis ke {path}",
         "en": "Data contract documentation written to {path}",
+    },
+    # --- recommend trainings: the whole list (marginal gains) and its ranker
+    "recommend.list_gain": {
+        "id": "Perkiraan kenaikan SKP seluruh daftar: +{gain:.1f} poin (tiap pelatihan dihitung "
+        "sebagai tambahan setelah pelatihan di atasnya); diurutkan oleh {ranker}.",
+        "en": "Forecast SKP gain of the whole list: +{gain:.1f} points (each training counted "
+        "on top of the trainings above it); ranked by {ranker}.",
     },
 }
 

@@ -70,6 +70,7 @@ def trainings_cmd(
                 str(row.reason),
             )
         console.print(table)
+        console.print(list_line(recs, lang))
 
 
 @app.command("mentors")
@@ -147,6 +148,19 @@ def _one_or_all(nip: str | None, all_: bool, out: Path | None, lang: Language) -
 def _gain(row: Any) -> str:
     """A table cell: the forecast gain over its 90% interval, in SKP points."""
     return f"+{row.expected_gain:.1f}\n[dim]({row.gain_lower:.1f} – {row.gain_upper:.1f})[/]"
+
+
+def list_line(recs: pd.DataFrame, lang: Language) -> str:
+    """The line under one person's training table: the whole list's forecast gain (the sum
+    of the rows' marginal gains, SKP points) and the ranker that made the list."""
+    from recsys.models.reasons import ranker_name
+
+    return t(
+        "recommend.list_gain",
+        lang,
+        gain=float(recs["list_gain"].iloc[0]),
+        ranker=ranker_name(str(recs["ranker"].iloc[0]), lang),
+    )
 
 
 def recommend(

@@ -50,13 +50,13 @@ _RANKER_NAMES = {
     "id": {
         "structured": "model terstruktur",
         "uplift": "model uplift fleksibel",
-        "blend": "gabungan model",
+        "blend": "gabungan kedua model",
         "gap_rule": "aturan kesenjangan kompetensi",
     },
     "en": {
         "structured": "the structured model",
         "uplift": "the flexible uplift model",
-        "blend": "the blended model",
+        "blend": "the blend of both models",
         "gap_rule": "the competency-gap rule",
     },
 }

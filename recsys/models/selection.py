@@ -25,12 +25,17 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize
 
 #: The candidate rankers. ``structured``: the varying-coefficient model; ``uplift``: the
 #: flexible LightGBM model; ``blend``: their average; ``gap_rule``: levels closable up to
 #: the standard, with a learned effect per level for the numbers.
 RANKERS = ("structured", "uplift", "blend", "gap_rule")
 LEARNED = ("structured", "uplift", "blend")
+#: The order in which learned rankers are preferred when the outcomes cannot tell them apart:
+#: the blend (two estimators' average varies least), then the structured model, then the
+#: flexible one (it needs the most history and is the most exposed to confounding).
+PREFERENCE = ("blend", "structured", "uplift")
 RULE = "gap_rule"
 VALIDATION_COLUMNS = (
     "ranker",
@@ -42,6 +47,7 @@ VALIDATION_COLUMNS = (
     "vs_gap_rule_upper",
     "test_hits",
     "chosen",
+    *(f"lower_vs_{name}" for name in LEARNED),
 )
 #: Why a ranker was chosen (keys of the CLI's messages: ``ranker.<why>``).
 WHY_BEATS_RULE = "beats_rule"
@@ -86,6 +92,46 @@ def logging_propensity(
     count = by_type.reindex(pd.MultiIndex.from_arrays([t_type, t_id])).fillna(0.0).to_numpy()
     total = pd.Series(t_type).map(type_total).fillna(0.0).to_numpy()
     return (count + smoothing * prior) / (total + smoothing)
+
+
+def choice_propensity(
+    features: np.ndarray, person: np.ndarray, chosen: np.ndarray, *, l2: float = 1.0
+) -> np.ndarray:
+    """How likely HR was to pick each chosen pair, by a conditional logit over each
+    person's candidates (the logging policy as the agency's own choices show it).
+
+    ``features``: one row per candidate pair (e.g. the training's share of the position
+    type's past enrollments on a log scale, the gaps it closes, modality × remote area);
+    ``person``: each pair's person (integer codes); ``chosen``: the row of the pair each
+    test enrollment took. Returns the probability of each chosen row within its person's
+    candidates. The logit is fitted by maximum likelihood (L-BFGS, a little ridge).
+    """
+    x = np.asarray(features, dtype=float)
+    x = (x - x.mean(0)) / np.where(x.std(0) > 0, x.std(0), 1.0)
+    n_people = int(person.max()) + 1 if len(person) else 0
+    counts = np.bincount(person[chosen], minlength=n_people)  # choices per person
+    taken = x[chosen].sum(0)
+
+    def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        u = x @ beta
+        shift = np.full(n_people, -np.inf)
+        np.maximum.at(shift, person, u)
+        e = np.exp(u - shift[person])
+        total = np.bincount(person, weights=e, minlength=n_people)
+        log_norm = np.log(np.where(total > 0, total, 1.0)) + np.where(total > 0, shift, 0.0)
+        value = float(counts @ log_norm - taken @ beta + l2 * beta @ beta / 2)
+        p = e / total[person]
+        weighted = p * counts[person]
+        grad = x.T @ weighted - taken + l2 * beta
+        return value, grad
+
+    beta = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
+    u = x @ beta
+    shift = np.full(n_people, -np.inf)
+    np.maximum.at(shift, person, u)
+    e = np.exp(u - shift[person])
+    total = np.bincount(person, weights=e, minlength=n_people)
+    return np.asarray(e[chosen] / total[person[chosen]], dtype=float)
 
 
 def validate_rankers(
@@ -155,6 +201,12 @@ def validate_rankers(
             "test_hits": int(hits[j]),
             "chosen": False,
         }
+        for other in LEARNED:
+            if other in names and reached[j] and reached[names.index(other)]:
+                paired = boot[:, j] - boot[:, names.index(other)]
+                row[f"lower_vs_{other}"] = float(np.nanpercentile(paired, lo))
+            else:
+                row[f"lower_vs_{other}"] = np.nan
         if rule is not None and reached[j] and reached[rule]:
             diff = boot[:, j] - boot[:, rule]
             row["vs_gap_rule"] = float(value[j] - value[rule])
@@ -167,17 +219,28 @@ def validate_rankers(
 
 
 def choose_ranker(table: pd.DataFrame) -> tuple[str, str]:
-    """The ranker to serve and why: of the learned rankers that beat the gap rule beyond
-    the uncertainty, the one of highest value; the gap rule if none does."""
-    if table.empty or not np.isfinite(table["value"]).any():
+    """The ranker to serve and why.
+
+    Of the learned rankers that beat the gap rule beyond the uncertainty, the first in
+    :data:`PREFERENCE` is served, unless another of them beats it beyond the uncertainty too
+    (then the one of highest value among those); the gap rule if no learned ranker beats it.
+    """
+    if table.empty or not np.isfinite(table["value"].astype(float)).any():
         return RULE, WHY_NO_TEST
-    learned = table[table["ranker"].isin(LEARNED) & np.isfinite(table["value"])]
-    if learned.empty:
+    rows = {str(r["ranker"]): r for r in table.to_dict("records")}
+
+    def cell(name: str, column: str) -> float:
+        value = rows[name].get(column, np.nan)
+        return float(value) if value is not None else float("nan")
+
+    better = [n for n in PREFERENCE if n in rows and cell(n, "vs_gap_rule_lower") > 0]
+    if not better:
         return RULE, WHY_NO_BETTER
-    better = learned[learned["vs_gap_rule_lower"].fillna(-np.inf) > 0]
-    if better.empty:
-        return RULE, WHY_NO_BETTER
-    return str(better.loc[better["value"].idxmax(), "ranker"]), WHY_BEATS_RULE
+    default = better[0]
+    beating = [n for n in better[1:] if cell(n, f"lower_vs_{default}") > 0]
+    if beating:
+        return max(beating, key=lambda n: cell(n, "value")), WHY_BEATS_RULE
+    return default, WHY_BEATS_RULE
 
 
 def loses_to_rule(table: pd.DataFrame, ranker: str) -> bool:

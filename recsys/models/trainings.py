@@ -53,6 +53,7 @@ from recsys.models.selection import (
     RANKERS,
     VALIDATION_COLUMNS,
     WHY_FIXED,
+    choice_propensity,
     choose_ranker,
     logging_propensity,
     validate_rankers,
@@ -94,6 +95,9 @@ TRAINING_EXPORT_COLUMNS = (
     "reason",
 )
 N_FOLDS = 5
+#: Validation cutoffs, in years before the decision date; each is judged on the enrollments
+#: of the period after it (up to the next cutoff), and the periods are pooled.
+VALIDATION_YEARS = (2, 3)
 #: People scored at a time by ``recommend`` (bounds memory).
 RECOMMEND_CHUNK = 25_000
 #: Rankers whose forecasts need the person's features besides the gaps.
@@ -165,6 +169,24 @@ def weighted_gaps(
         .to_numpy()
     )
     return total, detail
+
+
+def _choice_features(features: pd.DataFrame, prior: np.ndarray) -> np.ndarray:
+    """What HR's choice of a training for a person may depend on, per candidate pair: how
+    popular the training is for the position type (log share of past enrollments), the gaps
+    it closes, and its modality, by remote area."""
+    modality = pd.Index(MODALITIES).get_indexer(pd.Index(features["modality"].astype(str)))
+    onehot = np.eye(len(MODALITIES))[np.maximum(modality, 0)] * (modality >= 0)[:, None]
+    remote = np.asarray(features["remote_area"], dtype=float)[:, None] > 0
+    return np.column_stack(
+        [
+            np.log(np.clip(prior, 1e-9, None)),
+            features["gap_rule"].to_numpy(dtype=float),
+            features["weighted_gap"].to_numpy(dtype=float),
+            onehot[:, 1:],
+            onehot * remote,
+        ]
+    )
 
 
 class TrainingRecommender(BaseEstimator):
@@ -288,9 +310,16 @@ class TrainingRecommender(BaseEstimator):
             .astype(str)
             .to_numpy()
         )
-        design = self._design(
-            gap, enrolled["training_id"].astype(str).to_numpy(), modality, remote, ptype
+        base = pd.DataFrame(
+            {
+                "training_id": enrolled["training_id"].astype(str).to_numpy(),
+                "modality": modality,
+                "remote_area": remote,
+                "position_type": ptype,
+                "weighted_gap": gap,
+            }
         )
+        design = self._design(base)
         window = (
             enrolled["nip"].astype(str)
             + "|"
@@ -362,11 +391,31 @@ class TrainingRecommender(BaseEstimator):
         )
 
     def _validate(self, ds: Dataset, when: pd.Timestamp) -> pd.DataFrame:
-        """Every candidate fitted two years before ``when``, judged on the enrollments that
-        started since then and whose outcome was appraised before ``when`` (observed
-        outcomes only); an empty table if the history is too short for it."""
-        cutoff = pd.Timestamp(when) - pd.DateOffset(years=2)
+        """Every candidate fitted before each validation cutoff (two and three years before
+        ``when``), judged on the enrollments that started in the period after it and whose
+        outcome was appraised before ``when`` (observed outcomes only); the periods are
+        pooled. An empty table if the history is too short for any of them."""
+        periods = []
         end = pd.Timestamp(when)
+        for years in VALIDATION_YEARS:
+            cutoff = pd.Timestamp(when) - pd.DateOffset(years=years)
+            period = self._validation_period(ds, cutoff, end, when)
+            if period is not None:
+                periods.append(period)
+            end = cutoff
+        if not periods:
+            return pd.DataFrame(columns=list(VALIDATION_COLUMNS))
+        scores = {name: np.concatenate([p[0][name] for p in periods]) for name in RANKERS}
+        pairs = pd.concat([p[1] for p in periods], ignore_index=True)
+        test = pd.concat([p[2] for p in periods], ignore_index=True)
+        return validate_rankers(scores, pairs, test, k=self.validation_k, seed=self.random_state)
+
+    def _validation_period(
+        self, ds: Dataset, cutoff: pd.Timestamp, end: pd.Timestamp, when: pd.Timestamp
+    ) -> tuple[dict[str, np.ndarray], pd.DataFrame, pd.DataFrame] | None:
+        """Candidates fitted before ``cutoff``: their scores for the test people's
+        candidates, the pairs and the test rows of the enrollments in [cutoff, end); a
+        person is keyed by period and NIP. None if there is too little history."""
         enrollments = ds.enrollments
         test = enrollments[
             (enrollments["start_date"] >= cutoff)
@@ -378,23 +427,26 @@ class TrainingRecommender(BaseEstimator):
         test, outcomes = test[keep].reset_index(drop=True), outcomes[keep].reset_index(drop=True)
         past = snapshot(ds, cutoff)
         if len(test) < 50 or (past.enrollments["status"] != "in_progress").sum() < 50:
-            return pd.DataFrame(columns=list(VALIDATION_COLUMNS))
+            return None
         model = clone(self).set_params(n_bootstrap=2)
         try:
             model._fit_at(ds, cutoff, lambda _stage: None)
         except ValueError as exc:
-            log.info("no out-of-time validation: %s", exc)
-            return pd.DataFrame(columns=list(VALIDATION_COLUMNS))
+            log.info("no out-of-time validation before %s: %s", cutoff.date(), exc)
+            return None
         people = pd.Series(pd.unique(test["nip"].astype(str)))
-        if len(people) > self.validation_people:
-            people = people.sample(self.validation_people, random_state=self.random_state)
-            inside = test["nip"].astype(str).isin(set(people)).to_numpy()
-            test, outcomes = (
-                test[inside].reset_index(drop=True),
-                outcomes[inside].reset_index(drop=True),
-            )
-        known = past.employees["nip"].astype(str)
-        people = people[people.isin(set(known))].reset_index(drop=True)
+        known = set(past.employees["nip"].astype(str))
+        people = people[people.isin(known)].reset_index(drop=True)
+        share = self.validation_people // len(VALIDATION_YEARS)
+        if len(people) > share:
+            people = people.sample(share, random_state=self.random_state).reset_index(drop=True)
+        inside = test["nip"].astype(str).isin(set(people)).to_numpy()
+        test, outcomes = (
+            test[inside].reset_index(drop=True),
+            outcomes[inside].reset_index(drop=True),
+        )
+        if len(test) == 0:
+            return None
         offered = set(test["training_id"].astype(str)) | set(
             past.trainings.loc[past.trainings["active"], "training_id"].astype(str)
         )
@@ -410,30 +462,51 @@ class TrainingRecommender(BaseEstimator):
         ]
         taken = pd.MultiIndex.from_frame(done.astype(str)).unique()
         pairs = pairs[~pd.MultiIndex.from_frame(pairs).isin(taken)].reset_index(drop=True)
-        scores = model.candidate_scores(past, pairs["nip"], pairs["training_id"], cutoff)
+        scores, features = model._candidates(past, pairs["nip"], pairs["training_id"], cutoff)
         uplift = model.baseline_.residuals(past, test["nip"], outcomes)
-        ptype = ds.employees.set_index(ds.employees["nip"].astype(str))["position_type"].astype(str)
+        ptype = past.employees.set_index(past.employees["nip"].astype(str))["position_type"]
         history = past.enrollments[["nip", "training_id"]].assign(
-            position_type=lambda d: d["nip"].astype(str).map(ptype)
+            position_type=lambda d: d["nip"].astype(str).map(ptype.astype(str))
         )
         test_rows = pd.DataFrame(
             {
                 "nip": test["nip"].astype(str),
                 "training_id": test["training_id"].astype(str),
                 "uplift": uplift,
-                "position_type": test["nip"].astype(str).map(ptype),
+                "position_type": test["nip"].astype(str).map(ptype.astype(str)),
             }
         )
+        # the popularity prior for every row; the choice model where the pair is a candidate
         test_rows["propensity"] = logging_propensity(history, test_rows)
-        return validate_rankers(
-            scores, pairs, test_rows, k=self.validation_k, seed=self.random_state
+        pairs["position_type"] = pairs["nip"].astype(str).map(ptype.astype(str))
+        prior = logging_propensity(history, pairs)
+        at = pd.MultiIndex.from_frame(pairs[["nip", "training_id"]].astype(str)).get_indexer(
+            pd.MultiIndex.from_frame(test_rows[["nip", "training_id"]])
         )
+        if (at >= 0).sum() >= 50:
+            choice = choice_propensity(
+                _choice_features(features, prior),
+                pd.factorize(pairs["nip"])[0],
+                at[at >= 0],
+            )
+            test_rows.loc[at >= 0, "propensity"] = choice
+        pairs = pairs.drop(columns="position_type")
+        key = f"{cutoff.date()}|"
+        pairs = pairs.assign(nip=key + pairs["nip"].astype(str))
+        test_rows = test_rows.assign(nip=key + test_rows["nip"])
+        return scores, pairs, test_rows
 
     def candidate_scores(
         self, ds: Dataset, nips: pd.Series, training_ids: pd.Series, as_of: pd.Timestamp
     ) -> dict[str, np.ndarray]:
         """Every candidate ranker's expected gain for the pairs (−inf where the training
         closes no gap of the person's, as in a recommendation)."""
+        return self._candidates(ds, nips, training_ids, as_of)[0]
+
+    def _candidates(
+        self, ds: Dataset, nips: pd.Series, training_ids: pd.Series, as_of: pd.Timestamp
+    ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+        """:meth:`candidate_scores` and the pair features behind them."""
         features, _ = self._pair_frame(ds, nips, training_ids, as_of, with_person=True)
         useful = features["weighted_gap"].to_numpy() > 0
         out = {}
@@ -442,39 +515,34 @@ class TrainingRecommender(BaseEstimator):
             if useful.any():
                 expected[useful] = self._expected(features[useful], name)
             out[name] = expected
-        return out
+        return out, features
 
-    def _design(
-        self,
-        gap: np.ndarray,
-        training_ids: np.ndarray,
-        modality: np.ndarray,
-        remote: np.ndarray,
-        position_type: np.ndarray,
-    ) -> sparse.csr_matrix:
+    def _design(self, features: pd.DataFrame) -> sparse.csr_matrix:
         """Varying-coefficient design (sparse): the weighted gap, and the gap per training,
         per modality × remote area and per position type."""
-        n_t = len(self.training_ids_)
-        frame = pd.DataFrame(
-            {
-                "training_id": training_ids,
-                "modality": modality,
-                "remote_area": remote,
-                "position_type": position_type,
-            }
-        )
-        t_idx, mr_idx, p_idx = self._indices(frame)
+        gap = np.asarray(features["weighted_gap"], dtype=float)
+        indices = self._indices(features)
+        offsets = self._offsets()
         rows = np.arange(len(gap))
-        blocks = [
-            (rows, np.zeros(len(gap), dtype=int)),
-            (rows[t_idx >= 0], 1 + t_idx[t_idx >= 0]),
-            (rows[mr_idx >= 0], 1 + n_t + mr_idx[mr_idx >= 0]),
-            (rows[p_idx >= 0], 1 + n_t + len(_MOD_REMOTE) + p_idx[p_idx >= 0]),
-        ]
-        r = np.concatenate([b[0] for b in blocks])
-        c = np.concatenate([b[1] for b in blocks])
-        width = 1 + n_t + len(_MOD_REMOTE) + len(POSITION_TYPES)
-        return sparse.csr_matrix((gap[r].astype(float), (r, c)), shape=(len(gap), width))
+        r, c, v = [rows], [np.zeros(len(gap), dtype=int)], [gap]
+        for idx, offset in zip(indices, offsets, strict=True):
+            ok = idx >= 0
+            r.append(rows[ok])
+            c.append(offset + idx[ok])
+            v.append(gap[ok])
+        width = self._width()
+        return sparse.csr_matrix(
+            (np.concatenate(v), (np.concatenate(r), np.concatenate(c))), shape=(len(gap), width)
+        )
+
+    def _offsets(self) -> tuple[int, ...]:
+        """First design column of each varying-coefficient block (training, modality ×
+        remote area, position type)."""
+        n_t = len(self.training_ids_)
+        return (1, 1 + n_t, 1 + n_t + len(_MOD_REMOTE))
+
+    def _width(self) -> int:
+        return self._offsets()[-1] + len(POSITION_TYPES)
 
     def _backfit(
         self, design: sparse.csr_matrix, residual: np.ndarray, window: np.ndarray
@@ -550,6 +618,29 @@ class TrainingRecommender(BaseEstimator):
         )
         return frame, detail
 
+    def pyfunc_input(
+        self,
+        ds: Dataset,
+        nips: pd.Series | list[str],
+        training_ids: pd.Series | list[str],
+        *,
+        as_of: pd.Timestamp | None = None,
+    ) -> pd.DataFrame:
+        """The pyfunc model's input for aligned pairs: every column the served ranker reads
+        (the registered signature lists them)."""
+        check_is_fitted(self, "coef_", msg=NOT_FITTED)
+        nips = pd.Series(nips, dtype=ID_DTYPE).reset_index(drop=True)
+        check_known(ds, pd.Series(nips.unique(), dtype=ID_DTYPE))
+        name = self._ranker(None)
+        features, _ = self._pair_frame(
+            ds,
+            nips,
+            pd.Series(training_ids, dtype=ID_DTYPE).reset_index(drop=True),
+            decision_date(ds, as_of),
+            with_person=name in _NEEDS_PERSON,
+        )
+        return features[list(self.example_features().columns)]
+
     def _ranker(self, ranker: str | None) -> str:
         name = getattr(self, "ranker_", "structured") if ranker is None else ranker
         if name not in RANKERS:
@@ -614,29 +705,21 @@ class TrainingRecommender(BaseEstimator):
             features["gap_rule"] = gap_rule_scores(detail, len(features))
         return features, detail
 
-    def _multipliers(
-        self, coefs: np.ndarray, indices: tuple[np.ndarray, np.ndarray, np.ndarray]
-    ) -> np.ndarray:
+    def _multipliers(self, coefs: np.ndarray, indices: tuple[np.ndarray, ...]) -> np.ndarray:
         """Effectiveness (SKP points per weighted level) for each row and coefficient set.
 
         ``coefs`` is (sets × design columns); returns (rows × sets). An unknown training
-        gets the common effect only.
+        (or group) gets the common effect only.
         """
-        n_t = len(self.training_ids_)
-        t_idx, mr_idx, p_idx = indices
         coefs = np.atleast_2d(coefs)
         padded = np.hstack([coefs, np.zeros((len(coefs), 1))])  # column -1 = "unknown": 0
         last = padded.shape[1] - 1
-
-        def col(idx: np.ndarray, offset: int) -> np.ndarray:
-            return np.where(idx >= 0, idx + offset, last)
-
-        total = padded[:, [0]].T + padded[:, col(t_idx, 1)].T
-        total = total + padded[:, col(mr_idx, 1 + n_t)].T
-        total = total + padded[:, col(p_idx, 1 + n_t + len(_MOD_REMOTE))].T
+        total = np.repeat(padded[:, [0]].T, len(indices[0]), axis=0)
+        for idx, offset in zip(indices, self._offsets(), strict=False):
+            total = total + padded[:, np.where(idx >= 0, idx + offset, last)].T
         return np.asarray(total)
 
-    def _indices(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _indices(self, features: pd.DataFrame) -> tuple[np.ndarray, ...]:
         """Positions of each row's training, modality × remote area and position type in
         the coefficient blocks (-1: unknown)."""
 
@@ -661,9 +744,11 @@ class TrainingRecommender(BaseEstimator):
         return self._forecast_features(features, alpha, self._ranker(None))
 
     def _forecast_features(self, features: pd.DataFrame, alpha: float, name: str) -> pd.DataFrame:
-        needed = PAIR_FEATURES if name in _NEEDS_PERSON else ("weighted_gap", "gap_rule")
-        missing = [c for c in needed if c not in features.columns]
-        if name != "structured" and missing:
+        needed: tuple[str, ...] = ("weighted_gap",)
+        needed = (*needed, *(PAIR_FEATURES if name in _NEEDS_PERSON else ()))
+        needed = (*needed, *(("gap_rule",) if name == "gap_rule" else ()))
+        missing = [c for c in dict.fromkeys(needed) if c not in features.columns]
+        if missing:
             raise ValueError(
                 f"the {name} ranker needs the pair features {', '.join(missing)} "
                 "(see recsys.features.training_pair.PAIR_FEATURES)"
@@ -838,7 +923,7 @@ class TrainingRecommender(BaseEstimator):
         titles = catalog.set_index(catalog["training_id"].astype(str))["title"].astype(str)
         course = scored["training_id"].astype(str).map(titles)
         top = marginal_lists(scored, detail, k, course=course)
-        top["ranker"] = self.ranker_
+        top["ranker"] = name
         top = top.join(
             catalog.set_index("training_id")[["title", "hours_jp", "cost_idr", "modality"]],
             on="training_id",

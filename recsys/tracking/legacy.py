@@ -6,7 +6,8 @@ their module path. Version 0.1 had a flat layout (``recsys.trainings``,
 packages. While a model loads, :func:`old_module_names` puts stand-in modules under the old
 names that resolve each old name to where it lives now; afterwards they are gone again, so
 nothing else can import the old paths. :func:`upgrade` then gives parameters that did not
-exist when the model was saved their default values.
+exist when the model was saved their default values, and learned state added since the
+values that keep the model serving as it did (:data:`LEARNED_SINCE`).
 
 A model that still cannot be used raises :class:`RetrainRequiredError`, which tells the user
 to retrain it.
@@ -19,10 +20,11 @@ import inspect
 import sys
 import threading
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pandas as pd
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
@@ -49,6 +51,25 @@ OLD_MODULES: dict[str, tuple[str, ...]] = {
 OLD_PACKAGE_NAMES: dict[str, str] = {
     "TrainingRecommenderModel": "recsys.tracking.pyfunc",
     "MentorRecommenderModel": "recsys.tracking.pyfunc",
+}
+
+
+def _served_as_saved() -> dict[str, Any]:
+    """A training recommender saved before it had several rankers: it keeps serving its
+    structured forecasts, as fixed, with no validation of the other rankers."""
+    from recsys.models.selection import VALIDATION_COLUMNS, WHY_FIXED
+
+    return {
+        "ranker_": "structured",
+        "ranker_reason_": WHY_FIXED,
+        "validation_": pd.DataFrame(columns=list(VALIDATION_COLUMNS)),
+    }
+
+
+#: Class (``module.Name``) → learned attributes added since a model of it could be saved,
+#: with their values for such a model (set only where missing, on fitted models).
+LEARNED_SINCE: dict[str, Callable[[], dict[str, Any]]] = {
+    "recsys.models.trainings.TrainingRecommender": _served_as_saved,
 }
 
 _lock = threading.Lock()
@@ -117,7 +138,8 @@ def _own_objects(obj: Any) -> list[Any]:
 
 def upgrade(recommender: Any, uri: str) -> Any:
     """``recommender`` with defaults for parameters added since it was saved (in it and in
-    its fitted parts); :class:`RetrainRequiredError` if it is not a fitted model."""
+    its fitted parts) and the learned state a model of its kind gained since
+    (:data:`LEARNED_SINCE`); :class:`RetrainRequiredError` if it is not a fitted model."""
     for part in _own_objects(recommender):
         for name, param in inspect.signature(type(part).__init__).parameters.items():
             if name == "self" or param.default is inspect.Parameter.empty:
@@ -128,4 +150,11 @@ def upgrade(recommender: Any, uri: str) -> Any:
         check_is_fitted(recommender)
     except (NotFittedError, TypeError) as exc:
         raise RetrainRequiredError(uri, exc) from exc
+    # only after the check: these must not make an unfitted model look fitted
+    kind = type(recommender)
+    added = LEARNED_SINCE.get(f"{kind.__module__}.{kind.__qualname__}")
+    if added is not None:
+        for name, value in added().items():
+            if name not in vars(recommender):
+                setattr(recommender, name, value)
     return recommender

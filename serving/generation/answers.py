@@ -4,6 +4,10 @@ Recommendations only change when the data or the models change, and both are loa
 (start-up or ``/v1/admin/reload``). So the API scores everybody then, in one pass per model
 for all languages, and a request is a dictionary look-up and a join of bytes: milliseconds,
 whatever the size of the agency. What-if forecasts stay computed per request.
+
+Training lists are built by marginal gain, so the first ``k`` items of a person's list are
+that person's list of ``k``: a list's forecast gain for any ``k`` is a running sum of its
+items' gains, kept per person.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
@@ -31,7 +36,10 @@ Items = dict[str, list[bytes]]  # nip -> encoded items, best first
 @dataclass(frozen=True)
 class Answers:
     """Encoded answers per language: ``trainings[lang][nip]`` and ``mentors[lang][nip]``
-    are the top items (up to ``k``), ``widget[lang][nip]`` the whole widget response."""
+    are the top items (up to ``k``), ``widget[lang][nip]`` the whole widget response.
+    ``ranker`` is the training ranker that made the lists and ``list_gains[nip]`` the
+    running sum of the person's training gains (SKP points; entry ``i``: the first
+    ``i + 1`` items)."""
 
     k: int
     known: frozenset[str]
@@ -39,12 +47,20 @@ class Answers:
     trainings: dict[str, Items]
     mentors: dict[str, Items] | None
     widget: dict[str, dict[str, bytes]]
+    ranker: str
+    list_gains: dict[str, list[float]]
     seconds: float = 0.0
     sizes: dict[str, int] = field(default_factory=dict)
 
     def of(self, kind: str) -> dict[str, Items] | None:
         """The ``trainings`` or ``mentors`` answers (None: no mentor model)."""
         return self.trainings if kind == "trainings" else self.mentors
+
+    def list_gain(self, nip: str, k: int) -> float:
+        """Forecast SKP gain of the person's first ``k`` trainings taken together (0 when
+        they have none)."""
+        gains = self.list_gains.get(nip)
+        return gains[min(k, len(gains)) - 1] if gains else 0.0
 
 
 def precompute(
@@ -92,6 +108,8 @@ def precompute(
         trainings=trainings,
         mentors=mentors,
         widget=widget,
+        ranker=str(models.trainings.ranker_),
+        list_gains=_running_gains(recs),
         seconds=time.perf_counter() - started,
         sizes={
             "employees": len(active),
@@ -101,6 +119,23 @@ def precompute(
     )
     log.info("precomputed %s in %.1f s", answers.sizes, answers.seconds)
     return answers
+
+
+def _running_gains(recs: pd.DataFrame) -> dict[str, list[float]]:
+    """Per nip, the running sum of ``expected_gain`` down the list (each person's rows
+    together, in list order): added one item at a time, as a client adding them up would."""
+    if recs.empty:
+        return {}
+    nips = recs["nip"].astype(str).to_numpy()
+    running = recs["expected_gain"].to_numpy(dtype=float).copy()
+    starts = np.flatnonzero(np.r_[True, nips[1:] != nips[:-1]])
+    ends = np.r_[starts[1:], len(nips)]
+    position = np.arange(len(nips)) - np.repeat(starts, ends - starts)
+    for p in range(1, int(position.max()) + 1):  # one pass per rank (k of them), in order
+        at = np.flatnonzero(position == p)
+        running[at] += running[at - 1]
+    values = running.tolist()
+    return {nips[a]: values[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
 
 
 def _translated(lang: str, first: str, columns: list[str]) -> dict[str, str]:

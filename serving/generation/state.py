@@ -29,14 +29,22 @@ class Served:
 
     def listing(self, kind: str, nip: str, k: int, lang: str) -> tuple[str, bytes]:
         """The answer of ``GET /v1/employees/{nip}/{kind}`` (``trainings`` or ``mentors``,
-        whose answers must be loaded) and the model it comes from, as ``name=version``."""
+        whose answers must be loaded) and the model it comes from, as ``name=version``. A
+        training list also says which ranker made it and its forecast gain."""
         table = self.answers.of(kind)
         assert table is not None, f"no {kind} answers loaded"
         name = TRAINING_MODEL if kind == "trainings" else MENTOR_MODEL
         version = self.models.versions[name]
-        body = b'{"nip":"%s","model_version":%s,"items":%s}' % (
+        extra = b""
+        if kind == "trainings":
+            extra = b'"ranker":%s,"list_gain":%s,' % (
+                encode(self.answers.ranker),
+                encode(self.answers.list_gain(nip, k)),
+            )
+        body = b'{"nip":"%s","model_version":%s,%s"items":%s}' % (
             nip.encode(),
             encode(version),
+            extra,
             join(table[lang].get(nip, [])[:k]),
         )
         return f"{name}={version}", body

@@ -30,9 +30,14 @@ def widget_answers(
     active: set[str],
 ) -> dict[str, bytes]:
     """The widget's answer per person: trainings in words (no scores, no numbers) and a
-    mentor described only by distance and strengths (no identity)."""
+    mentor described only by distance and strengths (no identity).
+
+    The trainings are the top of the person's list, which is built by marginal gain: they
+    complement each other and no course appears twice (a title is never shown twice
+    here whatever the list holds)."""
     names = _competency_names(dataset)
-    top = recs[recs["rank"] <= WIDGET_TRAININGS]
+    distinct = recs.drop_duplicates(["nip", "title"])
+    top = distinct.groupby("nip", sort=False).head(WIDGET_TRAININGS)
     trainings: dict[str, list[dict[str, Any]]] = {}
     for row in top.to_dict("records"):
         codes = _codes(str(row["gaps_closed"]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class FieldError(BaseModel):
@@ -30,12 +30,18 @@ class Models(BaseModel):
 
 
 class TrainingItem(BaseModel):
+    """One training of a list built by marginal gain: each item is credited with what it
+    adds to the items above it, and no course appears twice (in another modality)."""
+
     rank: int
     training_id: str
     title: str
-    expected_gain: float
-    gain_lower: float
-    gain_upper: float
+    expected_gain: float = Field(
+        description="Forecast SKP gain (points) on top of the trainings above in the list."
+    )
+    gain_lower: float = Field(description="Lower end of the 90% interval of expected_gain.")
+    gain_upper: float = Field(description="Upper end of the 90% interval of expected_gain.")
+    gain_alone: float = Field(description="Forecast SKP gain (points) of this training alone.")
     gaps_closed: str
     hours_jp: int
     cost_idr: float
@@ -43,9 +49,21 @@ class TrainingItem(BaseModel):
     reason: str
 
 
+#: What ``ranker`` says: which of the model's rankers made the lists.
+RANKER_DESCRIPTION = (
+    "Which ranker of the training model made the list: structured, uplift, blend or gap_rule."
+)
+#: What a list's gain is.
+LIST_GAIN_DESCRIPTION = (
+    "Forecast SKP gain (points) of taking the whole list: the sum of its items' expected_gain."
+)
+
+
 class TrainingList(BaseModel):
     nip: str
     model_version: str
+    ranker: str = Field(description=RANKER_DESCRIPTION)
+    list_gain: float = Field(description=LIST_GAIN_DESCRIPTION)
     items: list[TrainingItem]
 
 
@@ -89,12 +107,14 @@ class ForecastResponse(BaseModel):
 
 class BatchItem(BaseModel):
     nip: str
+    training_list_gain: float = Field(description=LIST_GAIN_DESCRIPTION)
     trainings: list[TrainingItem]
     mentors: list[MentorItem]
 
 
 class BatchResponse(BaseModel):
     model_versions: dict[str, str]
+    training_ranker: str = Field(description=RANKER_DESCRIPTION)
     results: list[BatchItem]
 
 

@@ -36,6 +36,7 @@
       failed: "Saran tidak dapat dimuat saat ini. Periksa koneksi Anda lalu coba lagi.",
       empty: "Belum ada saran untuk Anda saat ini.",
       noTrainings: "Belum ada pelatihan yang disarankan saat ini.",
+      complement: "Pelatihan-pelatihan ini saling melengkapi.",
       retry: "Coba lagi",
       why: "Mengapa disarankan?",
       jpTitle: "jam pelajaran",
@@ -55,6 +56,7 @@
       failed: "Suggestions could not be loaded. Check your connection and try again.",
       empty: "There are no suggestions for you yet.",
       noTrainings: "There are no suggested trainings yet.",
+      complement: "These trainings complement each other.",
       retry: "Try again",
       why: "Why is this suggested?",
       jpTitle: "lesson hours",
@@ -198,6 +200,7 @@
     .chips { display: flex; flex-wrap: wrap; gap: 0.375rem; }
     .chips li { background: #e8edf2; color: var(--_text); }
     .note { font-size: 0.875rem; color: var(--_muted); }
+    .note.complement { margin: -0.25rem 0 0.5rem; }
     .skeleton {
       height: 6.5rem;
       border-radius: 10px;
@@ -412,6 +415,8 @@
       const cards = trainings.map((item, i) => this.#training(item, i, t, lang));
       this.#body.replaceChildren(
         h("h3", { id: "asn-trainings" }, t.trainings),
+        // the list is built so that each training adds to those before it
+        cards.length > 1 ? h("p", { class: "note complement" }, t.complement) : "",
         cards.length
           ? h("ul", { class: "cards", "aria-labelledby": "asn-trainings" }, cards)
           : h("p", { class: "note" }, t.noTrainings),

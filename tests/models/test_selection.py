@@ -168,9 +168,7 @@ def _setting(
             "training_id": np.array(trainings)[rng.choice(len(trainings), 5 * n_people, p=p)],
         }
     )
-    true_value = pd.Series(
-        {name: _soft_value(uplift_of, top) for name, top in ranker_tops.items()}
-    )
+    true_value = pd.Series({name: _soft_value(uplift_of, top) for name, top in ranker_tops.items()})
     return scores, pairs, test, history, true_value
 
 
@@ -341,7 +339,7 @@ def test_choose_ranker_without_a_test() -> None:
     assert choose_ranker(nothing) == (RULE, WHY_NO_TEST)
 
 
-def test_choose_ranker_takes_the_best_of_those_beating_the_rule() -> None:
+def test_choose_ranker_serves_the_preferred_of_those_beating_the_rule() -> None:
     table = _table(
         [
             ("structured", 1.0, 0.1, 0.9),
@@ -375,3 +373,42 @@ def test_loses_to_rule() -> None:
     assert not loses_to_rule(table, "unknown")
     assert not loses_to_rule(table.iloc[:0], "structured")
     assert set(LEARNED) | {RULE} == set(RANKERS)
+
+
+def test_the_blend_is_preferred_when_the_outcomes_cannot_tell_learned_rankers_apart() -> None:
+    table = _table(
+        [
+            ("structured", 2.4, 0.2, 0.9),
+            ("uplift", 2.6, 0.1, 1.0),
+            ("blend", 2.2, 0.1, 0.8),
+            ("gap_rule", 1.6, 0.0, 0.0),
+        ]
+    )
+    # higher values, but not beyond the uncertainty of the paired difference with the blend
+    table["lower_vs_blend"] = [-0.1, -0.3, 0.0, -0.9]
+    assert choose_ranker(table) == ("blend", WHY_BEATS_RULE)
+    # the structured model beats the blend beyond the uncertainty: it is served
+    table.loc[0, "lower_vs_blend"] = 0.05
+    assert choose_ranker(table) == ("structured", WHY_BEATS_RULE)
+    # the blend does not beat the gap rule: the next preferred that does is the default
+    table.loc[2, "vs_gap_rule_lower"] = -0.2
+    table["lower_vs_structured"] = [0.0, -0.1, -0.3, -1.0]
+    assert choose_ranker(table) == ("structured", WHY_BEATS_RULE)
+    table.loc[1, "lower_vs_structured"] = 0.02
+    assert choose_ranker(table) == ("uplift", WHY_BEATS_RULE)
+
+
+def test_validation_reports_paired_differences_between_learned_rankers() -> None:
+    uplift_of = {f"T{i}": 0.0 for i in range(8)} | {"T0": 2.0, "T1": 2.0}
+    tops = {
+        "structured": ["T0", "T1"],
+        "uplift": ["T2", "T3"],
+        "blend": ["T0", "T4"],
+        "gap_rule": ["T5", "T6"],
+    }
+    scores, pairs, test, history, _ = _setting(1500, uplift_of, dict.fromkeys(uplift_of, 1.0), tops)
+    test["propensity"] = logging_propensity(history, test)
+    table = validate_rankers(scores, pairs, test, k=2, n_boot=200).set_index("ranker")
+    assert table.loc["structured", "lower_vs_blend"] > 0  # truly better than the blend
+    assert table.loc["uplift", "lower_vs_structured"] < 0
+    assert table.loc["blend", "lower_vs_blend"] == 0.0

@@ -312,3 +312,73 @@ def test_widget_token_and_suggestions(api: tuple, small_world: Path) -> None:
         "/v1/widget/suggestions", headers={"Authorization": f"Bearer {old_token}", "Origin": other}
     )
     assert removed.status_code == 403 and "no longer allowed" in removed.json()["detail"]
+
+
+def test_training_lists_are_marginal_with_their_gain_and_ranker(
+    api: tuple, small_world: Path
+) -> None:
+    from recsys.models.selection import RANKERS
+
+    client, _ = api
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    nips = employees.loc[employees["active"] == "true", "nip"].head(8).tolist()
+    rankers = set()
+    for nip in nips:
+        for k in (2, 10):
+            body = client.get(
+                f"/v1/employees/{nip}/trainings", params={"k": k}, headers=key("analis")
+            ).json()
+            items = body["items"]
+            rankers.add(body["ranker"])
+            # the whole list's gain: its items' marginal gains added up, for any k
+            assert body["list_gain"] == sum(i["expected_gain"] for i in items)
+            titles = [i["title"] for i in items]
+            assert len(set(titles)) == len(titles), "the same course twice in one list"
+            for item in items:
+                assert item["gain_lower"] <= item["expected_gain"] <= item["gain_upper"]
+                # a share (0 to 1) of what it would gain alone
+                assert abs(item["expected_gain"]) <= abs(item["gain_alone"]) + 1e-9
+            if items:
+                assert items[0]["expected_gain"] == items[0]["gain_alone"]
+    (ranker,) = rankers
+    assert ranker in RANKERS
+    # a longer list starts with the shorter one, and its ranker is in the top item's reason
+    nip = nips[0]
+    short, long = (
+        client.get(
+            f"/v1/employees/{nip}/trainings", params={"k": k, "lang": "en"}, headers=key("analis")
+        ).json()["items"]
+        for k in (2, 10)
+    )
+    assert long[:2] == short
+    assert "ranked by" in long[0]["reason"]
+    assert not any("ranked by" in item["reason"] for item in long[1:])
+    # the batch says the same
+    got = client.post(
+        "/v1/recommendations:batch", json={"nips": nips, "k": 3}, headers=key("hr-bkpsdm")
+    ).json()
+    assert got["training_ranker"] == ranker
+    for result in got["results"]:
+        gains = [i["expected_gain"] for i in result["trainings"]]
+        assert result["training_list_gain"] == sum(gains)
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert {"ranker", "list_gain"} <= set(schema["TrainingList"]["required"])
+    assert "gain_alone" in schema["TrainingItem"]["required"]
+
+
+def test_the_widget_shows_the_top_of_the_marginal_list(api: tuple, small_world: Path) -> None:
+    client, _ = api
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    nip = employees.loc[employees["active"] == "true", "nip"].iloc[-2]
+    token = client.post(
+        "/v1/widget-tokens", json={"nip": nip, "origin": PORTAL}, headers=key("portal")
+    ).json()["token"]
+    widget = client.get(
+        "/v1/widget/suggestions", headers={"Authorization": f"Bearer {token}", "Origin": PORTAL}
+    ).json()
+    listed = client.get(
+        f"/v1/employees/{nip}/trainings", params={"k": 3}, headers=key("analis")
+    ).json()["items"]
+    titles = [t["title"] for t in widget["trainings"]]
+    assert titles and len(set(titles)) == len(titles)
+    assert titles == [i["title"] for i in listed]

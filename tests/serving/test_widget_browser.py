@@ -144,6 +144,11 @@ def test_suggestions_render_in_indonesian(page: Page, sites: Sites, juniors: lis
     trainings = body["trainings"]
     assert trainings and body["lang"] == "id"
     expect(region.locator("li.card h4")).to_have_text([t["title"] for t in trainings])
+    titles = [t["title"] for t in trainings]
+    assert len(set(titles)) == len(titles), "the same course twice"
+    # a list of several says its trainings complement each other (it is built that way)
+    assert len(trainings) > 1
+    expect(region.locator(".complement")).to_have_text("Pelatihan-pelatihan ini saling melengkapi.")
     first = trainings[0]
     expect(region.locator("li.card .hours").first).to_have_text(f"{first['hours_jp']} JP")
     expect(region.locator("li.card .badge").first).not_to_be_empty()
@@ -171,6 +176,9 @@ def test_english_and_attribute_changes(page: Page, sites: Sites, juniors: list[s
     expect(region.get_by_role("heading", name="Suggested trainings")).to_be_visible()
     expect(region.get_by_role("heading", name="Suggested mentor")).to_be_visible()
     expect(region.get_by_role("button", name="Why is this suggested?").first).to_be_visible()
+    expect(region.locator(".complement")).to_have_count(1 if len(body["trainings"]) > 1 else 0)
+    if len(body["trainings"]) > 1:
+        expect(region.locator(".complement")).to_have_text("These trainings complement each other.")
     # changing an observed attribute fetches again, in the new language
     with page.expect_response(lambda r: asks_suggestions(r) and "lang=id" in r.url):
         page.locator("asn-suggestions").evaluate("e => e.setAttribute('lang', 'id')")

@@ -16,9 +16,10 @@ from sklearn.base import clone
 
 from recsys.data import load_dataset
 from recsys.models.mentors.recommender import MentorRecommender
-from recsys.models.trainings import TrainingRecommender
+from recsys.models.selection import VALIDATION_COLUMNS, WHY_FIXED
+from recsys.models.trainings import RECOMMENDATION_COLUMNS, TrainingRecommender
 from recsys.tracking.bundle import load_bundle
-from recsys.tracking.legacy import OLD_MODULES, RetrainRequiredError
+from recsys.tracking.legacy import OLD_MODULES, RetrainRequiredError, upgrade
 from recsys.tracking.pyfunc import load_recommender
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bundle-0.1.tar.gz"
@@ -44,9 +45,30 @@ def test_a_bundle_saved_by_version_0_1_loads_and_recommends(
     assert set(clone(bundle.mentors).get_params()) == set(MentorRecommender().get_params())
     ds = load_dataset(small_world)
     active = ds.employees.loc[ds.employees["active"], "nip"].astype(str)
-    recs = bundle.trainings.recommend(ds, list(active[:3]), k=3)
+    # saved before there were several rankers: it serves its structured forecasts, as fixed
+    model = bundle.trainings
+    assert (model.ranker_, model.ranker_reason_) == ("structured", WHY_FIXED)
+    assert model.validation_.empty
+    assert list(model.validation_.columns) == list(VALIDATION_COLUMNS)
+    recs = model.recommend(ds, list(active[:3]), k=3)
+    assert list(recs.columns) == list(RECOMMENDATION_COLUMNS)
     assert set(recs["nip"]) == set(active[:3])
     assert recs["expected_gain"].notna().all()
+    assert (recs["ranker"] == "structured").all()
+    for _, person in recs.groupby("nip"):
+        assert person["title"].is_unique  # a marginal list: no course twice
+        assert person["list_gain"].iloc[0] == pytest.approx(person["expected_gain"].sum())
+        assert (person["expected_gain"].abs() <= person["gain_alone"].abs() + 1e-9).all()
+    first = recs[recs["rank"] == 1]["reason"]
+    assert first.str.contains("diurutkan oleh model terstruktur").all()
+    assert not recs[recs["rank"] > 1]["reason"].str.contains("diurutkan oleh").any()
+
+
+def test_upgrade_does_not_make_an_unfitted_model_look_fitted() -> None:
+    unfitted = TrainingRecommender()
+    with pytest.raises(RetrainRequiredError, match="retrain"):
+        upgrade(unfitted, "models:/nothing")
+    assert not hasattr(unfitted, "ranker_")
 
 
 def test_old_module_paths_exist_only_while_loading(old_bundle: Path) -> None:

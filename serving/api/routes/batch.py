@@ -21,7 +21,7 @@ async def batch(
     audit: AuditDep,
 ) -> Response:
     """Trainings (and mentors) for a bounded list of employees (HR bulk), in the order
-    asked."""
+    asked, with each training list's forecast gain and the ranker that made the lists."""
     if body.k > settings.max_k:
         raise over_the_maximum(("body", "k"), settings.max_k)
     nips = list(dict.fromkeys(body.nips))
@@ -43,15 +43,17 @@ async def batch(
     for nip in nips:
         audit.record(caller=caller.name, role=caller.role, nip=nip, action="batch", model=versions)
         results.append(
-            b'{"nip":"%s","trainings":%s,"mentors":%s}'
+            b'{"nip":"%s","training_list_gain":%s,"trainings":%s,"mentors":%s}'
             % (
                 nip.encode(),
+                encode(current.answers.list_gain(nip, body.k)),
                 join(trained.get(nip, [])[: body.k]),
                 join(mentored.get(nip, [])[: body.k]),
             )
         )
-    content = b'{"model_versions":%s,"results":%s}' % (
+    content = b'{"model_versions":%s,"training_ranker":%s,"results":%s}' % (
         encode(current.models.versions),
+        encode(current.answers.ranker),
         join(results),
     )
     return Response(content, media_type="application/json")

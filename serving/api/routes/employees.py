@@ -28,8 +28,9 @@ async def trainings(
     audit: AuditDep,
     lang: Lang = LANGUAGES[0],
 ) -> Response:
-    """Trainings ranked by forecast SKP gain for one employee (as ``recsys recommend
-    trainings`` gives them)."""
+    """Trainings for one employee (as ``recsys recommend trainings`` gives them): a list
+    built by marginal gain, each item credited with what it adds to those above it, no
+    course twice; with the whole list's forecast SKP gain and the ranker that made it."""
     active(current, nip)
     model, body = current.listing("trainings", nip, k, lang)
     audit.record(caller=caller.name, role=caller.role, nip=nip, action="trainings", model=model)

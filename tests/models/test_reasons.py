@@ -1,0 +1,114 @@
+"""Reasons of a training list built by marginal gain: an item that adds clearly less than it
+would alone says so, the first item names the ranker, and old callers get what they got."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from recsys.data import Dataset, load_dataset
+from recsys.models.reasons import ON_TOP_SHARE, explain_trainings, ranker_name
+from recsys.models.selection import RANKERS
+
+
+@pytest.fixture(scope="module")
+def ds(small_world: Path) -> Dataset:
+    return load_dataset(small_world)
+
+
+@pytest.fixture(scope="module")
+def lists(ds: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two people's lists (pair ids 10–13) and their per-competency detail."""
+    codes = ds.competencies["code"].astype(str).head(3).tolist()
+    trained = ds.enrollments["training_id"].astype(str).iloc[0]
+    top = pd.DataFrame(
+        {
+            "nip": ["A", "A", "A", "B"],
+            "rank": [1, 2, 3, 1],
+            "training_id": [trained] * 4,
+            "expected_gain": [2.0, 0.5, 0.95, 1.0],
+            "gain_lower": [1.0, 0.1, 0.5, 0.2],
+            "gain_upper": [3.0, 0.9, 1.4, 1.8],
+            "gain_alone": [2.0, 2.0, 1.0, 1.0],
+            "ranker": ["structured"] * 3 + ["gap_rule"],
+        },
+        index=[10, 11, 12, 13],
+    )
+    detail = pd.DataFrame(
+        {
+            "pair": [10, 10, 11, 12, 13],
+            "competency": [codes[0], codes[1], codes[0], codes[2], codes[1]],
+            "level": [1.0, 2.04, 1.0, 2.5, 2.0],
+            "target": [4, 3, 3, 3, 4],
+            "closable": [3.0, 0.96, 2.0, 0.5, 2.0],
+            "weight": [1.0, 0.5, 1.0, 1.0, 0.8],
+            "assessed": [True, True, True, True, False],
+        }
+    )
+    return top, detail
+
+
+def test_an_item_below_says_it_adds_on_top_and_the_first_names_the_ranker(
+    ds: Dataset, lists: tuple
+) -> None:
+    top, detail = lists
+    _, reasons = explain_trainings(top, detail, ds, "id")
+    first, second, third, other = reasons
+    assert first.endswith("; diurutkan oleh model terstruktur.")
+    assert "tambahan setelah" not in first
+    # 0.5 of 2.0 alone: clearly less, so it says what it would gain alone
+    assert "perkiraan kenaikan nilai SKP +0.5 poin (0.1 s.d. 0.9); " in second
+    assert "tambahan setelah pelatihan di atasnya (sendiri: +2.0 poin)" in second
+    assert ON_TOP_SHARE <= 0.95  # 95% of its gain alone: not worth a remark
+    assert "tambahan setelah" not in third
+    assert not any("diurutkan" in r for r in (second, third))
+    assert other.endswith("; diurutkan oleh aturan kesenjangan kompetensi.")
+    english = explain_trainings(top, detail, ds, "en")[1]
+    assert english[0].endswith("; ranked by the structured model.")
+    assert "on top of the trainings above (alone: +2.0 points)" in english[1]
+    assert english[3].endswith("ranked by the competency-gap rule.")
+
+
+def test_the_existing_parts_stay_and_old_callers_get_what_they_got(
+    ds: Dataset, lists: tuple
+) -> None:
+    top, detail = lists
+    gaps, reasons = explain_trainings(top, detail, ds, "en")
+    old_gaps, old = explain_trainings(
+        top.drop(columns=["rank", "gain_alone", "ranker"]), detail, ds, "en"
+    )
+    assert gaps == old_gaps
+    assert not any("ranked by" in r or "on top of" in r for r in old)
+    assert all(r.startswith("Closes the gap in ") and "forecast SKP gain" in r for r in old)
+    assert "competency level estimated" in old[3] and "competency level estimated" in reasons[3]
+    # the new parts are added to the old reason, nothing else changes
+    for new, before in zip(reasons, old, strict=True):
+        kept = [p for p in new.rstrip(".").split("; ") if not p.startswith(("ranked", "on top"))]
+        assert kept == before.rstrip(".").split("; ")
+    # without a rank, no item can be told to be first or below
+    no_rank = explain_trainings(top.drop(columns="rank"), detail, ds, "en")[1]
+    assert no_rank == old
+
+
+def test_every_ranker_has_a_name_in_both_languages() -> None:
+    for lang in ("id", "en"):
+        names = [ranker_name(r, lang) for r in RANKERS]
+        assert len(set(names)) == len(RANKERS)
+        assert all(name not in RANKERS for name in names)
+    assert ranker_name("uplift", "id") == "model uplift fleksibel"
+    assert ranker_name("blend", "en") == "the blend of both models"
+    assert ranker_name("something_new", "en") == "something_new"
+    with pytest.raises(ValueError, match="unsupported language"):
+        ranker_name("structured", "fr")
+
+
+def test_the_command_line_names_the_rankers_the_same_way() -> None:
+    from recsys.cli.messages import _MESSAGES
+
+    for name in RANKERS:
+        key = f"ranker.name.{name}"
+        if key in _MESSAGES:
+            for lang in ("id", "en"):
+                assert _MESSAGES[key][lang] == ranker_name(name, lang), (key, lang)
