@@ -95,9 +95,6 @@ TRAINING_EXPORT_COLUMNS = (
     "reason",
 )
 N_FOLDS = 5
-#: Validation cutoffs, in years before the decision date; each is judged on the enrollments
-#: of the period after it (up to the next cutoff), and the periods are pooled.
-VALIDATION_YEARS = (2, 3)
 #: People scored at a time by ``recommend`` (bounds memory).
 RECOMMEND_CHUNK = 25_000
 #: Rankers whose forecasts need the person's features besides the gaps.
@@ -196,11 +193,18 @@ class TrainingRecommender(BaseEstimator):
     ``n_bootstrap`` (refits for the interval), ``backfit_rounds``, ``importance`` (a
     :class:`CompetencyImportance`; None: the default one), ``baseline`` (a
     :class:`ScoreBaseline` with ``excluded="all"``, whose LightGBM settings are its
-    parameters; None: the default one with this ``random_state``), ``random_state``.
-    ``fit`` clones ``importance`` and ``baseline`` before fitting them.
+    parameters; None: the default one with this ``random_state``), ``uplift`` (a
+    :class:`PairUpliftModel`; None: the default one), ``ranker`` ("auto": chosen on the
+    out-of-time validation; or one of :data:`~recsys.models.selection.RANKERS`),
+    ``validation_k`` (the soft top-k of the validation), ``validation_people`` (test people
+    at most), ``validation_years`` (the validation cutoffs, in years before the decision
+    date; empty: no validation, and "auto" serves the gap rule), ``random_state``.
+    ``fit`` clones ``importance``, ``baseline`` and ``uplift`` before fitting them.
     Learned: ``as_of_``, ``importance_``, ``baseline_`` (:class:`ScoreBaseline`), ``coef_``,
-    ``intercept_``, ``coef_samples_``, ``training_ids_``, ``n_enrollments_``,
-    ``n_controls_``.
+    ``intercept_``, ``coef_samples_``, ``uplift_``, ``gap_coef_``, ``training_ids_``,
+    ``n_enrollments_``, ``n_controls_``, ``validation_`` (one row per ranker, see
+    :data:`~recsys.models.selection.VALIDATION_COLUMNS`), ``ranker_`` (the ranker that
+    makes the lists) and ``ranker_reason_`` (why).
     """
 
     def __init__(
@@ -215,6 +219,7 @@ class TrainingRecommender(BaseEstimator):
         ranker: str = "auto",
         validation_k: int = 5,
         validation_people: int = 20_000,
+        validation_years: tuple[int, ...] = (2, 3),
         random_state: int = 0,
     ) -> None:
         self.ridge_alpha = ridge_alpha
@@ -226,6 +231,7 @@ class TrainingRecommender(BaseEstimator):
         self.ranker = ranker
         self.validation_k = validation_k
         self.validation_people = validation_people
+        self.validation_years = validation_years
         self.random_state = random_state
 
     # ------------------------------------------------------------------------- fit
@@ -391,13 +397,14 @@ class TrainingRecommender(BaseEstimator):
         )
 
     def _validate(self, ds: Dataset, when: pd.Timestamp) -> pd.DataFrame:
-        """Every candidate fitted before each validation cutoff (two and three years before
-        ``when``), judged on the enrollments that started in the period after it and whose
-        outcome was appraised before ``when`` (observed outcomes only); the periods are
-        pooled. An empty table if the history is too short for any of them."""
+        """Every candidate fitted before each validation cutoff (``validation_years`` before
+        ``when``: by default two and three), judged on the enrollments that started in the
+        period after it (up to the next cutoff) and whose outcome was appraised before
+        ``when`` (observed outcomes only); the periods are pooled. An empty table if there
+        is no cutoff or the history is too short for any of them."""
         periods = []
         end = pd.Timestamp(when)
-        for years in VALIDATION_YEARS:
+        for years in sorted(self.validation_years):
             cutoff = pd.Timestamp(when) - pd.DateOffset(years=years)
             period = self._validation_period(ds, cutoff, end, when)
             if period is not None:
@@ -437,7 +444,7 @@ class TrainingRecommender(BaseEstimator):
         people = pd.Series(pd.unique(test["nip"].astype(str)))
         known = set(past.employees["nip"].astype(str))
         people = people[people.isin(known)].reset_index(drop=True)
-        share = self.validation_people // len(VALIDATION_YEARS)
+        share = max(1, self.validation_people // len(self.validation_years))
         if len(people) > share:
             people = people.sample(share, random_state=self.random_state).reset_index(drop=True)
         inside = test["nip"].astype(str).isin(set(people)).to_numpy()
