@@ -128,9 +128,10 @@ def test_recommend_from_the_champion(store: dict, small_world: Path, tmp_path: P
         "reason",
     ]
     assert frame.groupby("nip")["rank"].max().max() <= 3
-    # the list's gain is the sum of its items' marginal gains
+    # the list's gain is the sum of its items' marginal gains (the export rounds each
+    # figure to three decimals)
     sums = frame.groupby("nip")["expected_gain"].sum()
-    np.testing.assert_allclose(frame.groupby("nip")["list_gain"].first(), sums, rtol=1e-6)
+    np.testing.assert_allclose(frame.groupby("nip")["list_gain"].first(), sums, atol=0.003)
     assert frame["nip"].nunique() > 0.9 * (employees["active"] == "true").sum()
 
 
