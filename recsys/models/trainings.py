@@ -218,7 +218,7 @@ class TrainingRecommender(BaseEstimator):
         uplift: PairUpliftModel | None = None,
         ranker: str = "auto",
         validation_k: int = 5,
-        validation_people: int = 20_000,
+        validation_people: int = 10_000,
         validation_years: tuple[int, ...] = (2, 3),
         random_state: int = 0,
     ) -> None:

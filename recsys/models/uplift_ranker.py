@@ -25,19 +25,21 @@ class PairUpliftModel(BaseEstimator):
     """Effect of a (person, training) pair in SKP points, learned from enrollments.
 
     Parameters (stored as given): LightGBM's ``n_estimators``, ``learning_rate``,
-    ``num_leaves``, ``min_child_samples``; ``holdout`` (share of enrollments held out to
-    measure the error); ``random_state``. Learned: ``model_``, ``error_bins_``,
-    ``error_scale_``, ``n_rows_``.
+    ``num_leaves``, ``min_child_samples``; ``holdout`` (share of enrollments held out: the
+    model learns from the rest and its error is measured on them); ``max_rows`` (at most
+    this many enrollments are learned from, a random sample); ``random_state``. Learned:
+    ``model_``, ``error_bins_``, ``error_scale_``, ``n_rows_`` (rows learned from).
     """
 
     def __init__(
         self,
         *,
-        n_estimators: int = 250,
+        n_estimators: int = 200,
         learning_rate: float = 0.05,
         num_leaves: int = 15,
         min_child_samples: int = 100,
         holdout: float = 0.2,
+        max_rows: int = 200_000,
         random_state: int = 0,
     ) -> None:
         self.n_estimators = n_estimators
@@ -45,6 +47,7 @@ class PairUpliftModel(BaseEstimator):
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
         self.holdout = holdout
+        self.max_rows = max_rows
         self.random_state = random_state
 
     def _regressor(self) -> lgb.LGBMRegressor:
@@ -79,13 +82,18 @@ class PairUpliftModel(BaseEstimator):
         y = np.asarray(target, dtype=float)
         if len(y) < 50:
             raise ValueError("too little history: fewer than 50 enrollments with an outcome")
-        categorical = list(CATEGORICAL)
-        self.model_ = self._regressor().fit(x, y, categorical_feature=categorical)
-        held = np.random.default_rng(self.random_state).random(len(y)) < self.holdout
-        probe = self._regressor().fit(x[~held], y[~held], categorical_feature=categorical)
-        oof = np.asarray(probe.predict(x[held]), dtype=float)
+        rng = np.random.default_rng(self.random_state)
+        held = rng.random(len(y)) < self.holdout
+        learn = np.flatnonzero(~held)
+        if len(learn) > self.max_rows:
+            # beyond a few hundred thousand enrollments more rows barely change the trees
+            learn = np.sort(rng.choice(learn, self.max_rows, replace=False))
+        self.model_ = self._regressor().fit(
+            x.iloc[learn], y[learn], categorical_feature=list(CATEGORICAL)
+        )
+        oof = np.asarray(self.model_.predict(x[held]), dtype=float)
         self.error_bins_, self.error_scale_ = calibrate_error(oof, y[held], noise_var)
-        self.n_rows_ = len(y)
+        self.n_rows_ = len(learn)
         return self
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
