@@ -7,8 +7,10 @@ would have done without it). A ranker's **value** is the off-policy value of its
 policy, the policy that takes the training it ranks r-th (from 0) with weight
 ``exp(−r / k)``: the weighted mean uplift of the test enrollments, each weighted by where the
 ranker put its training and by the inverse of how likely HR was to pick that training for
-someone in that position type (self-normalised inverse-propensity weighting: what the
-recommendations would have gained if people had taken them, not only the popular ones).
+that person (:func:`choice_propensity`, a conditional logit of HR's own choices;
+:func:`logging_propensity`, the position type's share, where that cannot be fitted):
+self-normalised inverse-propensity weighting, what the recommendations would have gained if
+people had taken them, not only the popular ones.
 The soft top-k uses every test enrollment, not only the few in a hard top-k, so a real
 difference between rankers shows through the outcomes' noise. Its interval and its
 difference from the gap rule come from a bootstrap over people (paired: the same resamples
@@ -16,7 +18,8 @@ for every ranker).
 
 Only observed outcomes are used, never a demo world's truth. A learned ranker is served
 only if it beats the gap rule beyond the uncertainty (the lower end of the difference's 90%
-interval is above zero); otherwise the gap rule is served, with learned intervals.
+interval is above zero), the most preferred of those first (:data:`PREFERENCE`);
+otherwise the gap rule is served, with learned intervals.
 """
 
 from __future__ import annotations
