@@ -12,18 +12,11 @@ import pandas as pd
 import pytest
 
 from recsys.simulation import simulate
-from recsys.simulation.catalog import build_positions, build_units, position_slots
-from recsys.simulation.history import mentoring_strength
+from recsys.simulation.catalog import build_positions, position_slots
 from recsys.simulation.mechanism import (
     MECHANISM,
-    focus_slot,
-    gain_in_points,
-    mentoring_delta,
 )
 from recsys.simulation.oracle import MentorOracle, TruthMissingError
-from recsys.simulation.people import NipAllocator, make_population
-from recsys.simulation.truth import mentoring_gain
-from recsys.simulation.world import HISTORY_END
 
 # mentor_gain.parquet and the traits behind the oracle are float32: a gain is a difference of
 # two such sums, so tiny gains carry ~1e-6 points of rounding.
@@ -165,38 +158,6 @@ def test_matches_the_mechanism_across_distances_and_missing_competencies(
     assert (gain >= 0).all()
     # distance matters as the mechanism says: same unit is worth most on average
     assert gain[unit].mean() > gain[~region & ~remote].mean()
-
-
-def test_the_truth_and_the_simulated_history_share_one_mechanism() -> None:
-    rng = np.random.default_rng(3)
-    pop = make_population(rng, 500, build_units(), build_positions(), HISTORY_END, NipAllocator())
-    n_pairs, n_slots = 2_000, 12
-    mentee, mentor = rng.integers(0, 500, n_pairs), rng.integers(0, 500, n_pairs)
-    mentee_lv = rng.uniform(1.0, 5.0, (n_pairs, n_slots))
-    mentor_lv = np.where(
-        rng.random((n_pairs, n_slots)) < 0.2, np.nan, rng.uniform(1.0, 5.0, (n_pairs, n_slots))
-    )
-    required = rng.integers(1, 5, (n_pairs, n_slots)).astype(float)
-    weights = rng.dirichlet(np.ones(n_slots), n_pairs)
-    load = rng.integers(1, 5, n_pairs).astype(float)
-    # as the history applies a mentorship (history._apply_mentorships)
-    strength = mentoring_strength(pop, mentee, mentor, load, MECHANISM)
-    focus = focus_slot(mentee_lv, mentor_lv, required)
-    delta = mentoring_delta(mentee_lv, mentor_lv, focus, strength[:, None], MECHANISM)
-    expected = gain_in_points(mentee_lv, delta, required, weights, MECHANISM)
-    shared = mentoring_gain(
-        mentee_lv,
-        mentor_lv,
-        required,
-        weights,
-        mentor_skill=pop.mentor_skill[mentor],
-        learn_rate=pop.learn_rate[mentee],
-        same_unit=pop.unit_idx[mentee] == pop.unit_idx[mentor],
-        same_region=pop.region_code[mentee] == pop.region_code[mentor],
-        mentee_remote=pop.remote[mentee],
-        load=load,
-    )
-    np.testing.assert_array_equal(shared, expected)
 
 
 def test_mechanism_parameters_come_from_the_world(small_world: Path, oracle: MentorOracle) -> None:
