@@ -40,14 +40,18 @@ LEARNED = ("structured", "uplift", "blend")
 #: flexible one (it needs the most history and is the most exposed to confounding).
 PREFERENCE = ("blend", "structured", "uplift")
 RULE = "gap_rule"
-VALIDATION_COLUMNS = (
-    "ranker",
+#: A ranker's validated value, its interval, and its difference from the gap rule.
+VALUE_COLUMNS = (
     "value",
     "value_lower",
     "value_upper",
     "vs_gap_rule",
     "vs_gap_rule_lower",
     "vs_gap_rule_upper",
+)
+VALIDATION_COLUMNS = (
+    "ranker",
+    *VALUE_COLUMNS,
     "test_hits",
     "chosen",
     *(f"lower_vs_{name}" for name in LEARNED),
@@ -173,7 +177,7 @@ def validate_rankers(
         return pd.DataFrame(
             [{"ranker": name, "test_hits": 0, "chosen": False} for name in names],
             columns=list(VALIDATION_COLUMNS),
-        ).astype({c: float for c in VALIDATION_COLUMNS[1:7]})
+        ).astype(dict.fromkeys(VALUE_COLUMNS, float))
     numer = np.zeros((len(people), len(names)))
     denom = np.zeros((len(people), len(names)))
     hits = np.zeros(len(names), dtype=int)

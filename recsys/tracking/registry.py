@@ -33,7 +33,7 @@ from recsys.evaluation.ground_truth import GroundTruth
 from recsys.evaluation.mentors import evaluate_cohort, evaluate_recommendations
 from recsys.evaluation.trainings import evaluate_on_truth
 from recsys.models.mentors.recommender import MentorRecommender
-from recsys.models.selection import loses_to_rule
+from recsys.models.selection import VALUE_COLUMNS, loses_to_rule
 from recsys.models.trainings import TrainingRecommender
 from recsys.tracking import store
 from recsys.tracking.pyfunc import (
@@ -234,14 +234,7 @@ def validation_metrics(recommender: TrainingRecommender) -> dict[str, float]:
     table = recommender.validation_
     for row in table.to_dict("records"):
         name = str(row["ranker"])
-        for column in (
-            "value",
-            "value_lower",
-            "value_upper",
-            "vs_gap_rule",
-            "vs_gap_rule_lower",
-            "vs_gap_rule_upper",
-        ):
+        for column in VALUE_COLUMNS:
             metrics[f"validation_{name}_{column}"] = float(row[column])
         if name == recommender.ranker_:
             metrics["validation_served_value"] = float(row["value"])
