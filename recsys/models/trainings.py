@@ -33,6 +33,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from recsys.data.contract import ID_DTYPE, MODALITIES, POSITION_TYPES
 from recsys.data.loading import Dataset
+from recsys.data.sample import sample_people
 from recsys.data.snapshot import snapshot
 from recsys.features import outcomes as O
 from recsys.features.competency_state import AS_OF, QUERY, competency_state
@@ -197,7 +198,10 @@ class TrainingRecommender(BaseEstimator):
     :class:`PairUpliftModel`; None: the default one), ``ranker`` ("auto": chosen on the
     out-of-time validation; or one of :data:`~recsys.models.selection.RANKERS`),
     ``validation_k`` (the soft top-k of the validation), ``validation_people`` (test people
-    at most), ``validation_years`` (the validation cutoffs, in years before the decision
+    at most), ``validation_fit_people`` (the validation's refits learn from a random sample of
+    this many employees' records at most: they are only compared, and at national scale
+    refitting on everyone would dominate training time), ``validation_years`` (the
+    validation cutoffs, in years before the decision
     date; empty: no validation, and "auto" serves the gap rule), ``random_state``.
     ``fit`` clones ``importance``, ``baseline`` and ``uplift`` before fitting them.
     Learned: ``as_of_``, ``importance_``, ``baseline_`` (:class:`ScoreBaseline`), ``coef_``,
@@ -219,6 +223,7 @@ class TrainingRecommender(BaseEstimator):
         ranker: str = "auto",
         validation_k: int = 5,
         validation_people: int = 10_000,
+        validation_fit_people: int = 30_000,
         validation_years: tuple[int, ...] = (2, 3),
         random_state: int = 0,
     ) -> None:
@@ -231,6 +236,7 @@ class TrainingRecommender(BaseEstimator):
         self.ranker = ranker
         self.validation_k = validation_k
         self.validation_people = validation_people
+        self.validation_fit_people = validation_fit_people
         self.validation_years = validation_years
         self.random_state = random_state
 
@@ -245,11 +251,10 @@ class TrainingRecommender(BaseEstimator):
     ) -> TrainingRecommender:
         """Learn from ``ds``'s history before ``as_of`` (default: after its last appraisal),
         then choose the ranker on an out-of-time validation (:mod:`recsys.models.selection`)."""
-        if self.validation_k < 1 or self.validation_people < 1:
-            raise ValueError(
-                "validation_k and validation_people must be at least 1, got "
-                f"{self.validation_k} and {self.validation_people}"
-            )
+        sizes = ("validation_k", "validation_people", "validation_fit_people")
+        small = [f"{name}={getattr(self, name)}" for name in sizes if getattr(self, name) < 1]
+        if small:
+            raise ValueError(f"{', '.join(sizes)} must be at least 1, got {', '.join(small)}")
         if self.ranker not in ("auto", *RANKERS):
             raise ValueError(
                 f"ranker must be 'auto' or one of {', '.join(RANKERS)}, got {self.ranker!r}"
@@ -437,7 +442,8 @@ class TrainingRecommender(BaseEstimator):
             return None
         model = clone(self).set_params(n_bootstrap=2)
         try:
-            model._fit_at(ds, cutoff, lambda _stage: None)
+            sample = sample_people(ds, self.validation_fit_people, self.random_state)
+            model._fit_at(sample, cutoff, lambda _stage: None)
         except ValueError as exc:
             log.info("no out-of-time validation before %s: %s", cutoff.date(), exc)
             return None

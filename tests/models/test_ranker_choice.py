@@ -60,6 +60,23 @@ def test_validation_table_has_one_sound_row_per_ranker(model: TrainingRecommende
     np.testing.assert_array_equal(differences, [[0.0, 0.0, 0.0]])
 
 
+def test_validation_refits_learn_from_a_sample_of_people_when_asked(
+    ds: Dataset, model: TrainingRecommender
+) -> None:
+    """At national scale the validation's refits learn from a sample of employees: the
+    table is still whole and sound, but its values differ."""
+    sampled = TrainingRecommender(n_bootstrap=N_BOOTSTRAP, validation_fit_people=1_000).fit(ds)
+    table, full = sampled.validation_, model.validation_
+    assert sorted(table["ranker"]) == sorted(RANKERS)
+    assert (table["test_hits"] > 0).all()
+    values = table[["value", "value_lower", "value_upper"]].to_numpy(dtype=float)
+    assert np.isfinite(values).all()
+    learned = table["ranker"] != "gap_rule"
+    assert not np.allclose(table.loc[learned, "value"], full.loc[learned, "value"])
+    # the served model itself still learns from everyone
+    np.testing.assert_allclose(sampled.coef_, model.coef_)
+
+
 def test_served_ranker_is_the_validated_choice(model: TrainingRecommender) -> None:
     table = model.validation_
     assert (model.ranker_, model.ranker_reason_) == choose_ranker(table)
@@ -142,13 +159,16 @@ def test_a_bad_ranker_name_is_a_clear_error(
 ) -> None:
     with pytest.raises(ValueError, match="ranker must be 'auto' or one of"):
         TrainingRecommender(ranker="best").fit(ds)
+    with pytest.raises(ValueError, match="validation_fit_people=0"):
+        TrainingRecommender(validation_fit_people=0).fit(ds)
     with pytest.raises(ValueError, match="ranker must be one of"):
         model.forecast(ds, nips.head(1), ["PLT-001"], ranker="best")
 
 
 def test_the_model_clones_with_its_parameters(model: TrainingRecommender) -> None:
     params = model.get_params()
-    for name in ("ranker", "uplift", "validation_k", "validation_people", "n_bootstrap"):
+    names = ("ranker", "uplift", "validation_k", "validation_people", "validation_fit_people")
+    for name in (*names, "n_bootstrap"):
         assert name in params
     assert params["ranker"] == "auto"
     copy = clone(model)
