@@ -96,7 +96,7 @@ def main() -> None:
         f"Served ranker: `{quality['ranker']}` ({quality['why']}). Quality on the ground truth "
         f"({int(t['people']):,} active employees, candidates: active trainings not yet "
         "completed), beside the out-of-time validation that chose it (observed outcomes only; "
-        "value = soft top-5 policy's mean observed gain per training, SKP points):",
+        "value = soft top-5 policy's gain per training, doubly robust, SKP points):",
         "",
         "| ranking | top-5 realized true gain / oracle's | validation value | vs gap rule "
         "(lower 5%) |",

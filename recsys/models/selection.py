@@ -4,17 +4,23 @@ Every candidate ranker is fitted on the history up to a cutoff and ranks each pe
 candidate trainings at that date. The enrollments since then whose outcome has been
 appraised are the test: each has an observed uplift (its SKP change minus what the person
 would have done without it). A ranker's **value** is the off-policy value of its soft top-k
-policy, the policy that takes the training it ranks r-th (from 0) with weight
-``exp(−r / k)``: the weighted mean uplift of the test enrollments, each weighted by where the
-ranker put its training and by the inverse of how likely HR was to pick that training for
-that person (:func:`choice_propensity`, a conditional logit of HR's own choices;
-:func:`logging_propensity`, the position type's share, where that cannot be fitted):
-self-normalised inverse-propensity weighting, what the recommendations would have gained if
-people had taken them, not only the popular ones.
-The soft top-k uses every test enrollment, not only the few in a hard top-k, so a real
-difference between rankers shows through the outcomes' noise. Its interval and its
-difference from the gap rule come from a bootstrap over people (paired: the same resamples
-for every ranker).
+policy, the policy that takes the training it ranks r-th (from 0) with probability
+proportional to ``exp(−r / k)``: the expected uplift of one training it would have sent a
+test person to. It is estimated **doubly robustly** (:func:`validate_rankers`), per person:
+
+* the *direct* part: the policy's average of an outcome model's forecasts over the person's
+  candidates. The outcome model is the learned candidates' ensemble (the blend), fitted on
+  the history before the cutoff only, so it has never seen a test outcome;
+* the *correction*: for each of the person's test enrollments, the policy's probability of
+  that training over how likely HR was to pick it (:func:`choice_propensity`, a conditional
+  logit of HR's own choices; :func:`logging_propensity`, the position type's share, where
+  that cannot be fitted), times the observed uplift's surprise (uplift minus forecast).
+
+The estimate is right if either the outcome model or the propensities are, and the direct
+part lets a ranker be judged on trainings HR seldom chose (the correction alone, plain
+inverse-propensity weighting, sees a ranker only where HR's choices happened to agree with
+it). Its interval and its difference from the gap rule come from a bootstrap over people
+(paired: the same resamples for every ranker).
 
 Only observed outcomes are used, never a demo world's truth. A learned ranker is served
 only if it beats the gap rule beyond the uncertainty (the lower end of the difference's 90%
@@ -40,6 +46,8 @@ LEARNED = ("structured", "uplift", "blend")
 #: flexible one (it needs the most history and is the most exposed to confounding).
 PREFERENCE = ("blend", "structured", "uplift")
 RULE = "gap_rule"
+#: The outcome model of the doubly robust validation: the learned rankers' ensemble.
+OUTCOME_MODEL = "blend"
 #: A ranker's validated value, its interval, and its difference from the gap rule.
 VALUE_COLUMNS = (
     "value",
@@ -150,13 +158,17 @@ def validate_rankers(
     n_boot: int = 300,
     alpha: float = 0.1,
     seed: int = 0,
+    outcome: str = OUTCOME_MODEL,
 ) -> pd.DataFrame:
-    """Each ranker's validated value, with intervals and the paired difference from the
-    gap rule; one row per ranker (:data:`VALIDATION_COLUMNS`, ``chosen`` left False).
+    """Each ranker's validated value (doubly robust, see the module docstring), with
+    intervals and the paired difference from the gap rule; one row per ranker
+    (:data:`VALIDATION_COLUMNS`, ``chosen`` left False).
 
-    ``scores[name]``: each ranker's score for the rows of ``pairs`` (``nip``,
-    ``training_id``: every candidate of every test person). ``test``: the test
-    enrollments (``nip``, ``training_id``, ``uplift``, ``propensity``).
+    ``scores[name]``: each ranker's expected gain for the rows of ``pairs`` (``nip``,
+    ``training_id``: every candidate of every test person; −inf: never recommended).
+    ``test``: the test enrollments (``nip``, ``training_id``, ``uplift``, ``propensity``).
+    ``outcome``: the ranker whose forecasts are the outcome model (the mean of the learned
+    rankers' if it is not among ``scores``).
     """
     nip = pairs["nip"].astype(str).to_numpy()
     person = pd.factorize(nip)[0]
@@ -165,64 +177,85 @@ def validate_rankers(
     keep = test_person >= 0
     test = test[keep]
     test_person = test_person[keep]
+    names = list(scores)
+    n_tested = np.bincount(test_person, minlength=len(people))
+    if len(people) == 0 or not (n_tested > 0).any():
+        return pd.DataFrame(
+            [{"ranker": name, "test_hits": 0, "chosen": False} for name in names],
+            columns=list(VALIDATION_COLUMNS),
+        ).astype(dict.fromkeys(VALUE_COLUMNS, float))
     weight = 1.0 / np.clip(test["propensity"].to_numpy(dtype=float), 1e-6, None)
-    weight = np.minimum(weight, np.quantile(weight, 0.99)) if len(weight) else weight
+    weight = np.minimum(weight, np.quantile(weight, 0.99))
     uplift = test["uplift"].to_numpy(dtype=float)
     candidates = pd.MultiIndex.from_arrays([nip, pairs["training_id"].astype(str).to_numpy()])
     at = candidates.get_indexer(
         pd.MultiIndex.from_arrays([test["nip"].astype(str), test["training_id"].astype(str)])
     )
-    names = list(scores)
-    if len(people) == 0:
-        return pd.DataFrame(
-            [{"ranker": name, "test_hits": 0, "chosen": False} for name in names],
-            columns=list(VALIDATION_COLUMNS),
-        ).astype(dict.fromkeys(VALUE_COLUMNS, float))
-    numer = np.zeros((len(people), len(names)))
-    denom = np.zeros((len(people), len(names)))
+    forecast = _outcome_forecast(scores, outcome)
+    observed = np.where(at >= 0, forecast[np.maximum(at, 0)], 0.0)
+    surprise = weight * (uplift - observed)
+    values = np.zeros((len(people), len(names)))
     hits = np.zeros(len(names), dtype=int)
+    reached = np.zeros(len(names), dtype=bool)  # recommends something to someone
     for j, name in enumerate(names):
-        rank = within_person_rank(person, np.asarray(scores[name], dtype=float))
+        score = np.asarray(scores[name], dtype=float)
+        rank = within_person_rank(person, score)
+        soft = np.exp(-rank / k)  # 0 where never recommended
+        total = np.bincount(person, weights=soft, minlength=len(people))
+        reached[j] = bool((total > 0).any())
+        policy = soft / np.where(total > 0, total, 1.0)[person]
+        direct = np.bincount(person, weights=policy * forecast, minlength=len(people))
+        taken = np.where(at >= 0, policy[np.maximum(at, 0)], 0.0)
+        correction = np.bincount(test_person, weights=taken * surprise, minlength=len(people))
+        values[:, j] = direct + correction / np.maximum(n_tested, 1)
         placed = np.where(at >= 0, rank[np.maximum(at, 0)], np.inf)
-        soft = np.exp(-placed / k)  # 0 where never recommended
         hits[j] = int((placed < k).sum())
-        numer[:, j] = np.bincount(
-            test_person, weights=soft * weight * uplift, minlength=len(people)
-        )
-        denom[:, j] = np.bincount(test_person, weights=soft * weight, minlength=len(people))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = numer.sum(0) / denom.sum(0)
-        rng = np.random.default_rng(seed)
-        counts = rng.multinomial(len(people), np.full(len(people), 1.0 / len(people)), n_boot)
-        boot = (counts @ numer) / (counts @ denom)
+    values = np.where(reached, values[n_tested > 0], np.nan)
+    n = len(values)
+    value = values.mean(0)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), n_boot)
+    boot = (counts @ values) / n
     lo, hi = 100 * alpha / 2, 100 * (1 - alpha / 2)
-    reached = denom.sum(0) > 0
     rule = names.index(RULE) if RULE in names else None
     rows = []
     for j, name in enumerate(names):
         row: dict[str, object] = {
             "ranker": name,
             "value": float(value[j]),
-            "value_lower": float(np.nanpercentile(boot[:, j], lo)) if reached[j] else np.nan,
-            "value_upper": float(np.nanpercentile(boot[:, j], hi)) if reached[j] else np.nan,
+            "value_lower": float(np.percentile(boot[:, j], lo)) if reached[j] else np.nan,
+            "value_upper": float(np.percentile(boot[:, j], hi)) if reached[j] else np.nan,
             "test_hits": int(hits[j]),
             "chosen": False,
         }
         for other in LEARNED:
             if other in names and reached[j] and reached[names.index(other)]:
                 paired = boot[:, j] - boot[:, names.index(other)]
-                row[f"lower_vs_{other}"] = float(np.nanpercentile(paired, lo))
+                row[f"lower_vs_{other}"] = float(np.percentile(paired, lo))
             else:
                 row[f"lower_vs_{other}"] = np.nan
         if rule is not None and reached[j] and reached[rule]:
             diff = boot[:, j] - boot[:, rule]
             row["vs_gap_rule"] = float(value[j] - value[rule])
-            row["vs_gap_rule_lower"] = float(np.nanpercentile(diff, lo))
-            row["vs_gap_rule_upper"] = float(np.nanpercentile(diff, hi))
+            row["vs_gap_rule_lower"] = float(np.percentile(diff, lo))
+            row["vs_gap_rule_upper"] = float(np.percentile(diff, hi))
         else:
             row.update(vs_gap_rule=np.nan, vs_gap_rule_lower=np.nan, vs_gap_rule_upper=np.nan)
         rows.append(row)
     return pd.DataFrame(rows, columns=list(VALIDATION_COLUMNS))
+
+
+def _outcome_forecast(scores: Mapping[str, np.ndarray], outcome: str) -> np.ndarray:
+    """The outcome model's forecast for every pair (0 where it has none)."""
+    if outcome in scores:
+        forecast = np.asarray(scores[outcome], dtype=float)
+    else:
+        learned = [np.asarray(scores[n], dtype=float) for n in LEARNED if n in scores]
+        if not learned:
+            return np.zeros(len(next(iter(scores.values()))))
+        with np.errstate(invalid="ignore"):
+            forecast = np.mean(learned, axis=0)
+    return np.where(np.isfinite(forecast), forecast, 0.0)
 
 
 def choose_ranker(table: pd.DataFrame) -> tuple[str, str]:

@@ -258,7 +258,8 @@ def test_random_rankers_on_noise_rarely_beat_the_gap_rule() -> None:
 def test_propensity_weighting_corrects_a_popularity_confounded_log() -> None:
     # T_pop is what HR sends most people to (60 %); the four others are rare (10 % each).
     # "uplift"'s top-2 holds T_pop (uplift 2) and T_bad (−1): its true value is 0.5, but the
-    # test enrollments in it are mostly T_pop, so their plain mean is ≈ 1.57.
+    # test enrollments in it are mostly T_pop, so their plain mean is ≈ 1.57, and a plain mean
+    # would choose it.
     # "structured"'s top-2 holds two rare trainings, truly worth 1.25 on average.
     uplift_of = {"T_pop": 2.0, "T_r1": 1.5, "T_bad": -1.0, "T_r3": 1.0, "T_r4": 1.0}
     policy = {"T_pop": 0.6, "T_r1": 0.1, "T_bad": 0.1, "T_r3": 0.1, "T_r4": 0.1}
@@ -270,9 +271,11 @@ def test_propensity_weighting_corrects_a_popularity_confounded_log() -> None:
     }
     scores, pairs, test, history, truth = _setting(3000, uplift_of, policy, tops, seed=4)
 
-    naive = validate_rankers(scores, pairs, test.assign(propensity=1.0), k=2, n_boot=200)
-    assert naive.set_index("ranker").loc["uplift", "value"] == pytest.approx(1.1 / 0.7, abs=0.1)
-    assert choose_ranker(naive) == ("uplift", WHY_BEATS_RULE)
+    plain = {
+        name: test.loc[test["training_id"].isin(top), "uplift"].mean() for name, top in tops.items()
+    }
+    assert plain["uplift"] == pytest.approx(1.1 / 0.7, abs=0.1)
+    assert max(plain, key=lambda name: plain[name]) == "uplift"
 
     test["propensity"] = logging_propensity(history, test)
     weighted = validate_rankers(scores, pairs, test, k=2, n_boot=200)
@@ -434,3 +437,26 @@ def test_choice_propensity_recovers_a_known_logging_policy() -> None:
     # a feature HR ignores gets (almost) uniform propensities
     flat = choice_propensity(rng.normal(size=(n_people * n_cand, 1)), person, chosen)
     np.testing.assert_allclose(flat, 1 / n_cand, atol=0.02)
+
+
+def test_a_right_outcome_model_judges_trainings_hr_seldom_chose() -> None:
+    # HR almost never sends anyone to T_rare, the best training: plain inverse-propensity
+    # weighting cannot see it, the doubly robust value can through the outcome model (the
+    # blend's forecasts, here exactly right).
+    uplift_of = {"T_rare": 3.0, "T_a": 1.0, "T_b": 0.5, "T_c": 0.0}
+    policy = {"T_rare": 0.002, "T_a": 0.5, "T_b": 0.3, "T_c": 0.2}
+    tops = {
+        "structured": ["T_rare"],
+        "uplift": ["T_b"],
+        "blend": ["T_rare"],
+        "gap_rule": ["T_a"],
+    }
+    scores, pairs, test, history, truth = _setting(1500, uplift_of, policy, tops, seed=5)
+    assert (test["training_id"] == "T_rare").sum() <= 15
+    scores["blend"] = pairs["training_id"].map(uplift_of).to_numpy(dtype=float)
+    test["propensity"] = logging_propensity(history, test)
+    table = validate_rankers(scores, pairs, test, k=1, n_boot=200).set_index("ranker")
+    judged = ["structured", "uplift", "gap_rule"]  # the blend now ranks by the truth itself
+    np.testing.assert_allclose(table.loc[judged, "value"], truth[judged], atol=0.1)
+    assert _row(table, "structured")["vs_gap_rule_lower"] > 0
+    assert choose_ranker(table.reset_index())[0] in ("blend", "structured")
