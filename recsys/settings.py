@@ -40,9 +40,14 @@ class Settings(BaseSettings):
     )
     #: The embedded MLflow store: SQLite database and artifacts.
     mlflow_dir: Path = Path("mlflow")
-    #: Whether a mentee's direct supervisor may be recommended as their mentor.
-    mentor_allow_supervisor: bool = False
-    #: Mentees one mentor takes at most in a cohort (``recsys match-mentors --capacity``).
+    #: The mentoring policy file (YAML or TOML): rules per agency over the default below
+    #: (docs/mentoring-policy.md, :mod:`recsys.models.mentors.policy`); unset: no file.
+    mentor_policy: Path | None = None
+    #: The default policy's supervisor rule: may a mentee's direct supervisor be their
+    #: mentor (Perlan LAN 10/2018: yes). The policy file may override it.
+    mentor_allow_supervisor: bool = True
+    #: The default policy's capacity: mentees a mentor takes at once, ongoing mentorships
+    #: included. The policy file may override it; ``match-mentors --capacity`` too.
     mentor_capacity: int = Field(default=3, ge=1)
 
 

@@ -45,11 +45,14 @@ def training_champion(lang: Language) -> TrainingRecommender:
 def mentor_champion(lang: Language) -> MentorRecommender:
     """The champion mentor model; the command ends with a clear message if there is none or
     it must be retrained."""
+    from recsys.models.mentors.policy import PolicyError
     from recsys.tracking import registry
 
     quiet_mlflow()
     try:
         return registry.load_mentor_champion()
+    except PolicyError as exc:
+        fail(str(exc), lang)
     except LookupError as exc:
         _fail_to_load(exc, registry.MENTOR_MODEL, lang)
 

@@ -1,11 +1,16 @@
 """``recsys match-mentors``: a cohort of mentees assigned to mentors, the most total
-forecast gain with every mentor's capacity respected, written to a file."""
+forecast gain with every mentor's capacity respected, written to a file.
+
+A mentor's capacity is the mentees they take at once: their agency's mentoring policy
+(:mod:`recsys.models.mentors.policy`), ``--capacity`` for every mentor, or the mentor pool
+file's ``capacity`` column; their ongoing mentorships count against it in every case."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 
@@ -18,6 +23,9 @@ from recsys.cli.output import check_out, write_frame
 from recsys.data import Dataset, cohorts
 from recsys.settings import Language, get_settings
 
+if TYPE_CHECKING:
+    from recsys.models.mentors.policy import MentorPolicies
+
 #: Columns of a matched row in the assignment file (then ``status`` and ``note``).
 ASSIGNMENT_COLUMNS = ("nip", "mentor_nip", "expected_gain", "gain_lower", "gain_upper", "distance")
 
@@ -27,7 +35,11 @@ def match_mentors_cmd(
     out: Annotated[Path, typer.Option("--out", help="Assignment file: .csv, .parquet or .xlsx.")],
     capacity: Annotated[
         int | None,
-        typer.Option("--capacity", help="Mentees per mentor at most [default: 3]."),
+        typer.Option(
+            "--capacity",
+            help="Mentees per mentor at once, ongoing mentorships included "
+            "[default: the agency's mentoring policy, 3].",
+        ),
     ] = None,
     agency: Annotated[
         str | None, typer.Option("--agency", help="Only this agency (instansi), by name.")
@@ -53,19 +65,20 @@ def match_mentors_cmd(
     """Assign a cohort of mentees to mentors: the most total forecast gain with every
     mentor's capacity respected (exact min-cost flow; LP bound from HiGHS)."""
     lang = resolve_lang(lang)
-    capacity = get_settings().mentor_capacity if capacity is None else capacity
-    if capacity < 1:
+    if capacity is not None and capacity < 1:
         fail(t("match.capacity", lang, capacity=capacity), lang)
     check_out(out, lang)
     mentee_list = read_mentee_list(mentees, lang) if mentees is not None else None
     pool = read_mentor_pool(mentors, capacity, lang) if mentors is not None else None
+    policies = _policies(lang)
     dataset = load_data(data, lang)
     from recsys.evaluation.mentors import GRAPH_TOP
+    from recsys.models.mentors.policy import PolicyError
     from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
     from recsys.planning import matching
 
     if agency is not None:
-        _check_agency(dataset, agency, lang)
+        _check_agency(dataset, agency, policies, lang)
     cohort = _cohort(dataset, agency, mentee_list, lang)
     if pool is not None:
         _check_known(dataset, pool.index, lang)
@@ -79,13 +92,21 @@ def match_mentors_cmd(
                 on_progress=lambda done, total: update("", done, total),
                 mentors=None if pool is None else pool.index.tolist(),
             )
-            limits = capacity if pool is None else pool
-            result = matching.match(graph, cohort, limits, default_capacity=capacity)
-            greedy = matching.greedy(graph, cohort, limits, default_capacity=capacity)
+            limits = _room(dataset, graph, model.eligibility_policies(), capacity, pool)
+            with_room = graph[graph["mentor_nip"].astype(str).isin(limits.index)]
+            result = matching.match(with_room, cohort, limits)
+            greedy = matching.greedy(with_room, cohort, limits)
     except UnknownEmployeeError as exc:
         fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
     except InactiveEmployeeError as exc:
         fail(t("nip.inactive", lang, nips=", ".join(exc.nips[:5])), lang)
+    except PolicyError as exc:
+        fail(str(exc), lang)
+    # a mentee whose every candidate is already full is unmatched for capacity
+    full = set(graph["nip"].astype(str)) - set(with_room["nip"].astype(str))
+    result.unmatched.loc[result.unmatched["nip"].astype(str).isin(full), "reason"] = (
+        matching.CAPACITY
+    )
     assigned = result.assignments[list(ASSIGNMENT_COLUMNS)].assign(status="matched", note="")
     unmatched = result.unmatched.assign(
         status="unmatched",
@@ -99,7 +120,7 @@ def match_mentors_cmd(
             matched=result.n_matched,
             mentees=result.n_mentees,
             mentors=result.assignments["mentor_nip"].nunique(),
-            capacity=capacity,
+            capacity=_shown_capacity(capacity, pool, policies, agency),
             total=result.total_gain,
             bound=result.lp_bound,
             gap=result.gap,
@@ -113,20 +134,81 @@ def match_mentors_cmd(
     console.print(t("match.written", lang, path=out))
 
 
-def _check_agency(dataset: Dataset, agency: str, lang: Language) -> None:
-    """``agency`` must be in the data set and have someone who can mentor."""
+def _policies(lang: Language) -> MentorPolicies:
+    """The mentoring policies of the settings; a bad policy file ends the command."""
+    from recsys.models.mentors.policy import PolicyError, policies_from_settings
+
+    try:
+        return policies_from_settings(get_settings())
+    except PolicyError as exc:
+        fail(str(exc), lang)
+
+
+def _check_agency(dataset: Dataset, agency: str, policies: MentorPolicies, lang: Language) -> None:
+    """``agency`` must be in the data set and have someone who can mentor its staff (by
+    its mentoring policy); policies of agencies not in the data end the command."""
     from recsys.data.snapshot import latest_date
     from recsys.models.mentors.eligibility import Roster
+    from recsys.models.mentors.policy import PolicyError
 
     try:
         cohorts.check_agency(dataset, agency)
     except cohorts.UnknownAgencyError as exc:
         fail(t("match.no_agency", lang, agency=agency, known="; ".join(exc.known)), lang)
-    roster = Roster.build(dataset, None, latest_date(dataset))
-    employees = dataset.employees.set_index("nip")
-    in_agency = employees.reindex(roster.nip)["agency"].astype(str) == agency
-    if not (roster.can_mentor & in_agency.to_numpy()).any():
+    try:
+        roster = Roster.build(dataset, None, latest_date(dataset), policies=policies)
+    except PolicyError as exc:
+        fail(str(exc), lang)
+    policy = policies.policy_for(agency)
+    mentors = roster.may_mentor(policy)
+    if policy.same_agency:
+        mentors &= roster.agency_names[roster.agency] == agency
+    if not mentors.any():
         fail(t("match.no_mentors", lang, agency=agency), lang)
+
+
+def _room(
+    dataset: Dataset,
+    graph: pd.DataFrame,
+    policies: MentorPolicies,
+    capacity: int | None,
+    pool: pd.Series | None,
+) -> pd.Series:
+    """Mentees each candidate mentor of ``graph`` can still take (only those with room):
+    their capacity (the pool file's, else ``capacity``, else their agency's policy) minus
+    their ongoing mentorships."""
+    from recsys.models.mentors.policy import mentor_capacity, ongoing_mentorships
+    from recsys.models.requests import decision_date
+
+    nips = pd.Series(pd.unique(graph["mentor_nip"].astype(str)), dtype=str)
+    limits = mentor_capacity(dataset, nips, policies)
+    if capacity is not None:
+        limits[:] = capacity
+    if pool is not None:
+        given = pool.reindex(limits.index)
+        limits = given.fillna(limits).astype("int64")
+    ongoing = ongoing_mentorships(dataset, nips, decision_date(dataset, None))
+    room = limits - ongoing.to_numpy()
+    return room[room > 0].astype("int64")
+
+
+def _shown_capacity(
+    capacity: int | None, pool: pd.Series | None, policies: MentorPolicies, agency: str | None
+) -> str:
+    """The capacity for the summary: one number, or the range over the agencies'
+    policies and the pool file."""
+    if capacity is not None and pool is None:
+        return str(capacity)
+    if capacity is not None:
+        values = {capacity}
+    elif agency is not None:
+        values = {policies.policy_for(agency).capacity}
+    else:
+        values = {p.capacity for p in (policies.default, *policies.agencies.values())}
+    if pool is not None:
+        values |= set(pool.dropna().astype(int))
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}–{high}"
 
 
 def _cohort(
@@ -167,9 +249,10 @@ def read_mentee_list(path: Path, lang: Language) -> list[str]:
     return [clean_nip(n, lang) for n in frame["nip"].dropna()]
 
 
-def read_mentor_pool(path: Path, capacity: int, lang: Language) -> pd.Series:
+def read_mentor_pool(path: Path, capacity: int | None, lang: Language) -> pd.Series:
     """The mentor pool: capacity per mentor NIP (the file's ``capacity`` column where
-    given, else ``capacity``). A bad file, NIP or capacity ends the command."""
+    given, else ``capacity``; None: the policy's, NaN here). A bad file, NIP or capacity
+    ends the command."""
     try:
         frame = pd.read_csv(path, dtype=str)
     except (OSError, ValueError, pd.errors.ParserError):
@@ -178,10 +261,10 @@ def read_mentor_pool(path: Path, capacity: int, lang: Language) -> pd.Series:
         fail(t("mentors.bad_file", lang, path=path), lang)
     nips = [clean_nip(n, lang) for n in frame["nip"].fillna("")]
     raw = frame["capacity"] if "capacity" in frame.columns else pd.Series([None] * len(frame))
-    limits = []
+    limits: list[float] = []
     for value in raw:
         if value is None or pd.isna(value) or str(value).strip() == "":
-            limits.append(capacity)
+            limits.append(np.nan if capacity is None else capacity)
             continue
         try:
             limit = int(str(value).strip())
@@ -190,4 +273,4 @@ def read_mentor_pool(path: Path, capacity: int, lang: Language) -> pd.Series:
         if limit < 1:
             fail(t("match.capacity", lang, capacity=limit), lang)
         limits.append(limit)
-    return pd.Series(limits, index=pd.Index(nips, name="mentor_nip"), dtype="int64")
+    return pd.Series(limits, index=pd.Index(nips, name="mentor_nip"), dtype="float64")

@@ -119,10 +119,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Training lists are made by {ranker} (set in the parameters).",
     },
     "validation.title": {
-        "id": "Validasi lintas waktu: rata-rata kenaikan SKP nyata per pelatihan yang "
-        "direkomendasikan (tahun uji, {hits} pendaftaran)",
-        "en": "Out-of-time validation: mean observed SKP gain per recommended training "
-        "(held-out year, {hits} enrollments)",
+        "id": "Validasi lintas waktu: kenaikan SKP per pelatihan yang direkomendasikan, "
+        "diperkirakan dari hasil nyata tahun uji (doubly robust, {hits} pendaftaran)",
+        "en": "Out-of-time validation: SKP gain per recommended training, estimated from the "
+        "held-out years' observed outcomes (doubly robust, {hits} enrollments)",
     },
     "col.ranker": {"id": "Penyusun daftar", "en": "Ranker"},
     "col.vs_rule": {"id": "Selisih vs aturan", "en": "vs gap rule"},
@@ -143,6 +143,12 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "refused.empty_lists": {
         "id": "hanya {detail} pegawai yang mendapat rekomendasi",
         "en": "only {detail} of people get any recommendation",
+    },
+    "refused.effect_loses_to_rule": {
+        "id": "kalah dari aturan sederhana (cakupan × satu efektivitas) pada hasil bimbingan "
+        "yang disisihkan ({detail})",
+        "en": "loses to the simple rule (coverage × one effectiveness) on held-out mentoring "
+        "outcomes ({detail})",
     },
     "refused.loses_to_rule": {
         "id": "kalah dari aturan kesenjangan pada validasi lintas waktu ({detail} poin)",
@@ -231,6 +237,29 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "this employee is weak) for this employee.",
     },
     "col.mentor": {"id": "Mentor (NIP)", "en": "Mentor (NIP)"},
+    # --- recommend mentors: suggestions from the agency's capacity-respecting matching
+    "suggesting": {
+        "id": "Mencocokkan mentee dengan mentor di instansi",
+        "en": "Matching the agency's mentees to mentors",
+    },
+    "col.status": {"id": "Status", "en": "Status"},
+    "status.assigned": {"id": "hasil pencocokan", "en": "assigned"},
+    "status.alternative": {"id": "alternatif (masih ada tempat)", "en": "alternative (has room)"},
+    "mentor.matching": {
+        "id": "Pencocokan mentor instansi: {matched:,} dari {cohort:,} pegawai aktif mendapat "
+        "mentor ({mentors:,} mentor, kapasitas tiap mentor dipatuhi, bimbingan berjalan "
+        "dihitung).",
+        "en": "Agency mentor matching: {matched:,} of {cohort:,} active staff get a mentor "
+        "({mentors:,} mentors, each within capacity, ongoing mentorships counted).",
+    },
+    "mentor.unassigned": {
+        "id": "NIP {nip} tidak mendapat mentor dari pencocokan instansi: {reason}",
+        "en": "NIP {nip} gets no mentor from the agency's matching: {reason}",
+    },
+    "mentor.unassigned_count": {
+        "id": "{count:,} pegawai tanpa mentor (baris berstatus unassigned): {reasons}",
+        "en": "{count:,} people without a mentor (rows with status unassigned): {reasons}",
+    },
     "col.covers": {"id": "Kompetensi yang ditutup", "en": "Gaps covered"},
     "mentor.trained": {
         "id": "Model mentor versi {version}: top-3 mencapai {share:.0%} dari gain oracle "

@@ -1,5 +1,6 @@
 """``recsys recommend trainings`` and ``recsys recommend mentors``: the champion models'
-top-k for one employee (a table) or for every active employee (a file)."""
+top-k for one employee (a table) or for every active employee (a file). Mentor lists come
+from the agency's capacity-respecting matching (:mod:`recsys.planning.mentor_suggestions`)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from recsys.settings import Language
 if TYPE_CHECKING:
     from recsys.models.mentors.recommender import MentorRecommender
     from recsys.models.trainings import TrainingRecommender
+    from recsys.planning.mentor_suggestions import MentorSuggestions
 
 app = typer.Typer(
     help="Recommendations for employees, from the champion models.", no_args_is_help=True
@@ -79,38 +81,109 @@ def mentors_cmd(
     nip: Annotated[str | None, typer.Option("--nip", help="One mentee's NIP.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every active employee.")] = False,
     k: Annotated[int, typer.Option("--k", min=1, max=20, help="Mentors per person.")] = 3,
+    capacity: Annotated[
+        int | None,
+        typer.Option(
+            "--capacity",
+            min=1,
+            help="Mentees per mentor at most, for every agency [default: each agency's "
+            "mentoring policy].",
+        ),
+    ] = None,
     out: RecommendOutOption = None,
     lang: LangOption = None,
 ) -> None:
-    """Mentors ranked by forecast mentoring gain in SKP score, with interval and reason.
+    """Mentors with room, from the agency's capacity-respecting matching.
 
-    Candidates: active, more senior staff of the mentee's agency with a good last appraisal
-    who are ahead in competencies where the mentee is below standard; the direct supervisor
-    only if RECSYS_MENTOR_ALLOW_SUPERVISOR=true.
+    The whole agency is matched (every active employee, each mentor within capacity, ongoing
+    mentorships counted): rank 1 is the mentor the matching assigns ("assigned"), the other
+    ranks are mentors who still have room ("alternative"), best forecast SKP gain first. A
+    person the matching leaves out is told why. Candidates follow the agency's mentoring
+    policy (more senior colleagues of the agency with a good record).
     """
-    from recsys.models.mentors.recommender import MENTOR_EXPORT_COLUMNS
+    from recsys.planning.mentor_suggestions import SUGGESTION_EXPORT_COLUMNS
 
     lang = resolve_lang(lang)
     nip = _one_or_all(nip, all_, out, lang)
     dataset = load_data(data, lang)
-    recs = recommend(mentor_champion(lang), dataset, nip, k, lang)
-    if _export_or_preview(recs, nip, out, MENTOR_EXPORT_COLUMNS, "mentor", lang):
+    result = _suggest(mentor_champion(lang), dataset, nip, k, capacity, lang)
+    console.print(_matching_line(result, lang))
+    columns = SUGGESTION_EXPORT_COLUMNS if nip is None else tuple(result.suggestions.columns)
+    frame = result.export(columns)
+    if _export_or_preview(frame, nip, out, SUGGESTION_EXPORT_COLUMNS, "mentor", lang):
+        if nip is None and len(result.unassigned):
+            console.print(_unassigned_line(result, lang))
         return
+    recs = result.suggestions
+    if len(result.unassigned):  # left out by the matching: say why
+        reason = str(result.unassigned["reason"].iloc[0])
+        console.print(t("mentor.unassigned", lang, nip=nip, reason=reason))
     if recs.empty:
-        console.print(t("mentor.none", lang))
-    else:
-        table = Table(title=t("mentor.title", lang, nip=nip), show_lines=True)
-        for key in ("col.rank", "col.mentor", "col.gain", "col.covers", "col.reason"):
-            table.add_column(t(key, lang))
-        for row in recs.itertuples():
-            table.add_row(
-                str(row.rank),
-                f"{row.mentor_nip}\n[dim]{row.distance}[/]",
-                _gain(row),
-                str(row.gaps_covered),
-                str(row.reason),
+        return
+    table = Table(title=t("mentor.title", lang, nip=nip), show_lines=True)
+    for key in ("col.rank", "col.mentor", "col.status", "col.gain", "col.covers", "col.reason"):
+        table.add_column(t(key, lang))
+    for row in recs.itertuples():
+        table.add_row(
+            str(row.rank),
+            f"{row.mentor_nip}\n[dim]{row.distance}[/]",
+            t(f"status.{row.status}", lang),
+            _gain(row),
+            str(row.gaps_covered),
+            str(row.reason),
+        )
+    console.print(table)
+
+
+def _suggest(
+    model: MentorRecommender,
+    dataset: Dataset,
+    nip: str | None,
+    k: int,
+    capacity: int | None,
+    lang: Language,
+) -> MentorSuggestions:
+    """Capacity-respecting mentor suggestions for one NIP or (None) every active employee,
+    with a progress bar while the agency is scored; unknown or inactive NIPs end the
+    command with a clear message."""
+    from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
+    from recsys.planning.mentor_suggestions import suggest_mentors
+
+    nips = [nip] if nip is not None else cohorts.staff(dataset)["nip"].astype(str).tolist()
+    try:
+        with progress(t("suggesting", lang)) as update:
+            return suggest_mentors(
+                model,
+                dataset,
+                nips,
+                k=k,
+                lang=lang,
+                capacity=capacity,
+                on_progress=lambda done, total: update("", done, total),
             )
-        console.print(table)
+    except UnknownEmployeeError as exc:
+        fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
+    except InactiveEmployeeError as exc:
+        fail(t("nip.inactive", lang, nips=", ".join(exc.nips[:5])), lang)
+
+
+def _matching_line(result: MentorSuggestions, lang: Language) -> str:
+    """What the agency's matching did: people matched of the cohort, mentors used."""
+    match = result.matching
+    return t(
+        "mentor.matching",
+        lang,
+        matched=match.n_matched,
+        cohort=match.n_mentees,
+        mentors=int(match.assignments["mentor_nip"].nunique()),
+    )
+
+
+def _unassigned_line(result: MentorSuggestions, lang: Language) -> str:
+    """How many of the people asked about the matching leaves out, per reason."""
+    counts = result.unassigned.groupby("reason", sort=False).size()
+    reasons = "; ".join(f"{reason} ({n:,})" for reason, n in counts.items())
+    return t("mentor.unassigned_count", lang, count=len(result.unassigned), reasons=reasons)
 
 
 def _export_or_preview(
@@ -164,7 +237,7 @@ def list_line(recs: pd.DataFrame, lang: Language) -> str:
 
 
 def recommend(
-    model: TrainingRecommender | MentorRecommender,
+    model: TrainingRecommender,
     dataset: Dataset,
     nip: str | None,
     k: int,

@@ -8,6 +8,8 @@ ranker that made the list.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -28,6 +30,9 @@ _TEMPLATES = {
         "no_record": "belum pernah membimbing: perkiraan dari mentor sejenis",
         "on_top": "tambahan setelah pelatihan di atasnya (sendiri: +{alone:.1f} poin)",
         "ranked_by": "diurutkan oleh {ranker}",
+        "assigned": "pasangan dari pencocokan mentor instansi (kapasitas tiap mentor dipatuhi)",
+        "alternative": "alternatif: mentor ini masih punya kapasitas",
+        "slots": " (sisa tempat: {slots})",
     },
     "en": {
         "closes": "Closes the gap in {gaps}",
@@ -42,6 +47,10 @@ _TEMPLATES = {
         "no_record": "has not mentored before: estimate from similar mentors",
         "on_top": "on top of the trainings above (alone: +{alone:.1f} points)",
         "ranked_by": "ranked by {ranker}",
+        "assigned": "the pair the agency's mentor matching makes (each mentor's capacity "
+        "respected)",
+        "alternative": "alternative: this mentor still has room",
+        "slots": " (free places: {slots})",
     },
 }
 #: What each training ranker (:data:`recsys.models.selection.RANKERS`) is called in a
@@ -58,6 +67,22 @@ _RANKER_NAMES = {
         "uplift": "the flexible uplift model",
         "blend": "the blend of both models",
         "gap_rule": "the competency-gap rule",
+    },
+}
+#: Why the agency's mentor matching leaves a person out, per
+#: :data:`recsys.planning.matching.UNMATCHED_REASONS` code.
+_UNASSIGNED = {
+    "id": {
+        "no_candidates": "Tidak ada calon mentor yang memenuhi syarat di instansi ini.",
+        "no_positive_gain": "Tidak ada calon mentor dengan perkiraan kenaikan nilai SKP positif.",
+        "capacity": "Semua calon mentor sudah penuh: oleh bimbingan yang sedang berjalan atau "
+        "oleh mentee dengan perkiraan kenaikan lebih besar.",
+    },
+    "en": {
+        "no_candidates": "No eligible mentor in the agency.",
+        "no_positive_gain": "No candidate mentor with a positive forecast SKP gain.",
+        "capacity": "Every candidate mentor is full: with ongoing mentorships or with mentees "
+        "forecast to gain more.",
     },
 }
 #: An item below the first is said to add "on top of the trainings above" when its
@@ -177,7 +202,11 @@ def explain_mentors(
 ) -> tuple[list[str], list[str], list[str]]:
     """For each recommended (mentee, mentor) pair (``top``'s index = pair id in
     ``detail``): the gaps the mentor covers (``CODE mentee→mentor``, most valuable first),
-    a one-line reason and the distance in words."""
+    a one-line reason and the distance in words.
+
+    With a ``status`` column (:mod:`recsys.planning.mentor_suggestions`), the reason ends
+    by saying the pair is the agency's matching (``"assigned"``) or an alternative whose
+    mentor still has room (``"alternative"``; ``free_slots``: how many more mentees)."""
     words = _TEMPLATES[check_language(lang)]
     names = ds.competencies.set_index(ds.competencies["code"].astype(str))["name"].astype(str)
     detail = detail[detail["pair"].isin(top.index)].sort_values(
@@ -197,6 +226,8 @@ def explain_mentors(
     named_list = named.reindex(pairs).tolist()
     estimated = unassessed.reindex(pairs).fillna(False).to_numpy(dtype=bool)
     distance = [words[str(d)] for d in top["distance"]]
+    statuses = top["status"].astype(str).tolist() if "status" in top else [""] * len(top)
+    slots = top["free_slots"].astype(int).tolist() if "free_slots" in top else [0] * len(top)
     reasons = []
     for i, (gain, lower, upper, supervisor, record) in enumerate(
         zip(
@@ -217,5 +248,21 @@ def explain_mentors(
             parts.append(words["estimated"])
         if not record:
             parts.append(words["no_record"])
+        if statuses[i] == "assigned":
+            parts.append(words["assigned"])
+        elif statuses[i] == "alternative":
+            room = words["slots"].format(slots=slots[i]) if slots[i] > 0 else ""
+            parts.append(words["alternative"] + room)
         reasons.append("; ".join(parts) + ".")
     return gaps_covered, reasons, distance
+
+
+def explain_unassigned(codes: Sequence[str], lang: str) -> list[str]:
+    """Why the agency's mentor matching leaves each person out, from the
+    :data:`recsys.planning.matching.UNMATCHED_REASONS` codes (an unknown code is a
+    ``ValueError``)."""
+    words = _UNASSIGNED[check_language(lang)]
+    unknown = sorted({str(c) for c in codes} - set(words))
+    if unknown:
+        raise ValueError(f"unknown unassigned reason {unknown[0]!r}; known: {', '.join(words)}")
+    return [words[str(code)] for code in codes]

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 import mlflow
+from recsys.models.mentors.policy import policies_from_settings
 from recsys.models.mentors.recommender import MentorRecommender
 from recsys.models.trainings import TrainingRecommender
 from recsys.settings import get_settings
@@ -63,7 +64,8 @@ def load_recommender(uri: str) -> Any:
     folder). Models saved by earlier versions of the package load too; one that cannot be
     used any more raises :class:`~recsys.tracking.legacy.RetrainRequiredError`, which says
     so. Other MLflow errors (no such model) propagate. A mentor recommender gets the
-    setting ``RECSYS_MENTOR_ALLOW_SUPERVISOR``."""
+    mentoring policies of the settings
+    (:func:`~recsys.models.mentors.policy.policies_from_settings`)."""
     with legacy.old_module_names():
         try:
             model = mlflow.pyfunc.load_model(uri)
@@ -71,7 +73,9 @@ def load_recommender(uri: str) -> Any:
             raise legacy.RetrainRequiredError(uri, exc) from exc
     recommender = legacy.upgrade(model.unwrap_python_model().recommender, uri)
     if isinstance(recommender, MentorRecommender):
-        # eligibility is the agency's policy, not something learned: the setting decides,
+        # eligibility is the agency's policy, not something learned: the settings decide,
         # the same in the CLI, the API and the notebooks
-        recommender.set_params(allow_supervisor=get_settings().mentor_allow_supervisor)
+        recommender.set_params(
+            policies=policies_from_settings(get_settings()), allow_supervisor=None
+        )
     return recommender

@@ -28,6 +28,7 @@ from mlflow.tracking import MlflowClient
 from sklearn.base import BaseEstimator
 
 import mlflow
+from recsys.data.cohorts import JUNIOR_POSITION_TYPES
 from recsys.data.loading import Dataset
 from recsys.evaluation.ground_truth import GroundTruth
 from recsys.evaluation.mentors import evaluate_cohort, evaluate_recommendations
@@ -227,9 +228,9 @@ def train(
 
 
 def validation_metrics(recommender: TrainingRecommender) -> dict[str, float]:
-    """The out-of-time validation as run metrics: each ranker's value (mean observed gain
-    of a recommended training, SKP points) with its interval and its difference from the
-    gap rule; ``validation_served_value`` is the served ranker's."""
+    """The out-of-time validation as run metrics: each ranker's value (the doubly
+    robust estimate of a recommended training's gain, SKP points) with its interval and
+    its difference from the gap rule; ``validation_served_value`` is the served ranker's."""
     metrics: dict[str, float] = {}
     table = recommender.validation_
     for row in table.to_dict("records"):
@@ -428,8 +429,10 @@ def train_mentors(
     on_progress: Any = None,
 ) -> TrainResult:
     """Fit, evaluate, log and register the mentor recommender; move its ``champion`` if
-    the new version is better (on the demo world: top-3 share of the oracle's true gain;
-    elsewhere: out-of-fold R² against de-baselined mentorship outcomes)."""
+    the new version is better on the agency's own held-out outcomes (out-of-fold R² of the
+    served forecast against de-baselined mentorship outcomes) and is not refused
+    (:func:`mentor_champion_refusals`). A demo world's truth, if given, is evaluated and
+    logged for information only: a real agency has none, so it never picks the champion."""
     uri = configure()
     params = params or {}
     step = on_progress or (lambda _stage: None)
@@ -437,21 +440,85 @@ def train_mentors(
         recommender = MentorRecommender(**params)
         _fit_logged(recommender, ds, MENTOR_MODEL, as_of, step, ("n_mentorships",))
         step("evaluation")
-        metrics: dict[str, float] = {"mentor_oof_r2": recommender.oof_r2_}
+        metrics = mentor_validation_metrics(recommender)
         primary = "mentor_oof_r2"
         if truth is not None and truth.mentors:
             world = truth.world
             metrics.update(evaluate_recommendations(recommender, ds, world, k=3))
             metrics.update(evaluate_cohort(recommender, ds, world))
-            primary = "mentor_share_of_oracle_top3"
+        refusals = mentor_champion_refusals(recommender, ds, metrics)
+        mlflow.set_tags(
+            {
+                "mentor_effect": recommender.effect_,
+                "mentor_effect_reason": recommender.effect_reason_,
+                "champion_refused": "; ".join(f"{k}: {v}" for k, v in refusals.items()) or "no",
+            }
+        )
 
         def artifacts(folder: Path) -> None:
-            importance = pd.Series(
-                recommender.model_.feature_importances_, index=recommender.model_.feature_name_
-            )
-            importance.rename("splits").to_csv(folder / "effect_feature_importance.csv")
+            coefficients = recommender.model_.coefficients().rename("value")
+            coefficients.to_csv(folder / "effect_coefficients.csv", index_label="term")
 
         version = _log_and_register(
             MENTOR_MODEL, MentorRecommenderModel(recommender), metrics, artifacts, step
         )
-    return _result(MENTOR_MODEL, run.info.run_id, version, metrics, primary, uri, params)
+    return _result(MENTOR_MODEL, run.info.run_id, version, metrics, primary, uri, params, refusals)
+
+
+#: Metrics of the mentor model's held-out check (they decide the champion; all must be
+#: finite).
+MENTOR_HELD_OUT = (
+    "mentor_oof_r2",
+    "mentor_oof_r2_learned",
+    "mentor_oof_r2_constant",
+    "mentor_relative_error",
+)
+
+
+def mentor_validation_metrics(recommender: MentorRecommender) -> dict[str, float]:
+    """The mentor model's held-out check as run metrics: the served forecast's out-of-fold
+    R², the learned effectiveness' and the simple rule's on the same folds, the
+    forecast's relative error (log-sd) and whether the learned effectiveness is served."""
+    return {
+        "mentor_oof_r2": float(recommender.oof_r2_),
+        "mentor_oof_r2_learned": float(recommender.oof_r2_learned_),
+        "mentor_oof_r2_constant": float(recommender.oof_r2_constant_),
+        "mentor_relative_error": float(recommender.relative_error_),
+        "mentor_effect_learned": float(recommender.effect_ == "learned"),
+    }
+
+
+def mentor_champion_refusals(
+    recommender: MentorRecommender, ds: Dataset, metrics: dict[str, float]
+) -> dict[str, str]:
+    """Why this mentor model must not become champion (empty: it may), as for the training
+    model (:func:`champion_refusals`): its held-out metrics (:data:`MENTOR_HELD_OUT`) or
+    forecasts are not finite, it suggests no mentor to most juniors, or it serves a learned
+    effectiveness that does not beat the simple rule out of fold."""
+    refusals: dict[str, str] = {}
+    bad = sorted(
+        name for name in MENTOR_HELD_OUT if not np.isfinite(metrics.get(name, float("nan")))
+    )
+    if bad:
+        refusals["non_finite_metrics"] = ", ".join(bad)
+    example = recommender.forecast_from_features(recommender.example_features())
+    if not np.isfinite(example.to_numpy(dtype=float)).all():
+        refusals["non_finite_forecasts"] = "pyfunc"
+    emp = ds.employees
+    juniors = emp.loc[
+        emp["active"] & emp["position_type"].astype(str).isin(JUNIOR_POSITION_TYPES), "nip"
+    ].astype(str)
+    if len(juniors):
+        sample = juniors.sample(min(CHECK_PEOPLE, len(juniors)), random_state=0)
+        lists = recommender.candidates(ds, sample, top=3)
+        gains = lists[["expected_gain", "gain_lower", "gain_upper"]].to_numpy(dtype=float)
+        if not np.isfinite(gains).all():
+            bad_rows = int((~np.isfinite(gains)).any(axis=1).sum())
+            refusals["non_finite_forecasts"] = f"{bad_rows} of {len(gains)}"
+        listed = lists["nip"].astype(str).nunique() / len(sample)
+        if listed < MIN_LISTED_SHARE:
+            refusals["empty_lists"] = f"{listed:.0%}"
+    learned, rule = recommender.oof_r2_learned_, recommender.oof_r2_constant_
+    if recommender.effect_ == "learned" and not learned > rule:
+        refusals["effect_loses_to_rule"] = f"R² {learned:.4f} vs {rule:.4f}"
+    return refusals

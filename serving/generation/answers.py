@@ -8,6 +8,11 @@ whatever the size of the agency. What-if forecasts stay computed per request.
 Training lists are built by marginal gain, so the first ``k`` items of a person's list are
 that person's list of ``k``: a list's forecast gain for any ``k`` is a running sum of its
 items' gains, kept per person.
+
+Mentor lists come from the agency's capacity-respecting matching, recomputed at each load
+(:func:`recsys.planning.mentor_suggestions.suggest_mentors`): rank 1 is the mentor the
+matching assigns, the other ranks are mentors who still have room; a person the matching
+leaves out gets the reason why.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
+from recsys.planning.mentor_suggestions import MentorSuggestions, suggest_mentors
 from recsys.settings import LANGUAGES
 from recsys.tracking.bundle import Bundle
+from serving.generation.encoding import encode
 from serving.generation.widget import widget_answers
 from serving.schemas import responses
 
@@ -36,10 +43,11 @@ Items = dict[str, list[bytes]]  # nip -> encoded items, best first
 @dataclass(frozen=True)
 class Answers:
     """Encoded answers per language: ``trainings[lang][nip]`` and ``mentors[lang][nip]``
-    are the top items (up to ``k``), ``widget[lang][nip]`` the whole widget response.
-    ``ranker`` is the training ranker that made the lists and ``list_gains[nip]`` the
-    running sum of the person's training gains (SKP points; entry ``i``: the first
-    ``i + 1`` items)."""
+    are the top items (up to ``k``), ``widget[lang][nip]`` the whole widget response,
+    ``unassigned[lang][nip]`` why the mentor matching leaves the person out (only people
+    it leaves out). ``ranker`` is the training ranker that made the lists and
+    ``list_gains[nip]`` the running sum of the person's training gains (SKP points; entry
+    ``i``: the first ``i + 1`` items)."""
 
     k: int
     known: frozenset[str]
@@ -51,6 +59,7 @@ class Answers:
     list_gains: dict[str, list[float]]
     seconds: float = 0.0
     sizes: dict[str, int] = field(default_factory=dict)
+    unassigned: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
     def of(self, kind: str) -> dict[str, Items] | None:
         """The ``trainings`` or ``mentors`` answers (None: no mentor model)."""
@@ -61,6 +70,11 @@ class Answers:
         they have none)."""
         gains = self.list_gains.get(nip)
         return gains[min(k, len(gains)) - 1] if gains else 0.0
+
+    def mentor_extra(self, nip: str, lang: str) -> bytes:
+        """The mentor list's ``"unassigned":…,`` member: why the matching leaves the person
+        out (``{"code", "reason"}``), or ``null``."""
+        return b'"unassigned":%s,' % self.unassigned.get(lang, {}).get(nip, b"null")
 
 
 def precompute(
@@ -86,19 +100,28 @@ def precompute(
         for lang in LANGUAGES
     }
     mentors = None
-    mentor_recs = None
+    suggested: MentorSuggestions | None = None
+    unassigned: dict[str, dict[str, bytes]] = {}
     if models.mentors is not None:
-        mentor_recs = models.mentors.recommend(
-            dataset, active, k=k, lang=first, also_in=others, on_progress=progress("mentors")
+        suggested = suggest_mentors(
+            models.mentors,
+            dataset,
+            active,
+            k=k,
+            lang=first,
+            also_in=others,
+            on_progress=progress("mentors"),
         )
+        mentor_recs = suggested.suggestions
         mentors = {
             lang: _items(
                 mentor_recs, responses.MentorItem, _translated(lang, first, ["reason", "distance"])
             )
             for lang in LANGUAGES
         }
+        unassigned = {lang: _unassigned(suggested.unassigned, lang, first) for lang in LANGUAGES}
     widget = {
-        lang: widget_answers(dataset, recs, mentor_recs, lang, first, set(active))
+        lang: widget_answers(dataset, recs, suggested, lang, first, set(active))
         for lang in LANGUAGES
     }
     answers = Answers(
@@ -108,13 +131,15 @@ def precompute(
         trainings=trainings,
         mentors=mentors,
         widget=widget,
+        unassigned=unassigned,
         ranker=str(models.trainings.ranker_),
         list_gains=_running_gains(recs),
         seconds=time.perf_counter() - started,
         sizes={
             "employees": len(active),
             "trainings": len(recs),
-            "mentors": 0 if mentor_recs is None else len(mentor_recs),
+            "mentors": 0 if suggested is None else len(suggested.suggestions),
+            "mentors_unassigned": 0 if suggested is None else len(suggested.unassigned),
         },
     )
     log.info("precomputed %s in %.1f s", answers.sizes, answers.seconds)
@@ -136,6 +161,20 @@ def _running_gains(recs: pd.DataFrame) -> dict[str, list[float]]:
         running[at] += running[at - 1]
     values = running.tolist()
     return {nips[a]: values[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
+
+
+def _unassigned(frame: pd.DataFrame, lang: str, first: str) -> dict[str, bytes]:
+    """Per nip left out by the mentor matching, ``{"code", "reason"}`` in ``lang``."""
+    reasons = frame[_translated(lang, first, ["reason"])["reason"]].astype(str).tolist()
+    return {
+        nip: encode({"code": code, "reason": reason})
+        for nip, code, reason in zip(
+            frame["nip"].astype(str).tolist(),
+            frame["reason_code"].astype(str).tolist(),
+            reasons,
+            strict=True,
+        )
+    }
 
 
 def _translated(lang: str, first: str, columns: list[str]) -> dict[str, str]:

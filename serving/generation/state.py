@@ -30,7 +30,8 @@ class Served:
     def listing(self, kind: str, nip: str, k: int, lang: str) -> tuple[str, bytes]:
         """The answer of ``GET /v1/employees/{nip}/{kind}`` (``trainings`` or ``mentors``,
         whose answers must be loaded) and the model it comes from, as ``name=version``. A
-        training list also says which ranker made it and its forecast gain."""
+        training list also says which ranker made it and its forecast gain; a mentor list, why
+        the agency's mentor matching leaves the person out (or null)."""
         table = self.answers.of(kind)
         assert table is not None, f"no {kind} answers loaded"
         name = TRAINING_MODEL if kind == "trainings" else MENTOR_MODEL
@@ -41,6 +42,8 @@ class Served:
                 encode(self.answers.ranker),
                 encode(self.answers.list_gain(nip, k)),
             )
+        else:  # why the agency's mentor matching leaves the person out, or null
+            extra = self.answers.mentor_extra(nip, lang)
         body = b'{"nip":"%s","model_version":%s,%s"items":%s}' % (
             nip.encode(),
             encode(version),

@@ -1,5 +1,7 @@
 """The widget's answer per person, precomputed: trainings in words (no scores, no numbers)
-and a suggested mentor described only by distance and strengths (no identity)."""
+and a suggested mentor described only by distance and strengths (no identity), marked as
+the agency's matching or as an alternative with room; or, when the matching leaves the
+person out, why."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from recsys.data.loading import Dataset
+from recsys.planning.mentor_suggestions import MentorSuggestions
 from serving.generation.encoding import encode
 
 #: Items per person in the widget (it shows a short list).
@@ -24,13 +27,15 @@ _AND = {"id": " dan ", "en": " and "}
 def widget_answers(
     dataset: Dataset,
     recs: pd.DataFrame,
-    mentor_recs: pd.DataFrame | None,
+    mentors: MentorSuggestions | None,
     lang: str,
     first: str,
     active: set[str],
 ) -> dict[str, bytes]:
     """The widget's answer per person: trainings in words (no scores, no numbers) and a
-    mentor described only by distance and strengths (no identity).
+    mentor described only by distance and strengths (no identity) with its ``status``
+    (``assigned``: the agency's matching; ``alternative``: a mentor who still has room);
+    ``no_mentor_reason`` says why the matching leaves the person out (else null).
 
     The trainings are the top of the person's list, which is built by marginal gain: they
     complement each other and no course appears twice (a title is never shown twice
@@ -52,17 +57,30 @@ def widget_answers(
             }
         )
     mentor: dict[str, dict[str, Any]] = {}
-    if mentor_recs is not None and not mentor_recs.empty:
+    why: dict[str, str] = {}
+    if mentors is not None:
         distance = "distance" if lang == first else f"distance_{lang}"
-        best = mentor_recs[mentor_recs["rank"] == 1]
+        suggestions = mentors.suggestions
+        best = suggestions[suggestions["rank"] == 1]
         for row in best.to_dict("records"):
             codes = _codes(str(row["gaps_covered"]))[:WIDGET_STRENGTHS]
             mentor[str(row["nip"])] = {
                 "distance": str(row[distance]),
                 "strengths": [names.get(c, c) for c in codes],
+                "status": str(row["status"]),
             }
+        reason = "reason" if lang == first else f"reason_{lang}"
+        left_out = mentors.unassigned
+        why = dict(zip(left_out["nip"].astype(str), left_out[reason].astype(str), strict=True))
     return {
-        nip: encode({"lang": lang, "trainings": trainings.get(nip, []), "mentor": mentor.get(nip)})
+        nip: encode(
+            {
+                "lang": lang,
+                "trainings": trainings.get(nip, []),
+                "mentor": mentor.get(nip),
+                "no_mentor_reason": None if nip in mentor else why.get(nip),
+            }
+        )
         for nip in active
     }
 

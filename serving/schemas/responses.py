@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -67,20 +69,46 @@ class TrainingList(BaseModel):
     items: list[TrainingItem]
 
 
+#: What a mentor item's ``status`` says.
+MENTOR_STATUS_DESCRIPTION = (
+    "assigned: the mentor the agency's capacity-respecting matching assigns (only ever rank "
+    "1); alternative: a mentor who still has room once the matching is made."
+)
+
+
 class MentorItem(BaseModel):
+    """One suggested mentor: the agency matching's mentor (rank 1) or an alternative with
+    room."""
+
     rank: int
     mentor_nip: str
-    expected_gain: float
-    gain_lower: float
-    gain_upper: float
+    expected_gain: float = Field(description="Forecast SKP gain (points) of this mentoring.")
+    gain_lower: float = Field(description="Lower end of the 90% interval of expected_gain.")
+    gain_upper: float = Field(description="Upper end of the 90% interval of expected_gain.")
     gaps_covered: str
     distance: str
+    reason: str
+    status: Literal["assigned", "alternative"] = Field(description=MENTOR_STATUS_DESCRIPTION)
+
+
+class Unassigned(BaseModel):
+    """Why the agency's mentor matching leaves a person out."""
+
+    code: Literal["no_candidates", "no_positive_gain", "capacity"] = Field(
+        description="no_candidates: no eligible mentor; no_positive_gain: none with a "
+        "positive forecast gain; capacity: every candidate mentor is full (ongoing "
+        "mentorships or mentees forecast to gain more)."
+    )
     reason: str
 
 
 class MentorList(BaseModel):
     nip: str
     model_version: str
+    unassigned: Unassigned | None = Field(
+        description="Why the matching leaves this person out (then items holds only "
+        "alternatives with room, if any); null when a mentor is assigned."
+    )
     items: list[MentorItem]
 
 
@@ -135,9 +163,14 @@ class WidgetMentor(BaseModel):
 
     distance: str
     strengths: list[str]
+    status: Literal["assigned", "alternative"] = Field(description=MENTOR_STATUS_DESCRIPTION)
 
 
 class WidgetSuggestions(BaseModel):
     lang: str
     trainings: list[WidgetTraining]
     mentor: WidgetMentor | None
+    no_mentor_reason: str | None = Field(
+        description="Why the agency's mentor matching leaves the person out (when mentor "
+        "is null and the person was matched against the agency's mentors)."
+    )

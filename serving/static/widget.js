@@ -43,6 +43,9 @@
       distance: "Jarak",
       strengths: "Dapat membantu Anda dalam:",
       mentorNote: "Hubungi pengelola kepegawaian di instansi Anda untuk dipertemukan.",
+      assigned: "Hasil pencocokan mentor instansi Anda",
+      alternative: "Alternatif: mentor ini masih punya waktu untuk membimbing",
+      noMentor: "Belum ada mentor untuk Anda saat ini.",
     },
     en: {
       title: "Development suggestions for you",
@@ -63,6 +66,9 @@
       distance: "Distance",
       strengths: "Can help you with:",
       mentorNote: "Ask the HR office of your agency to arrange an introduction.",
+      assigned: "Your agency's mentor matching",
+      alternative: "Alternative: this mentor still has time to mentor",
+      noMentor: "There is no mentor for you at the moment.",
     },
   };
 
@@ -157,6 +163,8 @@
       overflow-wrap: anywhere;
     }
     .badge { background: #e1ebf6; color: #0a3a66; font-weight: 600; }
+    .badge.alternative { background: #fdf3e1; color: #6b3d00; }
+    .mentor.alternative { border-inline-start-color: #b26a00; }
     abbr { text-decoration: none; }
     .reason { font-size: 0.875rem; color: var(--_muted); }
     button {
@@ -404,9 +412,10 @@
       const lang = this.#lang;
       const trainings = data.trainings;
       const mentor = data.mentor && typeof data.mentor === "object" ? data.mentor : null;
+      const noMentor = mentor ? "" : String(data.no_mentor_reason ?? "");
       this.#section.setAttribute("aria-busy", "false");
       this.#status.className = "status";
-      if (!trainings.length && !mentor) {
+      if (!trainings.length && !mentor && !noMentor) {
         this.#status.textContent = t.empty;
         this.#body.replaceChildren();
         return;
@@ -421,6 +430,7 @@
           ? h("ul", { class: "cards", "aria-labelledby": "asn-trainings" }, cards)
           : h("p", { class: "note" }, t.noTrainings),
         mentor ? this.#mentor(mentor, t) : "",
+        noMentor ? this.#noMentor(noMentor, t) : "",
       );
     }
 
@@ -465,13 +475,16 @@
 
     #mentor(mentor, t) {
       const strengths = Array.isArray(mentor.strengths) ? mentor.strengths.map(String) : [];
+      // the agency's matching, or an alternative who still has room (marked as such)
+      const status = mentor.status === "alternative" ? "alternative" : "assigned";
       return h(
         "div",
         { class: "mentor-block" },
         h("h3", { id: "asn-mentor" }, t.mentor),
         h(
           "div",
-          { class: "mentor" },
+          { class: `mentor ${status}` },
+          h("p", { class: "meta" }, h("span", { class: `badge pairing ${status}` }, t[status])),
           mentor.distance ? h("p", {}, `${t.distance}: ${String(mentor.distance)}`) : "",
           strengths.length ? h("p", { id: "asn-strengths" }, t.strengths) : "",
           strengths.length
@@ -482,6 +495,21 @@
               )
             : "",
           h("p", { class: "note" }, t.mentorNote),
+        ),
+      );
+    }
+
+    /** No mentor: the agency's matching left the person out, and why. */
+    #noMentor(reason, t) {
+      return h(
+        "div",
+        { class: "mentor-block" },
+        h("h3", { id: "asn-mentor" }, t.mentor),
+        h(
+          "div",
+          { class: "mentor none" },
+          h("p", {}, t.noMentor),
+          h("p", { class: "note" }, reason),
         ),
       );
     }

@@ -1,5 +1,7 @@
-"""``recsys recommend trainings`` as a user runs it: one person's table ends with the whole
-list's forecast gain and the ranker that made it; the export carries each list's gain."""
+"""``recsys recommend trainings`` and ``recommend mentors`` as a user runs them: one person's
+training table ends with the whole list's forecast gain and the ranker that made it; the
+export carries each list's gain. Mentor lists follow the agency's capacity-respecting
+matching: the first suggestion is the matching's, and a person it leaves out is told why."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 
 from recsys.models.reasons import ranker_name
 from recsys.models.trainings import TRAINING_EXPORT_COLUMNS
+from recsys.planning.mentor_suggestions import SUGGESTION_EXPORT_COLUMNS
 from tests.cli.test_cli import run
 
 
@@ -81,3 +84,67 @@ def test_the_export_carries_each_lists_gain(
         assert per_person["n"].max() <= 3
         assert (per_person["list_gain"] - per_person["total"]).abs().max() < 1e-9
         assert frame.groupby("nip")["list_gain"].nunique().max() == 1
+
+
+# ----------------------------------------------------------------------------- mentors
+
+
+def _mentors(champion: tuple, *args: str) -> subprocess.CompletedProcess[str]:
+    env, root = champion
+    result = run("recommend", "mentors", *args, cwd=root, env=env)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def one_per_mentor(
+    champion: tuple, small_world: Path, tmp_path_factory: pytest.TempPathFactory
+) -> pd.DataFrame:
+    """``recommend mentors --all --capacity 1`` written to Excel, read back."""
+    out = tmp_path_factory.mktemp("mentors") / "mentors.xlsx"
+    shown = _mentors(
+        champion, "--data", str(small_world), "--all", "--capacity", "1", "--out", str(out)
+    )
+    assert "Pencocokan mentor instansi:" in " ".join(shown.stdout.split())
+    return pd.read_excel(out, dtype={"nip": str, "mentor_nip": str})
+
+
+def test_the_mentor_export_follows_the_matching(
+    one_per_mentor: pd.DataFrame, small_world: Path
+) -> None:
+    frame = one_per_mentor
+    assert list(frame.columns) == list(SUGGESTION_EXPORT_COLUMNS)
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    active = employees.loc[employees["active"] == "true", "nip"]
+    assert set(frame["nip"]) == set(active)  # everybody: suggested a mentor or told why
+    first = frame[frame["rank"] == 1]
+    assert (first["status"] == "assigned").all() and len(first) > 500
+    assert first["mentor_nip"].value_counts().max() == 1  # capacity 1
+    assert set(frame.loc[frame["rank"] > 1, "status"]) == {"alternative"}
+    left_out = frame[frame["status"] == "unassigned"]
+    assert len(left_out) > 100 and left_out["nip"].is_unique
+    assert left_out["rank"].isna().all() and left_out["mentor_nip"].isna().all()
+    assert not set(left_out["nip"]) & set(first["nip"])
+    assert left_out["reason"].str.len().min() > 10
+
+
+def test_one_persons_mentors_say_which_is_the_matchings(
+    champion: tuple, small_world: Path, one_per_mentor: pd.DataFrame
+) -> None:
+    nip = _nip(small_world)
+    data = ("--data", str(small_world), "--nip", nip)
+    indonesian = " ".join(_mentors(champion, *data).stdout.split())
+    assert f"Rekomendasi mentor untuk NIP {nip}" in indonesian
+    assert "hasil pencocokan" in indonesian  # the status cell of the first row
+    english = " ".join(_mentors(champion, *data, "--lang", "en").stdout.split())
+    assert "Agency mentor matching:" in english and "assigned" in english
+    # someone the matching leaves out (one mentee per mentor) is told why
+    frame = one_per_mentor
+    left_out = frame[frame["status"] == "unassigned"].iloc[0]
+    told = " ".join(
+        _mentors(
+            champion, "--data", str(small_world), "--nip", left_out["nip"], "--capacity", "1"
+        ).stdout.split()
+    )
+    assert f"NIP {left_out['nip']} tidak mendapat mentor dari pencocokan instansi" in told
+    assert " ".join(str(left_out["reason"]).split()) in told

@@ -83,7 +83,6 @@ CASES = (
         name="MentorRecommender",
         make=lambda: MentorRecommender(
             n_bootstrap=2,
-            n_estimators=40,
             baseline=ScoreBaseline(excluded="mentorships", n_estimators=60),
             random_state=5,
         ),

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from recsys.data.loading import Dataset, load_dataset
+from recsys.data.snapshot import latest_date
 from recsys.evaluation import mentors as E
 from recsys.models.mentors.coverage import Profiles, block_coverage, coverage
-from recsys.models.mentors.eligibility import SENIOR_STEPS, eligible_pairs, seniority
+from recsys.models.mentors.eligibility import SENIOR_STEPS, Roster, eligible_pairs, seniority
+from recsys.models.mentors.policy import MentorPolicy
 from recsys.models.mentors.pool import Pool
 from recsys.models.mentors.recommender import RECOMMENDATION_COLUMNS, MentorRecommender
 from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
@@ -42,10 +44,12 @@ def test_recommendations_follow_the_candidate_rules(world: tuple) -> None:
     assert (mentee["agency"].to_numpy() == mentor["agency"].to_numpy()).all()
     assert (mentor["seniority"].to_numpy() >= mentee["seniority"].to_numpy() + SENIOR_STEPS).all()
     assert mentor["active"].all()
-    # the direct supervisor is not a candidate by default
-    assert (mentee["supervisor_nip"].astype(object).fillna("").to_numpy() != mentor.index).all()
+    # a good last appraisal, or (the evidence rule) mentees who rated their mentoring well
     last = ds.performance.sort_values("period_end").groupby("nip").last()["rating"].astype(str)
-    assert last.reindex(recs["mentor_nip"].astype(str)).isin(["baik", "sangat_baik"]).all()
+    good = last.reindex(recs["mentor_nip"].astype(str)).isin(["baik", "sangat_baik"])
+    roster = Roster.build(ds, None, latest_date(ds))
+    by_record = roster.by_record(MentorPolicy())[roster.row(recs["mentor_nip"])]
+    assert (good.to_numpy() | by_record).all()
     # ranked by expected gain, intervals around the forecast, every pair covers a gap
     for _, group in recs.groupby("nip"):
         assert list(group["rank"]) == list(range(1, len(group) + 1))
@@ -59,7 +63,7 @@ def test_supervisor_only_when_allowed(world: tuple) -> None:
     ds, _ = world
     mentees = _juniors(ds, 300)
     sup = ds.employees.set_index(ds.employees["nip"].astype(str))["supervisor_nip"]
-    strict = eligible_pairs(ds, mentees)
+    strict = eligible_pairs(ds, mentees, allow_supervisor=False)
     loose = eligible_pairs(ds, mentees, allow_supervisor=True)
     is_sup = lambda pairs: (  # noqa: E731
         sup.reindex(pairs["nip"].astype(str)).astype(object).fillna("").to_numpy()

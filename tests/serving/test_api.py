@@ -382,3 +382,75 @@ def test_the_widget_shows_the_top_of_the_marginal_list(api: tuple, small_world: 
     titles = [t["title"] for t in widget["trainings"]]
     assert titles and len(set(titles)) == len(titles)
     assert titles == [i["title"] for i in listed]
+
+
+def test_mentor_lists_follow_the_agencys_capacity_respecting_matching(
+    api: tuple, small_world: Path
+) -> None:
+    from recsys.data import load_dataset
+    from recsys.data.snapshot import latest_date
+    from recsys.models.mentors.policy import ongoing_mentorships
+    from recsys.settings import get_settings
+
+    client, _ = api
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    active = employees.loc[employees["active"] == "true", "nip"].tolist()
+    results = []
+    for start in range(0, len(active), 200):  # everybody, in batches
+        got = client.post(
+            "/v1/recommendations:batch",
+            json={"nips": active[start : start + 200], "k": 3},
+            headers=key("hr-bkpsdm"),
+        )
+        assert got.status_code == 200, got.text
+        results += got.json()["results"]
+    first = pd.DataFrame([{"nip": r["nip"], **r["mentors"][0]} for r in results if r["mentors"]])
+    assert len(first) > len(active) / 2
+    assert set(first["status"]) == {"assigned"}  # a first suggestion is the matching's
+    # following every first suggestion keeps each mentor within capacity, ongoing
+    # mentorships counted (the default policy's capacity: no policy file in these tests)
+    ds = load_dataset(small_world)
+    mentors = first["mentor_nip"].value_counts()
+    ongoing = ongoing_mentorships(ds, mentors.index, latest_date(ds))
+    assert ongoing.sum() > 0, "the small world must have ongoing mentorships for this check"
+    assert (
+        mentors + ongoing.reindex(mentors.index).to_numpy()
+    ).max() <= get_settings().mentor_capacity
+    for r in results:
+        assert [m["status"] for m in r["mentors"][1:]] == ["alternative"] * (len(r["mentors"]) - 1)
+    # a person the matching leaves out is told why, in either language
+    full = [r["nip"] for r in results if not r["mentors"]]
+    assert full, "the default capacity leaves some of the small world's staff out"
+    for nip in full[:3]:
+        body = client.get(f"/v1/employees/{nip}/mentors", headers=key("analis")).json()
+        assert body["items"] == []
+        assert body["unassigned"]["code"] in {"no_candidates", "no_positive_gain", "capacity"}
+        english = client.get(
+            f"/v1/employees/{nip}/mentors", params={"lang": "en"}, headers=key("analis")
+        ).json()
+        assert body["unassigned"]["code"] == english["unassigned"]["code"]
+        assert body["unassigned"]["reason"] != english["unassigned"]["reason"]
+    reasons = {
+        client.get(
+            f"/v1/employees/{nip}/mentors", params={"lang": "en"}, headers=key("analis")
+        ).json()["unassigned"]["reason"]
+        for nip in full[:40]
+    }
+    assert (
+        "Every candidate mentor is full: with ongoing mentorships or with mentees forecast "
+        "to gain more." in reasons
+    )
+    # someone with a mentor: no reason, the assigned mentor first and said to be the pair
+    nip = first["nip"].iloc[0]
+    body = client.get(f"/v1/employees/{nip}/mentors", headers=key("analis")).json()
+    assert body["unassigned"] is None
+    assert body["items"][0]["status"] == "assigned"
+    assert "pencocokan mentor instansi" in body["items"][0]["reason"]
+    # the widget of someone left out says why, and names no one
+    token = client.post(
+        "/v1/widget-tokens", json={"nip": full[0], "origin": PORTAL}, headers=key("portal")
+    ).json()["token"]
+    widget = client.get(
+        "/v1/widget/suggestions", headers={"Authorization": f"Bearer {token}", "Origin": PORTAL}
+    ).json()
+    assert widget["mentor"] is None and widget["no_mentor_reason"]

@@ -35,6 +35,15 @@ TITLE_ID = "Saran pengembangan kompetensi untuk Anda"
 TITLE_EN = "Development suggestions for you"
 SESSION_ENDED = "Sesi widget telah berakhir. Muat ulang halaman."
 SUGGESTIONS = "/v1/widget/suggestions"
+#: How the widget marks the suggested mentor, per status.
+PAIRING_ID = {
+    "assigned": "Hasil pencocokan mentor instansi Anda",
+    "alternative": "Alternatif: mentor ini masih punya waktu untuk membimbing",
+}
+PAIRING_EN = {
+    "assigned": "Your agency's mentor matching",
+    "alternative": "Alternative: this mentor still has time to mentor",
+}
 
 # The WCAG contrast ratio of an element's text against its effective background.
 CONTRAST = """(el) => {
@@ -156,13 +165,16 @@ def test_suggestions_render_in_indonesian(page: Page, sites: Sites, juniors: lis
     expect(region.get_by_role("heading", name="Mentor yang disarankan")).to_be_visible()
     expect(region.locator(".chips li")).to_have_text(body["mentor"]["strengths"])
     expect(region.locator(".mentor")).to_contain_text(body["mentor"]["distance"])
+    # the mentor is marked: the agency's matching, or an alternative who still has room
+    assert body["mentor"]["status"] in PAIRING_ID and body["no_mentor_reason"] is None
+    expect(region.locator(".mentor .pairing")).to_have_text(PAIRING_ID[body["mentor"]["status"]])
     token = page.locator("asn-suggestions").get_attribute("token")
     assert token and token not in page.locator("body").inner_text()
     assert token not in region.inner_text()
     # the widget's styles apply although the portal's CSP allows no inline styles
     radius = region.locator("li.card").first.evaluate("e => getComputedStyle(e).borderRadius")
     assert radius == "10px"
-    for selector in ("h2", "h4", ".hours", ".badge", "button", ".chips li", ".note"):
+    for selector in ("h2", "h4", ".hours", ".badge", "button", ".chips li", ".note", ".pairing"):
         ratio = region.locator(selector).first.evaluate(CONTRAST)
         assert ratio >= 4.5, (selector, ratio)
 
@@ -175,6 +187,7 @@ def test_english_and_attribute_changes(page: Page, sites: Sites, juniors: list[s
     expect(region).to_have_attribute("lang", "en")
     expect(region.get_by_role("heading", name="Suggested trainings")).to_be_visible()
     expect(region.get_by_role("heading", name="Suggested mentor")).to_be_visible()
+    expect(region.locator(".mentor .pairing")).to_have_text(PAIRING_EN[body["mentor"]["status"]])
     expect(region.get_by_role("button", name="Why is this suggested?").first).to_be_visible()
     expect(region.locator(".complement")).to_have_count(1 if len(body["trainings"]) > 1 else 0)
     if len(body["trainings"]) > 1:
@@ -294,3 +307,25 @@ def test_portal_explains_a_refused_token(page: Page, sites: Sites, juniors: list
         page.get_by_role("button", name="Tampilkan").click()
     assert answer.value.status == 200
     expect(page.get_by_role("region", name=TITLE_ID)).to_have_attribute("aria-busy", "false")
+
+
+def test_a_person_the_matching_leaves_out_is_told_why(
+    page: Page, sites: Sites, small_world: Path
+) -> None:
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    active = employees.loc[employees["active"] == "true", "nip"]
+    hr = {"X-API-Key": KEYS["hr-bkpsdm"][0]}
+    with httpx.Client(base_url=sites.api, timeout=120) as client:
+        for nip in active.iloc[::-1]:  # from the end: the other tests use the first juniors
+            mentors = client.get(f"/v1/employees/{nip}/mentors", headers=hr).json()
+            if mentors["unassigned"] is not None:
+                break
+    assert mentors["unassigned"] is not None, "nobody left out by the matching"
+    body = load(page, f"{sites.portal}/?nip={nip}")
+    assert body["mentor"] is None
+    assert body["no_mentor_reason"] == mentors["unassigned"]["reason"]
+    region = page.get_by_role("region", name=TITLE_ID)
+    expect(region.get_by_role("heading", name="Mentor yang disarankan")).to_be_visible()
+    expect(region.locator(".mentor.none")).to_contain_text("Belum ada mentor untuk Anda saat ini.")
+    expect(region.locator(".mentor.none .note")).to_have_text(body["no_mentor_reason"])
+    expect(region.locator(".pairing")).to_have_count(0)

@@ -262,7 +262,8 @@ def test_recommend_mentors(store: dict, small_world: Path, tmp_path: Path) -> No
     assert written.returncode == 0, written.stderr
     frame = pd.read_csv(out, dtype={"nip": str, "mentor_nip": str})
     assert list(frame.columns) == [
-        "nip", "rank", "mentor_nip", "expected_gain", "gain_lower", "gain_upper", "reason",
+        "nip", "rank", "mentor_nip", "status", "expected_gain", "gain_lower", "gain_upper",
+        "reason",
     ]  # fmt: skip
     assert frame.groupby("nip")["rank"].max().max() <= 2
     assert (frame["nip"] != frame["mentor_nip"]).all()
@@ -342,6 +343,11 @@ def test_match_mentors_agency_without_mentors(
     in_agency = performance["nip"].isin(employees.loc[employees["agency"] == agency, "nip"])
     performance.loc[in_agency, "rating"] = "kurang"  # nobody there performs well enough
     performance.to_csv(world / "performance.csv", index=False)
+    staff = employees.loc[employees["agency"] == agency, "nip"]
+    mentorships = pd.read_csv(world / "mentorships.csv", dtype=str)
+    # and no mentoring record vouches for anyone either
+    mentorships.loc[mentorships["mentor_nip"].isin(staff), "mentee_rating"] = None
+    mentorships.to_csv(world / "mentorships.csv", index=False)
     out = tmp_path / "cohort.csv"
     result = run(
         "match-mentors", "--data", str(world), "--agency", agency, "--out", str(out),

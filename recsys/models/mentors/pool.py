@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
@@ -19,17 +18,18 @@ from recsys.data.loading import Dataset
 from recsys.features.competency_state import AS_OF
 from recsys.features.mentor import DISTANCES, distance_class
 from recsys.models.importance import CompetencyImportance
-from recsys.models.intervals import error_at, interval_half_width
 from recsys.models.mentors.coverage import Profiles, block_coverage, coverage, profiles
 from recsys.models.mentors.effect import (
     EFFECT_FEATURES,
+    EffectModel,
     Effects,
     context,
     context_features,
-    effect,
     effect_table,
+    gain_interval,
 )
 from recsys.models.mentors.eligibility import Roster
+from recsys.models.mentors.policy import MentorPolicies
 
 #: Candidates per mentee scored exactly beyond the ``top`` asked for (the shortlist).
 SHORTLIST_EXTRA = 20
@@ -65,12 +65,14 @@ class Pool:
         *,
         importance: CompetencyImportance,
         vocabulary: np.ndarray,
-        effect_model: lgb.LGBMRegressor,
+        effect_model: EffectModel,
         agencies: np.ndarray | None = None,
+        policies: MentorPolicies | None = None,
     ) -> Pool:
         """The pool of ``people`` (None: every active employee, of ``agencies`` if given),
-        with a fitted recommender's importance, competency dictionary and effect model."""
-        roster = Roster.build(ds, people, when, agencies)
+        with a fitted recommender's importance, competency dictionary and effect model;
+        eligibility by ``policies`` (None: the built-in default)."""
+        roster = Roster.build(ds, people, when, agencies, policies)
         # a what-if (explicit people) may ask about anyone; a candidate search only mentors
         mentor_rows = (
             np.flatnonzero(roster.can_mentor) if people is None else np.arange(len(roster.nip))
@@ -168,16 +170,16 @@ class Pool:
         scored: pd.DataFrame,
         alpha: float,
         *,
-        bootstrap: Sequence[lgb.LGBMRegressor],
-        error_bins: np.ndarray,
-        error_scale: np.ndarray,
+        bootstrap: Sequence[EffectModel],
+        relative_error: float,
     ) -> pd.DataFrame:
-        """``gain_lower`` and ``gain_upper`` for scored pairs: the spread of the
+        """``gain_lower`` and ``gain_upper`` for scored pairs
+        (:func:`~recsys.models.mentors.effect.gain_interval`): the spread of the
         effectiveness over the ``bootstrap`` refits (only the mentors and contexts present
-        are predicted) and the calibrated model error (``error_bins``, ``error_scale``)."""
+        are predicted) and the forecast's multiplicative ``relative_error`` (log-sd)."""
         slot, ctx = scored["_slot"].to_numpy(), scored["_ctx"].to_numpy()
         expected = scored["expected_gain"].to_numpy()
-        spread = np.full(len(scored), np.nan)
+        spread = np.zeros(len(scored))
         known = slot >= 0
         if known.any() and bootstrap:
             keys = pd.DataFrame({"slot": slot[known], "ctx": ctx[known]})
@@ -187,11 +189,10 @@ class Pool:
             for name in contexts.columns:
                 x[name] = contexts[name].to_numpy()
             x = x[list(EFFECT_FEATURES)]
-            samples = np.column_stack([effect(m, x) for m in bootstrap]).std(axis=1)
+            samples = np.column_stack([m.raw(x) for m in bootstrap]).std(axis=1)
             lookup = pd.Series(samples, index=pd.MultiIndex.from_frame(unique))
             spread[known] = lookup.reindex(pd.MultiIndex.from_frame(keys)).to_numpy()
         cover = scored["coverage"].to_numpy()
-        error = error_at(error_bins, error_scale, expected)
-        half = interval_half_width(alpha, cover * np.nan_to_num(spread), error)
-        out = scored.assign(gain_lower=expected - half, gain_upper=expected + half)
+        lower, upper = gain_interval(expected, cover * spread, relative_error, alpha)
+        out = scored.assign(gain_lower=lower, gain_upper=upper)
         return out[list(SCORE_COLUMNS)]

@@ -3,11 +3,12 @@ score from being mentored by them.
 
 How a forecast is made:
 
-1. **Candidates** (:mod:`~recsys.models.mentors.eligibility`): active employees of the
-   mentee's agency at least :data:`~recsys.models.mentors.eligibility.SENIOR_STEPS` steps
-   more senior (position type, then grade), whose last appraisal was ``baik`` or
-   ``sangat_baik``; never the mentee, and not the mentee's direct supervisor unless the
-   setting ``RECSYS_MENTOR_ALLOW_SUPERVISOR`` allows it.
+1. **Candidates** (:mod:`~recsys.models.mentors.eligibility`), by the mentoring policy of
+   the mentee's agency (:mod:`~recsys.models.mentors.policy`; by default, after Perlan LAN
+   10/2018): active colleagues of the mentee's agency at least one step more senior
+   (position type, then grade), the direct supervisor included, whose last appraisal was
+   ``baik`` or ``sangat_baik`` or whose past mentees rated them well (the evidence rule);
+   never the mentee.
 2. **Coverage** of a (mentee, mentor) pair (:mod:`~recsys.models.mentors.coverage`): in
    every competency of the mentee's standard where the mentee is below the standard (plus
    the surplus that still counts), how far the mentor is ahead, weighted by how much that
@@ -17,17 +18,24 @@ How a forecast is made:
    and their outcomes (the contract's outcome, minus what the mentee would have gained
    anyway: :class:`~recsys.models.baseline.ScoreBaseline`, whose control windows exclude
    only mentorships and which takes the trainings completed in the window as features, so
-   trainings are not credited to mentors): outcome ≈ coverage × exp(f(x)), a log link,
-   because distance, the mentor's skill and record multiply. f starts from a
-   ridge-penalised log-linear model (few parameters, steady on few noisy outcomes) and
-   LightGBM, monotone where it should be, boosts what it misses. Features
-   (:mod:`recsys.features.mentor`): the mentor's record (mentee ratings, mentorships),
-   their level in *Pengembangan Diri dan Orang Lain* (developing others), the distance
-   (same unit, same region, other region; remote-area mentee: the data decide whether
-   remote mentoring works) and whether the mentor is the supervisor.
+   trainings are not credited to mentors): outcome ≈ coverage × effectiveness, a log-linear
+   effectiveness, because distance, the mentor's skill and load multiply. A few slopes in
+   natural units, ridge-penalised and kept to the signs the data may not reverse: the
+   distance class (same unit, same region, other region; remote-area mentee: the data
+   decide whether remote mentoring works), whether the mentor is the supervisor, their
+   level in *Pengembangan Diri dan Orang Lain* (developing others), their past mentees'
+   ratings (:mod:`recsys.features.mentor`) and how many mentees they had at once.
+   **The learned model or the simple rule** (``effect="auto"``): beside it, coverage × one
+   constant effectiveness is fitted on the same folds; the learned model is served only if
+   its out-of-fold error on the agency's own outcomes is lower (``effect_`` and
+   ``effect_reason_`` say which and why). Where the history shows no mentoring effect,
+   the effectiveness is a tiny common floor: candidates are ordered by coverage and the
+   intervals lie around 0.
 4. **Expected gain** = coverage × effectiveness (SKP points at the first appraisal at least
-   six months after the mentorship); the interval combines the spread of bootstrap refits
-   with the model's out-of-fold error (outcome noise removed), as for trainings.
+   six months after the mentorship, the mentor taking one mentee at a time); the 90%
+   interval combines the spread of bootstrap refits with the forecast's multiplicative
+   error (its log-sd, ``relative_error_``: a prior updated by the out-of-fold error beyond
+   the outcome noise), asymmetric around the forecast as the error is.
 
 Effectiveness depends only on the mentor and the pair's context, so it is a small table per
 mentor and every candidate of a whole agency is scored exactly, without pruning
@@ -39,7 +47,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
@@ -53,14 +60,20 @@ from recsys.features.competency_state import AS_OF
 from recsys.features.mentor import distance_class, mentor_features
 from recsys.models.baseline import ScoreBaseline
 from recsys.models.importance import CompetencyImportance
-from recsys.models.intervals import calibrate_error, error_at, interval_half_width
 from recsys.models.mentors.coverage import coverage, lead_detail, profiles
 from recsys.models.mentors.effect import (
     EFFECT_FEATURES,
-    effect,
-    effect_regressor,
+    EFFECT_FLOOR,
+    KINDS,
+    LOAD,
+    EffectModel,
+    best_constant,
+    concurrent_load,
     fit_effect,
+    gain_interval,
+    relative_error,
 )
+from recsys.models.mentors.policy import MentorPolicies
 from recsys.models.mentors.pool import SCORE_COLUMNS, Pool
 from recsys.models.reasons import explain_mentors
 from recsys.models.requests import (
@@ -102,64 +115,124 @@ MENTOR_EXPORT_COLUMNS = (
 #: Fewest past mentorships with an outcome to learn from.
 MIN_MENTORSHIPS = 30
 N_FOLDS = 5
+#: Repeats of the out-of-fold comparison (different fold draws, averaged: one draw of
+#: folds can tip a close comparison).
+N_REPEATS = 5
+#: The simple rule's relative error, as a multiple of the learned effectiveness' prior: it
+#: ignores the differences between mentors and contexts, taken to be as large as what the
+#: learned model leaves.
+RULE_ERROR_FACTOR = float(np.sqrt(2.0))
+#: What ``effect`` may be: the out-of-fold choice, or one kind fixed.
+EFFECT_CHOICES = ("auto", *KINDS)
+#: Why the effectiveness served is what it is (``effect_reason_``): the learned model's
+#: out-of-fold error is lower than the simple rule's; it is not; the history shows no
+#: mentoring effect; or the ``effect`` parameter fixed it.
+WHY_BEATS_RULE = "beats_rule"
+WHY_NO_BETTER = "no_better"
+WHY_NO_EFFECT = "no_effect"
+WHY_FIXED = "fixed"
+
+
+def _require_finite(*named: str | np.ndarray) -> None:
+    """A ``ValueError`` naming the first of the (name, values) pairs that is not finite."""
+    for name, values in zip(named[::2], named[1::2], strict=True):
+        if not np.isfinite(np.asarray(values, dtype=float)).all():
+            raise ValueError(
+                f"the mentor recommender's fit is not finite: {name} hold NaN or infinite "
+                "values; check the mentorship and appraisal data"
+            )
 
 
 class MentorRecommender(BaseEstimator):
     """Forecast mentoring gain per (mentee, mentor); see the module docstring.
 
-    Parameters (stored as given): ``n_estimators``, ``learning_rate``, ``num_leaves``,
-    ``min_child_samples``, ``subsample`` (LightGBM effectiveness model), ``n_bootstrap``
-    (refits for the interval), ``allow_supervisor`` (may the direct supervisor be the
-    mentor), ``importance`` (a :class:`CompetencyImportance`; None: the default one),
-    ``baseline`` (a :class:`ScoreBaseline` with ``excluded="mentorships"``; None: the
-    default one with this ``random_state``), ``random_state``. ``fit`` clones
-    ``importance`` and ``baseline`` before fitting them.
+    Parameters (stored as given): ``effect`` (``"auto"``: the learned effectiveness where
+    its out-of-fold error beats the simple rule's, else the rule; ``"learned"`` or
+    ``"constant"``: that one), ``prior_sd`` (prior sd of each slope of the learned
+    effectiveness, log units per unit of its column), ``relative_error`` (prior log-sd of
+    a forecast's multiplicative error; the simple rule's is :data:`RULE_ERROR_FACTOR` times
+    it), ``n_bootstrap`` (refits for the interval),
+    ``policies`` (each agency's mentoring policy, a
+    :class:`~recsys.models.mentors.policy.MentorPolicies`; None: the built-in default;
+    eligibility only, fit does not use it), ``allow_supervisor`` (None: the policies
+    decide; True or False replaces every agency's supervisor rule), ``importance`` (a
+    :class:`CompetencyImportance`; None: the default one), ``baseline`` (a
+    :class:`ScoreBaseline` with ``excluded="mentorships"``; None: the default one with this
+    ``random_state``), ``random_state``. ``fit`` clones ``importance`` and ``baseline``
+    before fitting them.
 
-    Learned: ``as_of_``, ``importance_``, ``baseline_``, ``model_``, ``bootstrap_``,
-    ``error_bins_``, ``error_scale_``, ``vocabulary_``, ``n_mentorships_``, ``oof_r2_``
-    (out-of-fold R² of the forecast against the de-baselined outcomes: the held-out check
-    where no ground truth exists).
+    Learned: ``as_of_``, ``importance_``, ``baseline_``, ``model_`` (an
+    :class:`~recsys.models.mentors.effect.EffectModel`), ``bootstrap_`` (its refits),
+    ``effect_`` (``"learned"`` or ``"constant"``: what ``model_`` is), ``effect_reason_``
+    (why: :data:`WHY_BEATS_RULE`, :data:`WHY_NO_BETTER`, :data:`WHY_NO_EFFECT`,
+    :data:`WHY_FIXED`), ``relative_error_``, ``vocabulary_``, ``n_mentorships_``,
+    ``oof_r2_`` (out-of-fold R² of the served forecast against the de-baselined outcomes:
+    the held-out check where no ground truth exists), ``oof_r2_learned_`` and
+    ``oof_r2_constant_`` (both candidates' on the same folds).
     """
 
     def __init__(
         self,
         *,
-        n_estimators: int = 150,
-        learning_rate: float = 0.02,
-        num_leaves: int = 4,
-        min_child_samples: int = 300,
-        subsample: float = 0.8,
+        effect: str = "auto",
+        prior_sd: float = 0.35,
+        relative_error: float = 0.5,
         n_bootstrap: int = 20,
-        allow_supervisor: bool = False,
+        policies: MentorPolicies | None = None,
+        allow_supervisor: bool | None = None,
         importance: CompetencyImportance | None = None,
         baseline: ScoreBaseline | None = None,
         random_state: int = 0,
     ) -> None:
-        self.n_estimators = n_estimators
-        self.learning_rate = learning_rate
-        self.num_leaves = num_leaves
-        self.min_child_samples = min_child_samples
-        self.subsample = subsample
+        self.effect = effect
+        self.prior_sd = prior_sd
+        self.relative_error = relative_error
         self.n_bootstrap = n_bootstrap
+        self.policies = policies
         self.allow_supervisor = allow_supervisor
         self.importance = importance
         self.baseline = baseline
         self.random_state = random_state
 
     def _fit_effect(
-        self, x: pd.DataFrame, cover: np.ndarray, residual: np.ndarray, seed: int
-    ) -> lgb.LGBMRegressor:
-        """The effectiveness model of :mod:`~recsys.models.mentors.effect` with this
-        recommender's LightGBM settings."""
-        regressor = effect_regressor(
-            n_estimators=self.n_estimators,
-            learning_rate=self.learning_rate,
-            num_leaves=self.num_leaves,
-            min_child_samples=self.min_child_samples,
-            subsample=self.subsample,
-            random_state=seed,
-        )
-        return fit_effect(regressor, x, cover, residual)
+        self, kind: str, x: pd.DataFrame, cover: np.ndarray, residual: np.ndarray
+    ) -> EffectModel:
+        """The effectiveness of ``kind`` (:mod:`~recsys.models.mentors.effect`) with this
+        recommender's prior."""
+        return fit_effect(kind, x, cover, residual, prior_sd=self.prior_sd)
+
+    def _choose_effect(
+        self, x: pd.DataFrame, cover: np.ndarray, residual: np.ndarray, rng: np.random.Generator
+    ) -> tuple[str, str, np.ndarray, dict[str, float]]:
+        """The learned effectiveness and the simple rule out of fold, on the same folds
+        (:data:`N_REPEATS` × :data:`N_FOLDS`): the kind to serve, why, its out-of-fold
+        forecasts (mean over the repeats) and each kind's out-of-fold R²."""
+        n = len(residual)
+        oof = {kind: np.zeros(n) for kind in KINDS}
+        sse = dict.fromkeys(KINDS, 0.0)
+        for _ in range(N_REPEATS):
+            folds = rng.integers(0, N_FOLDS, n)
+            for kind in KINDS:
+                once = np.zeros(n)
+                for fold in range(N_FOLDS):
+                    train, test = folds != fold, folds == fold
+                    if not test.any():
+                        continue
+                    model = self._fit_effect(kind, x[train], cover[train], residual[train])
+                    once[test] = cover[test] * model.predict(x[test])
+                oof[kind] += once / N_REPEATS
+                sse[kind] += float(np.sum((residual - once) ** 2)) / N_REPEATS
+        spread = float(np.sum((residual - residual.mean()) ** 2))
+        r2 = {kind: 1.0 - sse[kind] / spread if spread > 0 else 0.0 for kind in KINDS}
+        if self.effect != "auto":
+            kind, why = self.effect, WHY_FIXED
+        elif best_constant(cover, residual) <= EFFECT_FLOOR:
+            kind, why = "constant", WHY_NO_EFFECT
+        elif sse["learned"] >= sse["constant"]:
+            kind, why = "constant", WHY_NO_BETTER
+        else:
+            kind, why = "learned", WHY_BEATS_RULE
+        return kind, why, oof[kind], r2
 
     # ------------------------------------------------------------------------- fit
 
@@ -183,6 +256,13 @@ class MentorRecommender(BaseEstimator):
                 "the mentor recommender's baseline must exclude mentorships only "
                 f"(excluded='mentorships'), got excluded={baseline.excluded!r}"
             )
+        if self.effect not in EFFECT_CHOICES:
+            raise ValueError(f"effect must be one of {EFFECT_CHOICES}, got {self.effect!r}")
+        if not (self.prior_sd > 0 and self.relative_error > 0):
+            raise ValueError(
+                "prior_sd and relative_error must be positive, got "
+                f"{self.prior_sd!r} and {self.relative_error!r}"
+            )
         step = on_progress or (lambda _stage: None)
         when = decision_date(ds, as_of)
         data = snapshot(ds, when)
@@ -204,37 +284,57 @@ class MentorRecommender(BaseEstimator):
             )
         residual = self.baseline_.residuals(data, past["nip"], outcomes)
         step("effects")
-        cover, x = self._past_pairs(data, past)
+        cover, x = self._past_pairs(data, past, when)
         usable = cover > 1e-3
         cover, x, residual = cover[usable], x[usable].reset_index(drop=True), residual[usable]
-        self.model_ = self._fit_effect(x, cover, residual, self.random_state)
-        step("intervals")
+        _require_finite(
+            "the mentorship outcomes (de-baselined)", residual, "coverage of past pairs", cover
+        )
+        if len(residual) < MIN_MENTORSHIPS:
+            raise ValueError(
+                f"too little history: {len(residual)} mentorships with an outcome where the "
+                f"mentor covered a gap (at least {MIN_MENTORSHIPS} needed)"
+            )
         rng = np.random.default_rng(self.random_state)
+        kind, why, oof, r2 = self._choose_effect(x, cover, residual, rng)
+        self.effect_, self.effect_reason_ = kind, why
+        self.model_ = self._fit_effect(kind, x, cover, residual)
+        self.oof_r2_ = r2[kind]
+        self.oof_r2_learned_, self.oof_r2_constant_ = r2["learned"], r2["constant"]
+        step("intervals")
         n = len(residual)
         self.bootstrap_ = []
-        for b in range(self.n_bootstrap):
+        for _ in range(self.n_bootstrap):
             idx = rng.integers(0, n, n)
-            self.bootstrap_.append(
-                self._fit_effect(x.iloc[idx], cover[idx], residual[idx], self.random_state + 1 + b)
-            )
-        folds = rng.integers(0, N_FOLDS, n)
-        oof = np.empty(n)
-        for fold in range(N_FOLDS):
-            train, test = folds != fold, folds == fold
-            model = self._fit_effect(x[train], cover[train], residual[train], self.random_state)
-            oof[test] = cover[test] * effect(model, x[test])
-        self.error_bins_, self.error_scale_ = calibrate_error(
-            oof, residual, self.baseline_.noise_var_
+            self.bootstrap_.append(self._fit_effect(kind, x.iloc[idx], cover[idx], residual[idx]))
+        prior = self.relative_error * (RULE_ERROR_FACTOR if kind == "constant" else 1.0)
+        self.relative_error_ = relative_error(oof, residual, self.baseline_.noise_var_, prior=prior)
+        _require_finite(
+            "the fitted effectiveness",
+            np.r_[self.model_.scale, self.model_.slopes, self.relative_error_],
+            "the out-of-fold R²",
+            np.array([self.oof_r2_learned_, self.oof_r2_constant_]),
         )
-        spread = float(np.sum((residual - residual.mean()) ** 2))
-        self.oof_r2_ = 1.0 - float(np.sum((residual - oof) ** 2)) / spread if spread > 0 else 0.0
         self.as_of_ = when
         self.n_mentorships_ = n
-        log.info("mentor recommender fitted on %d mentorships (as of %s)", n, when.date())
+        log.info(
+            "mentor recommender fitted on %d mentorships (as of %s): %s effectiveness (%s), "
+            "out-of-fold R² %.4f (learned %.4f, simple rule %.4f)",
+            n,
+            when.date(),
+            kind,
+            why,
+            self.oof_r2_,
+            self.oof_r2_learned_,
+            self.oof_r2_constant_,
+        )
         return self
 
-    def _past_pairs(self, ds: Dataset, past: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-        """Coverage and effectiveness features of past mentorships, as of their start."""
+    def _past_pairs(
+        self, ds: Dataset, past: pd.DataFrame, when: pd.Timestamp
+    ) -> tuple[np.ndarray, pd.DataFrame]:
+        """Coverage and effectiveness features of past mentorships, as of their start, with
+        the mentor's load then (:data:`~recsys.models.mentors.effect.LOAD`)."""
         mentee_q = pd.DataFrame({"nip": past["nip"], AS_OF: past["start_date"]})
         mentor_q = pd.DataFrame({"nip": past["mentor_nip"], AS_OF: past["start_date"]})
         mentees = profiles(ds, mentee_q, self.importance_, self.vocabulary_)
@@ -262,32 +362,40 @@ class MentorRecommender(BaseEstimator):
                 == past["mentor_nip"].astype(str).to_numpy()
             ).astype(float),
         )
-        return cover, x[list(EFFECT_FEATURES)]
+        x[LOAD] = concurrent_load(ds.mentorships, past, when)
+        return cover, x[[*EFFECT_FEATURES, LOAD]]
 
     # ------------------------------------------------------------------------- forecast
 
     def forecast_from_features(self, features: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
         """Expected gain and interval (SKP points) from pair features: ``coverage`` and
-        :data:`~recsys.models.mentors.effect.EFFECT_FEATURES` (the MLflow pyfunc model's
-        whole job)."""
+        :data:`~recsys.models.mentors.effect.EFFECT_FEATURES`, optionally
+        :data:`~recsys.models.mentors.effect.LOAD` (mentees the mentor has at once; absent:
+        1) (the MLflow pyfunc model's whole job). Missing rating or developing others count
+        as the mean and the standard; a missing or non-finite coverage, distance, remote or
+        supervisor value is a ``ValueError`` naming the column."""
         check_is_fitted(self, "model_", msg=NOT_FITTED)
-        x = features[list(EFFECT_FEATURES)].astype(float)
+        needed = ["coverage", *EFFECT_FEATURES]
+        missing = [name for name in needed if name not in features]
+        if missing:
+            raise ValueError(f"mentor pair features lack the columns {missing}")
+        optional = [LOAD] if LOAD in features else []
+        x = features[[*EFFECT_FEATURES, *optional]].astype(float)
+        for name in ("coverage", "distance", "mentee_remote", "is_supervisor"):
+            column = features[name].to_numpy(dtype=float)
+            if not np.isfinite(column).all():
+                raise ValueError(f"mentor pair feature {name!r} must be finite in every row")
         cover = features["coverage"].to_numpy(dtype=float)
-        expected = cover * effect(self.model_, x)
+        if (cover < 0).any():
+            raise ValueError("mentor pair feature 'coverage' must not be negative")
+        expected = cover * self.model_.predict(x)
         spread = (
-            np.column_stack([effect(m, x) for m in self.bootstrap_]).std(axis=1)
+            np.column_stack([m.raw(x) for m in self.bootstrap_]).std(axis=1)
             if self.bootstrap_
             else np.zeros(len(x))
         )
-        error = error_at(self.error_bins_, self.error_scale_, expected)
-        half = interval_half_width(alpha, cover * spread, error)
-        return pd.DataFrame(
-            {
-                "expected_gain": expected,
-                "gain_lower": expected - half,
-                "gain_upper": expected + half,
-            }
-        )
+        lower, upper = gain_interval(expected, cover * spread, self.relative_error_, alpha)
+        return pd.DataFrame({"expected_gain": expected, "gain_lower": lower, "gain_upper": upper})
 
     def example_features(self) -> pd.DataFrame:
         """A few rows of pyfunc input, for the model signature and example."""
@@ -300,7 +408,6 @@ class MentorRecommender(BaseEstimator):
                 "is_supervisor": [0.0] * n,
                 "mentor_rating_mean": [4.2, np.nan, 3.5, 4.0],
                 "mentor_developing_others": [0.5, 0.0, -0.5, 1.0],
-                "mentor_n_mentored": [3.0, 0.0, 1.0, 2.0],
             }
         )
 
@@ -319,15 +426,24 @@ class MentorRecommender(BaseEstimator):
             vocabulary=self.vocabulary_,
             effect_model=self.model_,
             agencies=agencies,
+            policies=self.eligibility_policies(),
         )
+
+    def eligibility_policies(self) -> MentorPolicies:
+        """The mentoring policies candidates are chosen by: ``policies`` (None: the
+        built-in default) with ``allow_supervisor``, if set, as every agency's supervisor
+        rule."""
+        policies = MentorPolicies() if self.policies is None else self.policies
+        if self.allow_supervisor is not None:
+            policies = policies.replace_all(allow_supervisor=self.allow_supervisor)
+        return policies
 
     def _intervals(self, pool: Pool, scored: pd.DataFrame, alpha: float) -> pd.DataFrame:
         return pool.add_intervals(
             scored,
             alpha,
             bootstrap=self.bootstrap_,
-            error_bins=self.error_bins_,
-            error_scale=self.error_scale_,
+            relative_error=self.relative_error_,
         )
 
     def forecast(
@@ -368,7 +484,8 @@ class MentorRecommender(BaseEstimator):
         """Every eligible mentor of each mentee (or the ``top`` best), scored.
 
         ``mentors``: only these may be candidates (e.g. the agency's mentor pool); they must
-        be known employees, and still have to meet the candidate rules. Columns as
+        be known employees, and still have to meet the candidate rules (the policy of the
+        mentee's agency: :meth:`eligibility_policies`). Columns as
         :meth:`forecast`, best first per mentee, plus ``n_eligible`` (candidates before
         ``top``). Mentees without any candidate have no rows.
         """
@@ -392,10 +509,13 @@ class MentorRecommender(BaseEstimator):
         mentors: pd.Series | list[str] | None = None,
     ) -> tuple[pd.DataFrame, Pool]:
         """:meth:`candidates` of checked ``people`` (known, active, unique) and the pool."""
-        # candidates come from the mentees' own agencies: score only those
+        # candidates come from the mentees' own agencies (unless a policy looks further):
+        # score only those
         agency = ds.employees.set_index(ds.employees["nip"].astype(str))["agency"].astype(str)
         agencies = agency.reindex(people.astype(str)).unique()
-        pool = self._pool(ds, None, when, agencies)
+        policies = self.eligibility_policies()
+        within = all(policies.policy_for(a).same_agency for a in agencies)
+        pool = self._pool(ds, None, when, agencies if within else None)
         found = pool.roster.row(people)
         parts: list[pd.DataFrame] = []
         done = 0
@@ -404,7 +524,7 @@ class MentorRecommender(BaseEstimator):
             if mentors is None
             else pool.roster.index.isin(pd.Index(pd.Series(list(mentors)).astype(str)))
         )
-        matrices = pool.roster.matrices(found, allow_supervisor=self.allow_supervisor, only=allowed)
+        matrices = pool.roster.matrices(found, only=allowed)
         for block, agency_mentors, ok in matrices:
             mi, mj, eligible = pool.shortlist(block, agency_mentors, ok, top)
             cover, expected = pool.expected(mi, mj)
