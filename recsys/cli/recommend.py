@@ -4,6 +4,8 @@ from the agency's capacity-respecting matching (:mod:`recsys.planning.mentor_sug
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -146,21 +148,28 @@ def _suggest(
     """Capacity-respecting mentor suggestions for one NIP or (None) every active employee,
     with a progress bar while the agency is scored; unknown or inactive NIPs end the
     command with a clear message."""
-    from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
     from recsys.planning.mentor_suggestions import suggest_mentors
 
     nips = [nip] if nip is not None else cohorts.staff(dataset)["nip"].astype(str).tolist()
+    with _known_and_active(lang), progress(t("suggesting", lang)) as update:
+        return suggest_mentors(
+            model,
+            dataset,
+            nips,
+            k=k,
+            lang=lang,
+            capacity=capacity,
+            on_progress=lambda done, total: update("", done, total),
+        )
+
+
+@contextmanager
+def _known_and_active(lang: Language) -> Iterator[None]:
+    """End the command with a clear message if a NIP asked about is unknown or inactive."""
+    from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
+
     try:
-        with progress(t("suggesting", lang)) as update:
-            return suggest_mentors(
-                model,
-                dataset,
-                nips,
-                k=k,
-                lang=lang,
-                capacity=capacity,
-                on_progress=lambda done, total: update("", done, total),
-            )
+        yield
     except UnknownEmployeeError as exc:
         fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
     except InactiveEmployeeError as exc:
@@ -245,19 +254,13 @@ def recommend(
 ) -> pd.DataFrame:
     """``model``'s top-k for one NIP or (None) every active employee, with a progress bar;
     unknown or inactive NIPs end the command with a clear message."""
-    from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
 
     nips = [nip] if nip is not None else cohorts.staff(dataset)["nip"].astype(str).tolist()
-    try:
-        with progress(t("recommending", lang)) as update:
-            return model.recommend(
-                dataset,
-                nips,
-                k=k,
-                lang=lang,
-                on_progress=lambda done, total: update("", done, total),
-            )
-    except UnknownEmployeeError as exc:
-        fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
-    except InactiveEmployeeError as exc:
-        fail(t("nip.inactive", lang, nips=", ".join(exc.nips[:5])), lang)
+    with _known_and_active(lang), progress(t("recommending", lang)) as update:
+        return model.recommend(
+            dataset,
+            nips,
+            k=k,
+            lang=lang,
+            on_progress=lambda done, total: update("", done, total),
+        )
