@@ -175,6 +175,7 @@ def match(
     *,
     default_capacity: int = DEFAULT_CAPACITY,
     on_progress: ProgressFn | None = None,
+    bound: bool = True,
 ) -> MatchResult:
     """Assign mentors to maximise the cohort's total expected gain (exact, min-cost flow).
 
@@ -192,6 +193,9 @@ def match(
         Capacity of mentors missing from a ``capacity`` Series.
     on_progress : callable, optional
         Called with ``"graph"``, ``"solve"`` and ``"bound"`` as each stage starts.
+    bound : bool
+        Also compute the LP bound (the certificate); False where only the assignment is
+        needed (serving), which leaves ``lp_bound`` and ``gap`` NaN.
 
     Returns
     -------
@@ -211,7 +215,7 @@ def match(
     chosen = _solve_flow(graph)
     seconds = time.perf_counter() - started
     progress("bound")
-    return _result(graph, chosen, MIN_COST_FLOW, seconds)
+    return _result(graph, chosen, MIN_COST_FLOW, seconds, bound=bound)
 
 
 def greedy(
@@ -415,10 +419,12 @@ def _lp_bound(g: _Graph) -> float:
     return float(-res.fun)
 
 
-def _result(g: _Graph, chosen: np.ndarray, method: str, seconds: float) -> MatchResult:
-    """Assemble the result: assignments, unmatched reasons, bounds."""
+def _result(
+    g: _Graph, chosen: np.ndarray, method: str, seconds: float, *, bound: bool = True
+) -> MatchResult:
+    """Assemble the result: assignments, unmatched reasons, bounds (NaN without ``bound``)."""
     started = time.perf_counter()
-    lp_bound = _lp_bound(g)
+    lp_bound = _lp_bound(g) if bound else float("nan")
     bound_seconds = time.perf_counter() - started
 
     assignments = (
@@ -450,7 +456,7 @@ def _result(g: _Graph, chosen: np.ndarray, method: str, seconds: float) -> Match
         unmatched=unmatched,
         total_gain=total,
         lp_bound=lp_bound,
-        gap=(lp_bound - total) / lp_bound if lp_bound > 0 else 0.0,
+        gap=(lp_bound - total) / lp_bound if lp_bound > 0 else (0.0 if bound else lp_bound),
         unconstrained_bound=float(best.sum()),
         n_mentees=n_cohort,
         n_matched=len(chosen),

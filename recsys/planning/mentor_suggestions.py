@@ -197,7 +197,7 @@ def suggest_mentors(
     room = _remaining_capacity(model, ds, mentors, when, capacity)
     edge_room = room.reindex(graph["mentor_nip"].astype(str)).fillna(0).to_numpy(dtype=np.int64)
     open_graph = graph[edge_room > 0].reset_index(drop=True)
-    result = matching.match(open_graph, cohort, room[room > 0])
+    result = matching.match(open_graph, cohort, room[room > 0], bound=False)
 
     assigned = result.assignments.set_index(result.assignments["nip"].astype(str))
     taken = assigned["mentor_nip"].astype(str).value_counts()

@@ -104,6 +104,14 @@ def test_optimum_beats_greedy_on_the_classic_example() -> None:
     ]
 
 
+def test_without_the_bound_the_assignment_is_the_same_and_the_bound_unknown() -> None:
+    c = edges([("A", "m1", 10.0), ("A", "m2", 9.0), ("B", "m1", 8.0)])
+    fast = match(c, capacity=1, bound=False)
+    assert pairs(fast) == pairs(match(c, capacity=1))
+    assert fast.total_gain == pytest.approx(17.0)
+    assert np.isnan(fast.lp_bound) and np.isnan(fast.gap)
+
+
 def test_capacity_series_with_default_for_missing_mentors() -> None:
     c = edges(
         [
