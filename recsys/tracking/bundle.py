@@ -10,6 +10,7 @@ bundle as it was.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -22,8 +23,11 @@ from mlflow.tracking import MlflowClient
 import mlflow
 from recsys.models.mentors.recommender import MentorRecommender
 from recsys.models.trainings import TrainingRecommender
+from recsys.tracking.legacy import RetrainRequiredError
 from recsys.tracking.pyfunc import load_recommender
 from recsys.tracking.registry import CHAMPION, MENTOR_MODEL, TRAINING_MODEL, configure
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "bundle.json"
 #: Registered models a bundle carries, and the folder each goes to.
@@ -90,7 +94,11 @@ def export_bundle(out: Path) -> dict[str, Any]:
 
 
 def load_bundle(path: Path) -> Bundle:
-    """The models of a bundle written by :func:`export_bundle`; no tracking server needed."""
+    """The models of a bundle written by :func:`export_bundle`; no tracking server needed.
+
+    A mentor model this version cannot use (:class:`RetrainRequiredError`) is left out with
+    a warning, as a bundle without one: mentor suggestions are optional, training
+    recommendations are not (an unusable training model raises)."""
     path = Path(path)
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
@@ -103,11 +111,15 @@ def load_bundle(path: Path) -> Bundle:
     for name, entry in models.items():
         try:
             loaded[name] = load_recommender(str(path / entry["folder"]))
+        except RetrainRequiredError as exc:
+            if name == TRAINING_MODEL:
+                raise
+            log.warning("%s: %s is left out: %s", path, name, exc)
         except (OSError, mlflow.exceptions.MlflowException) as exc:
             raise BundleError(f"{path}: cannot load {name} from {entry['folder']}") from exc
     return Bundle(
         trainings=loaded[TRAINING_MODEL],
         mentors=loaded.get(MENTOR_MODEL),
-        versions={name: entry["version"] for name, entry in models.items()},
+        versions={name: entry["version"] for name, entry in models.items() if name in loaded},
         source=str(path),
     )

@@ -71,6 +71,14 @@ def _served_as_saved() -> dict[str, Any]:
 LEARNED_SINCE: dict[str, Callable[[], dict[str, Any]]] = {
     "recsys.models.trainings.TrainingRecommender": _served_as_saved,
 }
+#: Class (``module.Name``) → learned attributes it cannot score without and that nothing
+#: saved earlier can stand in for: a fitted model lacking one must be retrained. The mentor
+#: recommender's effect model (``effect_``, an
+#: :class:`~recsys.models.mentors.effect.EffectModel`) replaced the LightGBM booster of
+#: version 0.1, whose forecasts were not bounded.
+NEEDED_SINCE: dict[str, tuple[str, ...]] = {
+    "recsys.models.mentors.recommender.MentorRecommender": ("effect_", "relative_error_"),
+}
 
 _lock = threading.Lock()
 
@@ -139,7 +147,8 @@ def _own_objects(obj: Any) -> list[Any]:
 def upgrade(recommender: Any, uri: str) -> Any:
     """``recommender`` with defaults for parameters added since it was saved (in it and in
     its fitted parts) and the learned state a model of its kind gained since
-    (:data:`LEARNED_SINCE`); :class:`RetrainRequiredError` if it is not a fitted model."""
+    (:data:`LEARNED_SINCE`); :class:`RetrainRequiredError` if it is not a fitted model or
+    lacks learned state nothing can stand in for (:data:`NEEDED_SINCE`)."""
     for part in _own_objects(recommender):
         for name, param in inspect.signature(type(part).__init__).parameters.items():
             if name == "self" or param.default is inspect.Parameter.empty:
@@ -152,7 +161,13 @@ def upgrade(recommender: Any, uri: str) -> Any:
         raise RetrainRequiredError(uri, exc) from exc
     # only after the check: these must not make an unfitted model look fitted
     kind = type(recommender)
-    added = LEARNED_SINCE.get(f"{kind.__module__}.{kind.__qualname__}")
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    missing = [a for a in NEEDED_SINCE.get(name, ()) if a not in vars(recommender)]
+    if missing:
+        raise RetrainRequiredError(
+            uri, AttributeError(f"{kind.__name__} has no {', '.join(missing)}")
+        )
+    added = LEARNED_SINCE.get(name)
     if added is not None:
         for name, value in added().items():
             if name not in vars(recommender):

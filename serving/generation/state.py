@@ -96,7 +96,10 @@ def _from_registry() -> Bundle:
         versions[tracking.MENTOR_MODEL] = str(
             client.get_model_version_by_alias(tracking.MENTOR_MODEL, tracking.CHAMPION).version
         )
-    except LookupError:
+    except tracking.NoChampionError:
+        mentors = None
+    except LookupError as exc:  # e.g. saved by an earlier version: must be retrained
+        log.warning("the mentor champion is not served: %s", exc)
         mentors = None
     return Bundle(trainings=trainings, mentors=mentors, versions=versions, source="registry")
 

@@ -357,25 +357,34 @@ def test_remaining_capacity_counts_ongoing_mentorships(ds: Dataset) -> None:
         remaining_capacity(world, [x, "199901012020011999"], when, policies)
 
 
-def test_a_mentor_model_saved_before_policies_gets_the_settings_policies(
+def test_a_saved_mentor_model_follows_the_settings_policies_where_it_is_loaded(
     ds: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Eligibility is set where a model is loaded, from the settings, never stored with it:
-    a model of version 0.1 (saved with ``allow_supervisor=False``) follows the policy file."""
-    import tarfile
-
+    a model saved with a policy (supervisor excluded, one step) follows the policy file of
+    the place that loads it."""
+    import mlflow
     from recsys.settings import get_settings
-    from recsys.tracking.pyfunc import load_recommender
+    from recsys.tracking.pyfunc import MentorRecommenderModel, load_recommender
 
-    fixture = Path(__file__).parents[1] / "tracking" / "fixtures" / "bundle-0.1.tar.gz"
-    with tarfile.open(fixture) as archive:
-        archive.extractall(tmp_path, filter="data")
+    saved_with = MentorPolicies(default=MentorPolicy(allow_supervisor=False))
+    model = MentorRecommender(n_bootstrap=2, policies=saved_with).fit(ds)
+    mlflow.pyfunc.save_model(tmp_path / "mentors", python_model=MentorRecommenderModel(model))
     policy = _write(tmp_path, "policy.yaml", "default:\n  senior_steps: 3\n")
     monkeypatch.setenv("RECSYS_MENTOR_POLICY", str(policy))
     get_settings.cache_clear()
     try:
-        model = load_recommender(str(tmp_path / "bundle" / "mentors"))
+        loaded = load_recommender(str(tmp_path / "mentors"))
     finally:
         get_settings.cache_clear()
-    assert model.allow_supervisor is None
-    assert model.eligibility_policies().default == MentorPolicy(senior_steps=3)
+    assert loaded.allow_supervisor is None
+    assert loaded.eligibility_policies().default == MentorPolicy(senior_steps=3)
+    found = loaded.candidates(ds, _juniors(ds).head(100))
+    assert _is_supervisor(ds, found).any()  # the file's default allows the supervisor
+    emp = ds.employees.set_index(ds.employees["nip"].astype(str))
+    rank = pd.Series(seniority(emp), index=emp.index)
+    gap = (
+        rank.reindex(found["mentor_nip"].astype(str)).to_numpy()
+        - rank.reindex(found["nip"].astype(str)).to_numpy()
+    )
+    assert len(found) and gap.min() >= 3

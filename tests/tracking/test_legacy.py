@@ -1,5 +1,6 @@
 """Models saved by version 0.1 (flat layout: ``recsys.trainings``, ``recsys.tracking``, …) still
-load and recommend; a model that cannot be used asks for retraining.
+load and recommend; a model that cannot be used asks for retraining (the 0.1 mentor model:
+its unbounded LightGBM effect model is gone).
 
 The fixture is a real bundle exported by version 0.1 (commit 8ec079e: ``recsys simulate
 --employees 1500 --seed 3``, ``recsys train``, ``recsys export``).
@@ -7,6 +8,7 @@ The fixture is a real bundle exported by version 0.1 (commit 8ec079e: ``recsys s
 
 from __future__ import annotations
 
+import logging
 import sys
 import tarfile
 from pathlib import Path
@@ -21,6 +23,7 @@ from recsys.models.trainings import RECOMMENDATION_COLUMNS, TrainingRecommender
 from recsys.tracking.bundle import load_bundle
 from recsys.tracking.legacy import OLD_MODULES, RetrainRequiredError, upgrade
 from recsys.tracking.pyfunc import load_recommender
+from recsys.tracking.registry import MENTOR_MODEL, TRAINING_MODEL
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bundle-0.1.tar.gz"
 
@@ -33,16 +36,21 @@ def old_bundle(tmp_path: Path) -> Path:
 
 
 def test_a_bundle_saved_by_version_0_1_loads_and_recommends(
-    old_bundle: Path, small_world: Path
+    old_bundle: Path, small_world: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     pickled = (old_bundle / "trainings" / "python_model.pkl").read_bytes()
     assert b"recsys.trainings" in pickled and b"recsys.tracking" in pickled  # really old
-    bundle = load_bundle(old_bundle)
+    with caplog.at_level(logging.WARNING, logger="recsys.tracking.bundle"):
+        bundle = load_bundle(old_bundle)
     assert isinstance(bundle.trainings, TrainingRecommender)
-    assert isinstance(bundle.mentors, MentorRecommender)
-    # estimators of this version: parameters readable, clonable
+    # its mentor model (a LightGBM effect model) cannot score: left out, with a warning
+    assert bundle.mentors is None
+    assert set(bundle.versions) == {TRAINING_MODEL}
+    assert any(
+        "retrain" in r.getMessage() and MENTOR_MODEL in r.getMessage() for r in caplog.records
+    )
+    # an estimator of this version: parameters readable, clonable
     assert clone(bundle.trainings).get_params() == bundle.trainings.get_params()
-    assert set(clone(bundle.mentors).get_params()) == set(MentorRecommender().get_params())
     ds = load_dataset(small_world)
     active = ds.employees.loc[ds.employees["active"], "nip"].astype(str)
     # saved before there were several rankers: it serves its structured forecasts, as fixed
@@ -62,6 +70,21 @@ def test_a_bundle_saved_by_version_0_1_loads_and_recommends(
     first = recs[recs["rank"] == 1]["reason"]
     assert first.str.contains("diurutkan oleh model terstruktur").all()
     assert not recs[recs["rank"] > 1]["reason"].str.contains("diurutkan oleh").any()
+
+
+def test_a_mentor_model_of_version_0_1_asks_for_retraining(old_bundle: Path) -> None:
+    """Its effect model was a LightGBM booster with unbounded forecasts: nothing of this
+    version can stand in for the bounded effect model, so it must be retrained, not served
+    half-working (it used to load and then fail on the first request)."""
+    with pytest.raises(RetrainRequiredError, match=r"MentorRecommender has no effect_.*retrain it"):
+        load_recommender(str(old_bundle / "mentors"))
+
+
+def test_a_fitted_mentor_model_without_its_effect_model_asks_for_retraining() -> None:
+    model = MentorRecommender()
+    model.oof_r2_ = 0.1  # fitted-looking, but without the effect model
+    with pytest.raises(RetrainRequiredError, match="effect_, relative_error_"):
+        upgrade(model, "models:/mentors@champion")
 
 
 def test_upgrade_does_not_make_an_unfitted_model_look_fitted() -> None:
