@@ -33,7 +33,7 @@ from recsys.data.loading import Dataset
 from recsys.evaluation.ground_truth import GroundTruth
 from recsys.evaluation.mentors import evaluate_cohort, evaluate_recommendations
 from recsys.evaluation.trainings import evaluate_on_truth
-from recsys.models.mentors.recommender import MentorRecommender
+from recsys.models.mentors.recommender import LOSS_Z, MentorRecommender
 from recsys.models.selection import VALUE_COLUMNS, loses_to_rule
 from recsys.models.trainings import TrainingRecommender
 from recsys.tracking import store
@@ -478,13 +478,15 @@ MENTOR_HELD_OUT = (
 def mentor_validation_metrics(recommender: MentorRecommender) -> dict[str, float]:
     """The mentor model's held-out check as run metrics: the served forecast's out-of-fold
     R², the learned effectiveness' and the simple rule's on the same folds, the
-    forecast's relative error (log-sd) and whether the learned effectiveness is served."""
+    forecast's relative error (log-sd), whether the learned effectiveness is served and by
+    how many standard errors its out-of-fold error exceeds the rule's."""
     return {
         "mentor_oof_r2": float(recommender.oof_r2_),
         "mentor_oof_r2_learned": float(recommender.oof_r2_learned_),
         "mentor_oof_r2_constant": float(recommender.oof_r2_constant_),
         "mentor_relative_error": float(recommender.relative_error_),
         "mentor_effect_learned": float(recommender.effect_ == "learned"),
+        "mentor_effect_loss_z": float(getattr(recommender, "effect_loss_z_", float("nan"))),
     }
 
 
@@ -519,6 +521,9 @@ def mentor_champion_refusals(
         if listed < MIN_LISTED_SHARE:
             refusals["empty_lists"] = f"{listed:.0%}"
     learned, rule = recommender.oof_r2_learned_, recommender.oof_r2_constant_
-    if recommender.effect_ == "learned" and not learned > rule:
-        refusals["effect_loses_to_rule"] = f"R² {learned:.4f} vs {rule:.4f}"
+    loss_z = float(getattr(recommender, "effect_loss_z_", 0.0 if learned > rule else np.inf))
+    if recommender.effect_ == "learned" and not loss_z <= LOSS_Z:
+        refusals["effect_loses_to_rule"] = (
+            f"R² {learned:.4f} vs {rule:.4f}, {loss_z:+.1f} standard errors"
+        )
     return refusals

@@ -14,11 +14,14 @@ import pytest
 from recsys.data.loading import Dataset, load_dataset
 from recsys.models.mentors import effect as E
 from recsys.models.mentors.recommender import (
+    LOSS_Z,
     WHY_BEATS_RULE,
     WHY_FIXED,
     WHY_NO_BETTER,
     WHY_NO_EFFECT,
+    WHY_TIES_RULE,
     MentorRecommender,
+    choose_effect,
 )
 from recsys.simulation import simulate
 from recsys.tracking.registry import mentor_champion_refusals, mentor_validation_metrics
@@ -194,12 +197,13 @@ def fitted(small_world: Path) -> tuple[Dataset, MentorRecommender]:
 def test_the_choice_between_learned_model_and_rule_is_recorded(fitted: tuple) -> None:
     ds, model = fitted
     assert model.effect_ in E.KINDS and model.model_.kind == model.effect_
-    assert model.effect_reason_ in (WHY_BEATS_RULE, WHY_NO_BETTER, WHY_NO_EFFECT)
-    if model.effect_ == "learned":
-        assert model.oof_r2_learned_ > model.oof_r2_constant_
-        assert model.oof_r2_ == model.oof_r2_learned_
-    else:
-        assert model.oof_r2_ == model.oof_r2_constant_
+    assert (model.effect_, model.effect_reason_) == choose_effect(
+        "auto", model.effect_loss_z_, no_effect=False
+    )
+    # the loss is measured on the same folds: its sign is the R² comparison's
+    assert np.sign(model.effect_loss_z_) == np.sign(model.oof_r2_constant_ - model.oof_r2_learned_)
+    served = model.oof_r2_learned_ if model.effect_ == "learned" else model.oof_r2_constant_
+    assert model.oof_r2_ == served
     assert np.isfinite([model.oof_r2_, model.relative_error_]).all()
     assert len(model.bootstrap_) == 5 and {m.kind for m in model.bootstrap_} == {model.effect_}
     # the rule served on request, with a wider relative error (it ignores mentor differences)
@@ -209,6 +213,25 @@ def test_the_choice_between_learned_model_and_rule_is_recorded(fitted: tuple) ->
     assert rule.oof_r2_constant_ == pytest.approx(model.oof_r2_constant_)
     with pytest.raises(ValueError, match="effect must be one of"):
         MentorRecommender(effect="boosted").fit(ds)
+
+
+@pytest.mark.parametrize(
+    ("effect", "loss_z", "no_effect", "expected"),
+    [
+        ("auto", -2.0, False, ("learned", WHY_BEATS_RULE)),
+        ("auto", 0.5 * LOSS_Z, False, ("learned", WHY_TIES_RULE)),  # within the noise
+        ("auto", LOSS_Z, False, ("learned", WHY_TIES_RULE)),
+        ("auto", LOSS_Z + 0.01, False, ("constant", WHY_NO_BETTER)),  # loses: the rule
+        ("auto", float("nan"), False, ("constant", WHY_NO_BETTER)),
+        ("auto", -5.0, True, ("constant", WHY_NO_EFFECT)),
+        ("learned", 9.0, False, ("learned", WHY_FIXED)),
+        ("constant", -9.0, False, ("constant", WHY_FIXED)),
+    ],
+)
+def test_the_learned_model_is_served_unless_it_loses_to_the_rule_beyond_noise(
+    effect: str, loss_z: float, no_effect: bool, expected: tuple[str, str]
+) -> None:
+    assert choose_effect(effect, loss_z, no_effect=no_effect) == expected
 
 
 def test_pyfunc_forecasts_are_finite_or_a_clear_error(fitted: tuple) -> None:
@@ -232,13 +255,14 @@ def test_a_refused_mentor_model_says_why(fitted: tuple) -> None:
     assert mentor_champion_refusals(model, ds, metrics) == {}
     broken = {**metrics, "mentor_oof_r2": float("nan")}
     assert "non_finite_metrics" in mentor_champion_refusals(model, ds, broken)
-    # a learned effectiveness that does not beat the rule out of fold is never champion
+    # a learned effectiveness that loses to the rule out of fold is never champion
     forced = MentorRecommender(n_bootstrap=2, effect="learned").fit(ds)
+    assert "effect_loses_to_rule" not in mentor_champion_refusals(
+        forced, ds, mentor_validation_metrics(forced)
+    )
+    forced.effect_loss_z_ = LOSS_Z + 1.0  # as a history where it loses would leave it
     refusals = mentor_champion_refusals(forced, ds, mentor_validation_metrics(forced))
-    if forced.oof_r2_learned_ > forced.oof_r2_constant_:
-        assert "effect_loses_to_rule" not in refusals
-    else:
-        assert "effect_loses_to_rule" in refusals
+    assert "standard errors" in refusals["effect_loses_to_rule"]
 
 
 @pytest.mark.slow

@@ -26,9 +26,10 @@ How a forecast is made:
    level in *Pengembangan Diri dan Orang Lain* (developing others), their past mentees'
    ratings (:mod:`recsys.features.mentor`) and how many mentees they had at once.
    **The learned model or the simple rule** (``effect="auto"``): beside it, coverage × one
-   constant effectiveness is fitted on the same folds; the learned model is served only if
-   its out-of-fold error on the agency's own outcomes is lower (``effect_`` and
-   ``effect_reason_`` say which and why). Where the history shows no mentoring effect,
+   constant effectiveness is fitted on the same folds; the learned model is served unless
+   its out-of-fold error on the agency's own outcomes is larger than the rule's by more
+   than the noise of that comparison (one standard error, :data:`LOSS_Z`; ``effect_``,
+   ``effect_reason_`` and ``effect_loss_z_`` say which and why). Where the history shows no mentoring effect,
    the effectiveness is a tiny common floor: candidates are ordered by coverage and the
    intervals lie around 0.
 4. **Expected gain** = coverage × effectiveness (SKP points at the first appraisal at least
@@ -122,12 +123,22 @@ N_REPEATS = 5
 #: ignores the differences between mentors and contexts, taken to be as large as what the
 #: learned model leaves.
 RULE_ERROR_FACTOR = float(np.sqrt(2.0))
+#: The learned effectiveness loses to the simple rule when its out-of-fold squared error is
+#: larger by more than this many standard errors of the paired difference (same folds,
+#: same mentorships). Nearer than that, the agency's outcomes cannot tell them apart (a
+#: history of a few thousand mentorships explains well under 1% of the outcomes' variance
+#: either way); the learned model is then served: it is the rule (slopes 0) with its
+#: slopes estimated under a prior centred on the rule, so what it adds is what the data
+#: support, and it ranks by the mentor's signals where the rule ranks by coverage alone.
+LOSS_Z = 1.0
 #: What ``effect`` may be: the out-of-fold choice, or one kind fixed.
 EFFECT_CHOICES = ("auto", *KINDS)
 #: Why the effectiveness served is what it is (``effect_reason_``): the learned model's
-#: out-of-fold error is lower than the simple rule's; it is not; the history shows no
-#: mentoring effect; or the ``effect`` parameter fixed it.
+#: out-of-fold error is lower than the simple rule's; it is higher, but within the noise
+#: (:data:`LOSS_Z`); it loses to the rule; the history shows no mentoring effect; or the
+#: ``effect`` parameter fixed it.
 WHY_BEATS_RULE = "beats_rule"
+WHY_TIES_RULE = "ties_rule"
 WHY_NO_BETTER = "no_better"
 WHY_NO_EFFECT = "no_effect"
 WHY_FIXED = "fixed"
@@ -141,6 +152,19 @@ def _require_finite(*named: str | np.ndarray) -> None:
                 f"the mentor recommender's fit is not finite: {name} hold NaN or infinite "
                 "values; check the mentorship and appraisal data"
             )
+
+
+def choose_effect(effect: str, loss_z: float, *, no_effect: bool) -> tuple[str, str]:
+    """The effectiveness to serve and why (:data:`WHY_BEATS_RULE` …), given the ``effect``
+    parameter, the learned model's out-of-fold loss against the rule in standard errors
+    (``loss_z``) and whether the history shows no mentoring effect."""
+    if effect != "auto":
+        return effect, WHY_FIXED
+    if no_effect:
+        return "constant", WHY_NO_EFFECT
+    if not loss_z <= LOSS_Z:  # NaN loses too
+        return "constant", WHY_NO_BETTER
+    return "learned", WHY_TIES_RULE if loss_z > 0 else WHY_BEATS_RULE
 
 
 class MentorRecommender(BaseEstimator):
@@ -164,11 +188,14 @@ class MentorRecommender(BaseEstimator):
     Learned: ``as_of_``, ``importance_``, ``baseline_``, ``model_`` (an
     :class:`~recsys.models.mentors.effect.EffectModel`), ``bootstrap_`` (its refits),
     ``effect_`` (``"learned"`` or ``"constant"``: what ``model_`` is), ``effect_reason_``
-    (why: :data:`WHY_BEATS_RULE`, :data:`WHY_NO_BETTER`, :data:`WHY_NO_EFFECT`,
+    (why: :data:`WHY_BEATS_RULE`, :data:`WHY_TIES_RULE`, :data:`WHY_NO_BETTER`,
+    :data:`WHY_NO_EFFECT`,
     :data:`WHY_FIXED`), ``relative_error_``, ``vocabulary_``, ``n_mentorships_``,
     ``oof_r2_`` (out-of-fold R² of the served forecast against the de-baselined outcomes:
     the held-out check where no ground truth exists), ``oof_r2_learned_`` and
-    ``oof_r2_constant_`` (both candidates' on the same folds).
+    ``oof_r2_constant_`` (both candidates' on the same folds), ``effect_loss_z_`` (the
+    learned model's out-of-fold squared error minus the rule's, in standard errors of the
+    paired difference: above :data:`LOSS_Z` it loses to the rule).
     """
 
     def __init__(
@@ -203,13 +230,15 @@ class MentorRecommender(BaseEstimator):
 
     def _choose_effect(
         self, x: pd.DataFrame, cover: np.ndarray, residual: np.ndarray, rng: np.random.Generator
-    ) -> tuple[str, str, np.ndarray, dict[str, float]]:
+    ) -> tuple[str, str, np.ndarray, dict[str, float], float]:
         """The learned effectiveness and the simple rule out of fold, on the same folds
         (:data:`N_REPEATS` × :data:`N_FOLDS`): the kind to serve, why, its out-of-fold
-        forecasts (mean over the repeats) and each kind's out-of-fold R²."""
+        forecasts (mean over the repeats), each kind's out-of-fold R² and how much larger
+        the learned model's squared error is than the rule's, in standard errors of that
+        paired difference (negative: smaller)."""
         n = len(residual)
         oof = {kind: np.zeros(n) for kind in KINDS}
-        sse = dict.fromkeys(KINDS, 0.0)
+        loss = {kind: np.zeros(n) for kind in KINDS}
         for _ in range(N_REPEATS):
             folds = rng.integers(0, N_FOLDS, n)
             for kind in KINDS:
@@ -221,18 +250,15 @@ class MentorRecommender(BaseEstimator):
                     model = self._fit_effect(kind, x[train], cover[train], residual[train])
                     once[test] = cover[test] * model.predict(x[test])
                 oof[kind] += once / N_REPEATS
-                sse[kind] += float(np.sum((residual - once) ** 2)) / N_REPEATS
+                loss[kind] += (residual - once) ** 2 / N_REPEATS
         spread = float(np.sum((residual - residual.mean()) ** 2))
-        r2 = {kind: 1.0 - sse[kind] / spread if spread > 0 else 0.0 for kind in KINDS}
-        if self.effect != "auto":
-            kind, why = self.effect, WHY_FIXED
-        elif best_constant(cover, residual) <= EFFECT_FLOOR:
-            kind, why = "constant", WHY_NO_EFFECT
-        elif sse["learned"] >= sse["constant"]:
-            kind, why = "constant", WHY_NO_BETTER
-        else:
-            kind, why = "learned", WHY_BEATS_RULE
-        return kind, why, oof[kind], r2
+        r2 = {kind: 1.0 - float(loss[kind].sum()) / spread if spread > 0 else 0.0 for kind in KINDS}
+        gap = loss["learned"] - loss["constant"]
+        se = float(gap.std(ddof=1)) / np.sqrt(n) if n > 1 else 0.0
+        loss_z = float(gap.mean() / se) if se > 0 else 0.0
+        no_effect = best_constant(cover, residual) <= EFFECT_FLOOR
+        kind, why = choose_effect(self.effect, loss_z, no_effect=no_effect)
+        return kind, why, oof[kind], r2, loss_z
 
     # ------------------------------------------------------------------------- fit
 
@@ -296,8 +322,8 @@ class MentorRecommender(BaseEstimator):
                 f"mentor covered a gap (at least {MIN_MENTORSHIPS} needed)"
             )
         rng = np.random.default_rng(self.random_state)
-        kind, why, oof, r2 = self._choose_effect(x, cover, residual, rng)
-        self.effect_, self.effect_reason_ = kind, why
+        kind, why, oof, r2, loss_z = self._choose_effect(x, cover, residual, rng)
+        self.effect_, self.effect_reason_, self.effect_loss_z_ = kind, why, loss_z
         self.model_ = self._fit_effect(kind, x, cover, residual)
         self.oof_r2_ = r2[kind]
         self.oof_r2_learned_, self.oof_r2_constant_ = r2["learned"], r2["constant"]
