@@ -26,6 +26,11 @@ from recsys.settings import Language, get_settings
 if TYPE_CHECKING:
     from recsys.models.mentors.policy import MentorPolicies
 
+#: Largest candidate graph (mentee × mentor pairs) whose LP bound is computed by default:
+#: the min-cost flow is exact at any size, the bound is its certificate, and HiGHS takes
+#: about 14 s per million pairs (benchmarks/RESULTS.md, "Mentor matching").
+BOUND_MAX_PAIRS = 1_000_000
+
 #: Columns of a matched row in the assignment file (then ``status`` and ``note``).
 ASSIGNMENT_COLUMNS = ("nip", "mentor_nip", "expected_gain", "gain_lower", "gain_upper", "distance")
 
@@ -60,6 +65,14 @@ def match_mentors_cmd(
             "Default: every eligible senior.",
         ),
     ] = None,
+    bound: Annotated[
+        bool | None,
+        typer.Option(
+            "--bound/--no-bound",
+            help="Also compute the LP bound (a certificate of the exact matching) "
+            f"[default: for up to {BOUND_MAX_PAIRS:,} candidate pairs].",
+        ),
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """Assign a cohort of mentees to mentors: the most total forecast gain with every
@@ -72,10 +85,10 @@ def match_mentors_cmd(
     pool = read_mentor_pool(mentors, capacity, lang) if mentors is not None else None
     policies = _policies(lang)
     dataset = load_data(data, lang)
-    from recsys.evaluation.mentors import GRAPH_TOP
     from recsys.models.mentors.policy import PolicyError
     from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
     from recsys.planning import matching
+    from recsys.planning.mentor_suggestions import GRAPH_TOP
 
     if agency is not None:
         _check_agency(dataset, agency, policies, lang)
@@ -94,8 +107,9 @@ def match_mentors_cmd(
             )
             limits = _room(dataset, graph, model.eligibility_policies(), capacity, pool)
             with_room = graph[graph["mentor_nip"].astype(str).isin(limits.index)]
-            result = matching.match(with_room, cohort, limits)
-            greedy = matching.greedy(with_room, cohort, limits)
+            certify = len(with_room) <= BOUND_MAX_PAIRS if bound is None else bound
+            result = matching.match(with_room, cohort, limits, bound=certify)
+            greedy = matching.greedy(with_room, cohort, limits, bound=False)
     except UnknownEmployeeError as exc:
         fail(t("nip.unknown", lang, nips=", ".join(exc.nips[:5])), lang)
     except InactiveEmployeeError as exc:
@@ -115,7 +129,7 @@ def match_mentors_cmd(
     write_frame(pd.concat([assigned, unmatched], ignore_index=True), out, "mentor")
     console.print(
         t(
-            "match.summary",
+            "match.summary" if certify else "match.summary_unbounded",
             lang,
             matched=result.n_matched,
             mentees=result.n_mentees,

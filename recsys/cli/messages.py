@@ -300,6 +300,15 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "{capacity}). Total forecast SKP gain: {total:,.1f} points; LP bound: {bound:,.1f} "
         "(optimality gap {gap:.4%}). Greedy assignment: {greedy:,.1f}.",
     },
+    "match.summary_unbounded": {
+        "id": "{matched:,} dari {mentees:,} mentee mendapat mentor ({mentors:,} mentor, "
+        "kapasitas {capacity}). Total perkiraan kenaikan SKP: {total:,.1f} poin (penugasan "
+        "optimal; batas atas LP tidak dihitung, gunakan --bound). Penugasan serakah: "
+        "{greedy:,.1f}.",
+        "en": "{matched:,} of {mentees:,} mentees matched ({mentors:,} mentors, capacity "
+        "{capacity}). Total forecast SKP gain: {total:,.1f} points (optimal; LP bound not "
+        "computed, use --bound). Greedy assignment: {greedy:,.1f}.",
+    },
     "match.unmatched": {
         "id": "{count:,} mentee tanpa mentor: {reasons}",
         "en": "{count:,} mentees unmatched: {reasons}",

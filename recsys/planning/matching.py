@@ -224,9 +224,11 @@ def greedy(
     capacity: Capacity = DEFAULT_CAPACITY,
     *,
     default_capacity: int = DEFAULT_CAPACITY,
+    bound: bool = True,
 ) -> MatchResult:
     """Baseline: take edges by gain, highest first, while the mentee is free and the mentor
-    has room. Same input, output and checks as :func:`match`; ``method="greedy"``.
+    has room. Same input, output, checks and ``bound`` as :func:`match`;
+    ``method="greedy"``.
 
     Raises
     ------
@@ -238,7 +240,7 @@ def greedy(
     graph = _prepare(candidates, mentees, capacity, default_capacity)
     started = time.perf_counter()
     chosen = _solve_greedy(graph)
-    return _result(graph, chosen, GREEDY, time.perf_counter() - started)
+    return _result(graph, chosen, GREEDY, time.perf_counter() - started, bound=bound)
 
 
 def _prepare(

@@ -305,6 +305,16 @@ def test_match_mentors(store: dict, small_world: Path, tmp_path: Path) -> None:
         & employees["position_type"].isin(["pelaksana", "fungsional"])
     ]
     assert set(frame["nip"]) == set(juniors["nip"])
+    # without the certificate (the default past a million candidate pairs): same matching
+    unbounded = tmp_path / "unbounded.csv"
+    result = run(
+        "match-mentors", "--data", str(small_world), "--capacity", "2", "--no-bound",
+        "--out", str(unbounded), cwd=store["root"], env=store["env"],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "LP bound not computed, use --bound" in result.stdout
+    again = pd.read_csv(unbounded, dtype={"nip": str, "mentor_nip": str})
+    pd.testing.assert_frame_equal(again, frame)
 
 
 def test_match_mentors_bad_input_writes_nothing(

@@ -29,9 +29,9 @@ How a forecast is made:
    constant effectiveness is fitted on the same folds; the learned model is served unless
    its out-of-fold error on the agency's own outcomes is larger than the rule's by more
    than the noise of that comparison (one standard error, :data:`LOSS_Z`; ``effect_``,
-   ``effect_reason_`` and ``effect_loss_z_`` say which and why). Where the history shows no mentoring effect,
-   the effectiveness is a tiny common floor: candidates are ordered by coverage and the
-   intervals lie around 0.
+   ``effect_reason_`` and ``effect_loss_z_`` say which and why). Where the history shows
+   no mentoring effect, the effectiveness is a tiny common floor: candidates are ordered
+   by coverage and the intervals lie around 0.
 4. **Expected gain** = coverage × effectiveness (SKP points at the first appraisal at least
    six months after the mentorship, the mentor taking one mentee at a time); the 90%
    interval combines the spread of bootstrap refits with the forecast's multiplicative
