@@ -6,8 +6,9 @@ benchmarks/out/worlds/; one of them, ``big_catalog_no_mentoring``, has no mentor
 it fits the mentor recommender as ``recsys train`` does, then reads the truth
 (:mod:`recsys.evaluation.mentors`):
 
-* what the model says mentoring is worth: the served effect (where the model exposes one),
-  its mean |forecast| on its top 3 and how often those intervals contain 0;
+* which effectiveness is served (learned or the simple rule, and why: the gate on held-out
+  outcomes), what the model says mentoring is worth (its mean |forecast| on its top 3) and
+  how often those intervals contain 0;
 * the top-3 share of the oracle for the model and the baselines (random senior, same-unit
   senior), NaN ("n/a") where mentoring has no effect; interval coverage and width;
 * first suggestions for the whole active staff: how many share the most common first
@@ -51,22 +52,10 @@ from recsys.models.mentors.recommender import MentorRecommender
 from recsys.simulation.world import TRUTH_DIR
 
 K = 3
-#: Fitted attributes a mentor model may expose as its overall effect (SKP points), in the
-#: order looked for.
-EFFECT_ATTRIBUTES = ("served_effect_", "effect_size_", "mean_effect_", "effect_")
 #: The issue's targets.
 TARGET_TOP3_MEAN = 0.85
 TARGET_MATCHING = 0.70
 TARGET_COVERAGE = (0.85, 0.95)
-
-
-def served_effect(model: MentorRecommender) -> float:
-    """The model's overall effect (SKP points) if it exposes one, else NaN."""
-    for name in EFFECT_ATTRIBUTES:
-        value = getattr(model, name, None)
-        if isinstance(value, int | float | np.floating) and not isinstance(value, bool):
-            return float(value)
-    return float("nan")
 
 
 def judge(path: Path, *, eval_mentees: int, max_mentees: int | None) -> dict[str, Any]:
@@ -91,8 +80,11 @@ def judge(path: Path, *, eval_mentees: int, max_mentees: int | None) -> dict[str
             return row
         row["fit_s"] = time.perf_counter() - started
         row["fit_warnings"] = _runtime(caught)
-        row["effect"] = served_effect(model)
+        row["served"] = (
+            f"{getattr(model, 'effect_', '?')} ({getattr(model, 'effect_reason_', '?')})"
+        )
         row["oof_r2"] = float(getattr(model, "oof_r2_", float("nan")))
+        row["loss_z"] = float(getattr(model, "effect_loss_z_", float("nan")))
         for step in (
             lambda: E.evaluate_recommendations(model, ds, path, k=K, max_mentees=eval_mentees),
             lambda: E.evaluate_matching(model, ds, path, max_mentees=max_mentees),
@@ -134,25 +126,48 @@ def main() -> None:
     parser.add_argument(
         "--demo100k", action="store_true", help="add the 100k demo world (cohort of 2,000)"
     )
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="the output of an earlier run: worlds judged there are not judged again",
+    )
     args = parser.parse_args()
+    done = _judged(args.reuse) if args.reuse else {}
     rows = []
     for mechanism in args.mechanisms:
         for seed in args.seeds:
             path = world(mechanism, seed, args.employees)
-            row = judge(path, eval_mentees=args.eval_mentees, max_mentees=args.max_mentees or None)
+            row = done.get(path.name) or judge(
+                path, eval_mentees=args.eval_mentees, max_mentees=args.max_mentees or None
+            )
             rows.append(row)
             print(json.dumps(row, default=str), flush=True)
     big = None
     if args.demo100k:
-        big = judge(demo_world(100_000), eval_mentees=args.eval_mentees, max_mentees=2_000)
+        name = demo_world(100_000).name
+        big = done.get(name) or judge(
+            demo_world(100_000), eval_mentees=args.eval_mentees, max_mentees=2_000
+        )
         print(json.dumps(big, default=str), flush=True)
     write(pd.DataFrame(rows), big, args)
+
+
+def _judged(log: Path) -> dict[str, dict[str, Any]]:
+    """The rows (one JSON object per line, by world) an earlier run printed."""
+    rows = {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        if line.startswith('{"world"'):
+            row = json.loads(line)
+            rows[row["world"]] = row
+    return rows
 
 
 def _f(value: Any, spec: str = ".3f") -> str:
     """A figure, or n/a where it is undefined (NaN, missing)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
+    if isinstance(value, str):
+        return value
     if isinstance(value, float) and math.isinf(value):
         return "∞"
     if isinstance(value, float) and abs(value) >= 1e6:
@@ -161,7 +176,8 @@ def _f(value: Any, spec: str = ".3f") -> str:
 
 
 COLUMNS = (
-    ("effect", "effect", ".2f"),
+    ("served", "served", "s"),
+    ("loss z", "loss_z", "+.1f"),
     ("abs gain", "mentor_mean_abs_gain_topk", ".2f"),
     ("holds 0", "mentor_interval_contains_zero_topk", ".2f"),
     ("top-3 model", f"mentor_share_of_oracle_top{K}", ".3f"),
@@ -199,7 +215,9 @@ def write(table: pd.DataFrame, big: dict[str, Any] | None, args: argparse.Namesp
     for _, key, _ in COLUMNS:
         if key not in table.columns:
             table[key] = np.nan
-    numeric = table[[key for _, key, _ in COLUMNS]].apply(pd.to_numeric, errors="coerce")
+    numeric = table[[key for _, key, _ in COLUMNS if key != "served"]].apply(
+        pd.to_numeric, errors="coerce"
+    )
     numeric = numeric.replace([np.inf, -np.inf], np.nan)
     mean = numeric.mean().to_dict()
     works = (table["mentoring"] != "none").to_numpy()
@@ -217,7 +235,8 @@ def write(table: pd.DataFrame, big: dict[str, Any] | None, args: argparse.Namesp
     ):
         worst[key] = numeric[key].max()  # more is worse
     for key in (
-        "effect",
+        "served",
+        "loss_z",
         "mentor_mean_abs_gain_topk",
         "mentor_interval_contains_zero_topk",
         "mentor_interval_width_topk",
@@ -231,7 +250,9 @@ def write(table: pd.DataFrame, big: dict[str, Any] | None, args: argparse.Namesp
         f"Measured {time.strftime('%Y-%m-%d')} on {machine()}. {len(table)} worlds: "
         f"{len(args.mechanisms)} mechanisms × seeds {args.seeds}, {args.employees:,} "
         "employees each; the mentor model fitted as `recsys train` does (defaults). "
-        f"*effect*: the model's served effect (n/a: it exposes none); *abs gain*: its mean "
+        "*served*: the effectiveness served (learned or the simple rule) and why; *loss z*: "
+        "the learned model's out-of-fold squared error minus the rule's, in standard errors "
+        "(above 1: it loses to the rule); *abs gain*: its mean "
         f"|forecast| (SKP points) on its top 3 of {args.eval_mentees} sampled mentees; "
         "*holds 0*: share of those 90% intervals containing 0. *top-3*: realized true gain "
         "of the top 3 as a share of the oracle's top 3 over every more senior colleague of "
