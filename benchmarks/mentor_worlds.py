@@ -80,11 +80,9 @@ def judge(path: Path, *, eval_mentees: int, max_mentees: int | None) -> dict[str
             return row
         row["fit_s"] = time.perf_counter() - started
         row["fit_warnings"] = _runtime(caught)
-        row["served"] = (
-            f"{getattr(model, 'effect_', '?')} ({getattr(model, 'effect_reason_', '?')})"
-        )
-        row["oof_r2"] = float(getattr(model, "oof_r2_", float("nan")))
-        row["loss_z"] = float(getattr(model, "effect_loss_z_", float("nan")))
+        row["served"] = f"{model.effect_} ({model.effect_reason_})"
+        row["oof_r2"] = float(model.oof_r2_)
+        row["loss_z"] = float(model.effect_loss_z_)
         for step in (
             lambda: E.evaluate_recommendations(model, ds, path, k=K, max_mentees=eval_mentees),
             lambda: E.evaluate_matching(model, ds, path, max_mentees=max_mentees),
@@ -144,10 +142,8 @@ def main() -> None:
             print(json.dumps(row, default=str), flush=True)
     big = None
     if args.demo100k:
-        name = demo_world(100_000).name
-        big = done.get(name) or judge(
-            demo_world(100_000), eval_mentees=args.eval_mentees, max_mentees=2_000
-        )
+        path = demo_world(100_000)
+        big = done.get(path.name) or judge(path, eval_mentees=args.eval_mentees, max_mentees=2_000)
         print(json.dumps(big, default=str), flush=True)
     write(pd.DataFrame(rows), big, args)
 

@@ -161,13 +161,13 @@ def upgrade(recommender: Any, uri: str) -> Any:
         raise RetrainRequiredError(uri, exc) from exc
     # only after the check: these must not make an unfitted model look fitted
     kind = type(recommender)
-    name = f"{kind.__module__}.{kind.__qualname__}"
-    missing = [a for a in NEEDED_SINCE.get(name, ()) if a not in vars(recommender)]
+    qualified = f"{kind.__module__}.{kind.__qualname__}"
+    missing = [a for a in NEEDED_SINCE.get(qualified, ()) if a not in vars(recommender)]
     if missing:
         raise RetrainRequiredError(
             uri, AttributeError(f"{kind.__name__} has no {', '.join(missing)}")
         )
-    added = LEARNED_SINCE.get(name)
+    added = LEARNED_SINCE.get(qualified)
     if added is not None:
         for name, value in added().items():
             if name not in vars(recommender):

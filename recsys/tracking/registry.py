@@ -486,7 +486,7 @@ def mentor_validation_metrics(recommender: MentorRecommender) -> dict[str, float
         "mentor_oof_r2_constant": float(recommender.oof_r2_constant_),
         "mentor_relative_error": float(recommender.relative_error_),
         "mentor_effect_learned": float(recommender.effect_ == "learned"),
-        "mentor_effect_loss_z": float(getattr(recommender, "effect_loss_z_", float("nan"))),
+        "mentor_effect_loss_z": float(recommender.effect_loss_z_),
     }
 
 
@@ -521,7 +521,7 @@ def mentor_champion_refusals(
         if listed < MIN_LISTED_SHARE:
             refusals["empty_lists"] = f"{listed:.0%}"
     learned, rule = recommender.oof_r2_learned_, recommender.oof_r2_constant_
-    loss_z = float(getattr(recommender, "effect_loss_z_", 0.0 if learned > rule else np.inf))
+    loss_z = recommender.effect_loss_z_
     if recommender.effect_ == "learned" and not loss_z <= LOSS_Z:
         refusals["effect_loses_to_rule"] = (
             f"R² {learned:.4f} vs {rule:.4f}, {loss_z:+.1f} standard errors"
