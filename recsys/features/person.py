@@ -37,10 +37,14 @@ PERSON_FEATURES = (
 )
 
 
-def person_features(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
+def person_features(
+    ds: Dataset, queries: pd.DataFrame, *, state: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """:data:`PERSON_FEATURES` for each query (``nip``, ``as_of``), in query order.
 
     An unknown nip gives a row of missing values (the caller decides what that means).
+    ``state``: the queries' :func:`~recsys.features.competency_state.competency_state`, if
+    the caller has it already (it is the costly part).
     """
     q = as_queries(queries)
     emp = ds.employees.set_index("nip")
@@ -55,7 +59,9 @@ def person_features(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
     out["remote_area"] = person["remote_area"].astype("float").to_numpy()
     out = out.join(_performance_features(ds, q))
     out = out.join(_activity_features(ds, q))
-    out = out.join(_gap_features(competency_state(ds, queries), len(q)))
+    if state is None:
+        state = competency_state(ds, queries)
+    out = out.join(_gap_features(state, len(q)))
     return out[list(PERSON_FEATURES)]
 
 
@@ -66,21 +72,34 @@ def _rank(values: pd.Series) -> np.ndarray:
 
 
 def _performance_features(ds: Dataset, q: pd.DataFrame) -> pd.DataFrame:
-    perf = ds.performance[["nip", "period_end", "rating", "score"]].sort_values(
-        ["nip", "period_end"], kind="stable"
-    )
+    people = pd.Index(ds.employees["nip"])
+    perf = pd.DataFrame(
+        {
+            "_who": np.asarray(people.get_indexer(ds.performance["nip"]), dtype=np.int64),
+            "period_end": ds.performance["period_end"].to_numpy(),
+            "rating_rank": ds.performance["rating"].cat.codes.to_numpy().astype(float),
+            "score": ds.performance["score"].to_numpy(dtype=float),
+        }
+    ).sort_values(["_who", "period_end"], kind="stable")
+    perf = perf[perf["_who"] >= 0]
     perf = perf.assign(
-        rating_rank=perf["rating"].cat.codes.astype(float),
-        prev_score=perf.groupby("nip", sort=False)["score"].shift(1),
-        n_appraisals=perf.groupby("nip", sort=False).cumcount() + 1,
+        prev_score=perf.groupby("_who", sort=False)["score"].shift(1),
+        n_appraisals=perf.groupby("_who", sort=False).cumcount() + 1,
+    )
+    queries = pd.DataFrame(
+        {
+            QUERY: q[QUERY].to_numpy(),
+            "_who": np.asarray(people.get_indexer(q["nip"]), dtype=np.int64),
+            AS_OF: q[AS_OF].to_numpy(),
+        }
     )
     last = (
         pd.merge_asof(
-            q.sort_values(AS_OF, kind="stable"),
+            queries.sort_values(AS_OF, kind="stable"),
             perf.sort_values("period_end", kind="stable"),
             left_on=AS_OF,
             right_on="period_end",
-            by="nip",
+            by="_who",
             direction="backward",
             allow_exact_matches=False,
         )
@@ -100,27 +119,46 @@ def _performance_features(ds: Dataset, q: pd.DataFrame) -> pd.DataFrame:
 def _count_window(
     events: pd.DataFrame, q: pd.DataFrame, months: int, weight: str | None = None
 ) -> np.ndarray:
-    """Per query: events of that nip ending in the ``months`` before as_of (sum of weight)."""
-    joined = q[[QUERY, "nip", AS_OF]].merge(events, on="nip")
+    """Per query: events of that person ending in the ``months`` before as_of (sum of
+    weight). Both frames carry ``_who`` (the person's integer code) to join on."""
+    joined = q[[QUERY, "_who", AS_OF]].merge(events[events["_who"] >= 0], on="_who")
     start = joined[AS_OF] - pd.DateOffset(months=months)
-    inside = (joined["end_date"] < joined[AS_OF]) & (joined["end_date"] >= start)
-    values = joined.loc[inside, weight] if weight else inside[inside].astype(float)
-    totals = values.groupby(joined.loc[inside, QUERY]).sum()
-    return totals.reindex(range(len(q)), fill_value=0.0).to_numpy(dtype=float)
+    inside = ((joined["end_date"] < joined[AS_OF]) & (joined["end_date"] >= start)).to_numpy()
+    values = joined[weight].to_numpy(dtype=float)[inside] if weight else None
+    return np.bincount(joined[QUERY].to_numpy()[inside], weights=values, minlength=len(q)).astype(
+        float
+    )
 
 
 def _activity_features(ds: Dataset, q: pd.DataFrame) -> pd.DataFrame:
+    people = pd.Index(ds.employees["nip"])
+
+    def who(nips: pd.Series) -> np.ndarray:
+        return np.asarray(people.get_indexer(nips), dtype=np.int64)
+
     enrolled = ds.enrollments.merge(ds.trainings[["training_id", "hours_jp"]], on="training_id")
+    enrolled = pd.DataFrame(
+        {
+            "_who": who(enrolled["nip"]),
+            "status": enrolled["status"].to_numpy(),
+            "end_date": enrolled["end_date"].to_numpy(),
+            "hours_jp": enrolled["hours_jp"].to_numpy(dtype=float),
+        }
+    )
     completed = enrolled[enrolled["status"] == "completed"]
     dropped = enrolled[enrolled["status"] == "dropped"]
-    mentored = ds.mentorships.rename(columns={"mentee_nip": "nip"}).dropna(subset=["end_date"])
+    mentored = ds.mentorships.dropna(subset=["end_date"])
+    mentored = pd.DataFrame(
+        {"_who": who(mentored["mentee_nip"]), "end_date": mentored["end_date"].to_numpy()}
+    )
+    q = q.assign(_who=who(q["nip"]))
     return pd.DataFrame(
         {
             "trainings_12m": _count_window(completed, q, 12),
             "trainings_24m": _count_window(completed, q, 24),
             "jp_12m": _count_window(completed, q, 12, weight="hours_jp"),
             "dropped_24m": _count_window(dropped, q, 24),
-            "mentored_24m": _count_window(mentored[["nip", "end_date"]], q, 24),
+            "mentored_24m": _count_window(mentored, q, 24),
         }
     )
 

@@ -14,7 +14,8 @@ and as blended, say). :func:`marginal_lists` builds each person's list greedily 
    it never appears in the same list.
 
 The list's forecast gain is the sum of its items' marginal gains. Intervals are scaled with
-the gain they describe.
+the gain they describe: ``open_share`` (the marginal gain's share of the gain alone) is
+returned, so a caller may also compute the intervals of the listed items only, afterwards.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 #: Columns added (or overwritten) by :func:`marginal_lists`.
-MARGINAL_COLUMNS = ("rank", "expected_gain", "gain_lower", "gain_upper", "gain_alone", "list_gain")
+MARGINAL_COLUMNS = ("rank", "expected_gain", "gain_alone", "open_share", "list_gain")
+#: Interval columns scaled with the gain when ``scored`` has them.
+INTERVAL_COLUMNS = ("gain_lower", "gain_upper")
 
 
 def marginal_lists(
@@ -36,21 +39,26 @@ def marginal_lists(
     """Each person's ``k`` best trainings by marginal gain; one row per (nip, rank).
 
     ``scored``: candidate pairs indexed by pair id, with ``nip``, ``training_id``,
-    ``expected_gain``, ``gain_lower``, ``gain_upper`` and ``weighted_gap`` (SKP points if
-    every gap were closed). ``detail``: the per-competency rows of the pairs (``pair``,
-    ``competency``, ``level``, ``closable``, ``weight``) as made by
+    ``expected_gain`` and ``weighted_gap`` (SKP points if every gap were closed), and
+    optionally ``gain_lower`` and ``gain_upper``. ``detail``: the per-competency rows of
+    the pairs (``pair``, ``competency``, ``level``, ``closable``, ``weight``) as made by
     :func:`recsys.models.trainings.weighted_gaps`. ``course``: a course key per pair (same
     index as ``scored``; pairs sharing a key are alternatives), default none.
 
     Returns ``scored``'s rows that were chosen (their index kept), in list order, with
-    ``rank``, the marginal ``expected_gain`` and interval, ``gain_alone`` (the gain before
-    the items above were taken into account) and ``list_gain`` (the list's total).
+    ``rank``, the marginal ``expected_gain`` (and interval, if given), ``gain_alone`` (the
+    gain before the items above were taken into account), ``open_share`` (their ratio:
+    the share of the item's weighted gap still open after the items above) and
+    ``list_gain`` (the list's total).
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     if scored.empty:
         return scored.assign(
-            rank=pd.Series(dtype=int), gain_alone=pd.Series(dtype=float), list_gain=0.0
+            rank=pd.Series(dtype=int),
+            gain_alone=pd.Series(dtype=float),
+            open_share=pd.Series(dtype=float),
+            list_gain=0.0,
         )
     n = len(scored)
     person = pd.factorize(scored["nip"].astype(str), sort=False)[0]
@@ -111,8 +119,10 @@ def marginal_lists(
     top["rank"] = rank[chosen]
     top["gain_alone"] = alone[chosen]
     s = share[chosen]
-    for column in ("expected_gain", "gain_lower", "gain_upper"):
-        top[column] = top[column].to_numpy(dtype=float) * s
+    top["open_share"] = s
+    for column in ("expected_gain", *INTERVAL_COLUMNS):
+        if column in top:
+            top[column] = top[column].to_numpy(dtype=float) * s
     top["list_gain"] = top.groupby("nip", sort=False)["expected_gain"].transform("sum")
     top["_person"] = person[chosen]
     top = top.sort_values(["_person", "rank"], kind="stable").drop(columns="_person")

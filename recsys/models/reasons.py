@@ -108,6 +108,11 @@ def _span(codes: pd.Series, levels: pd.Series, targets: pd.Series) -> pd.Series:
     return codes.astype(str) + " " + _one_decimal(levels) + "→" + targets.astype(int).astype(str)
 
 
+def _tenths(**values: float) -> dict[str, float]:
+    """Each value rounded to a tenth, never "-0.0" (a tiny negative bound reads as 0.0)."""
+    return {name: round(float(v), 1) + 0.0 for name, v in values.items()}
+
+
 def _one_decimal(values: pd.Series) -> pd.Series:
     """``f"{round(v, 1):.1f}"`` for each value, by table look-up (levels span a few units,
     so there are few distinct strings; formatting each of millions of values is slow)."""
@@ -184,7 +189,7 @@ def explain_trainings(
         parts = []
         if isinstance(named_list[i], str):
             parts.append(words["closes"].format(gaps=named_list[i]))
-        parts.append(words["gain"].format(gain=gain, lower=lower, upper=upper))
+        parts.append(words["gain"].format(**_tenths(gain=gain, lower=lower, upper=upper)))
         if on_top[i]:
             parts.append(words["on_top"].format(alone=alone[i]))
         if estimated[i]:
@@ -243,7 +248,7 @@ def explain_mentors(
         if isinstance(named_list[i], str):
             parts.append(words["covers"].format(gaps=named_list[i]))
         parts.append(distance[i] + (f" ({words['supervisor']})" if supervisor else ""))
-        parts.append(words["gain"].format(gain=gain, lower=lower, upper=upper))
+        parts.append(words["gain"].format(**_tenths(gain=gain, lower=lower, upper=upper)))
         if estimated[i]:
             parts.append(words["estimated"])
         if not record:

@@ -169,6 +169,74 @@ def weighted_gaps(
     return total, detail
 
 
+class _PeopleAt:
+    """The people of a request as of its decision date: their competency state (computed
+    once), position type and remote area per person, and, when a ranker reads them, their
+    person features (:func:`~recsys.features.person.person_features` plus age)."""
+
+    def __init__(self, ds: Dataset, people: pd.Series, when: pd.Timestamp) -> None:
+        self.ds, self.people, self.when = ds, people, when
+        self.queries = pd.DataFrame({"nip": people, AS_OF: when})
+        self.state = competency_state(ds, self.queries)
+        info = ds.employees.set_index("nip").reindex(people)
+        self.ptype = info["position_type"].astype(str).to_numpy()
+        self.remote = info["remote_area"].astype(float).to_numpy()
+        self._features: pd.DataFrame | None = None
+
+    def features(self) -> pd.DataFrame:
+        if self._features is None:
+            person = person_features(self.ds, self.queries, state=self.state)
+            person["age_years"] = age_years(
+                self.ds, self.people, np.full(len(self.people), self.when)
+            )
+            self._features = person
+        return self._features
+
+
+def _candidate_pairs(ds: Dataset, people: _PeopleAt, training_ids: pd.Series) -> pd.DataFrame:
+    """The (``query``, ``training_id``) pairs worth forecasting for ``people``: trainings
+    among ``training_ids`` that develop a competency of the person's standard (any other
+    closes no gap) and that the person has not completed; by person, then in
+    ``training_ids``' order."""
+    catalog = pd.Index(training_ids, dtype=ID_DTYPE)
+    develops = ds.training_competencies[["training_id", "competency"]].assign(
+        position=lambda t: catalog.get_indexer(pd.Index(t["training_id"], dtype=ID_DTYPE))
+    )
+    develops = develops[develops["position"] >= 0].drop(columns="training_id")
+    pairs = (
+        people.state[[QUERY, "competency"]]
+        .merge(develops, on="competency")[[QUERY, "position"]]
+        .drop_duplicates()
+    )
+    done = ds.enrollments.loc[ds.enrollments["status"] == "completed", ["nip", "training_id"]]
+    who = pd.Index(people.people, dtype=ID_DTYPE).get_indexer(pd.Index(done["nip"]))
+    which = catalog.get_indexer(pd.Index(done["training_id"], dtype=ID_DTYPE))
+    taken = pd.DataFrame({QUERY: who, "position": which})
+    taken = taken[(taken[QUERY] >= 0) & (taken["position"] >= 0)]
+    width = max(len(catalog), 1)
+    code = pairs[QUERY].to_numpy(np.int64) * width + pairs["position"].to_numpy(np.int64)
+    taken_code = taken[QUERY].to_numpy(np.int64) * width + taken["position"].to_numpy(np.int64)
+    code = np.sort(code[~np.isin(code, taken_code)])
+    return pd.DataFrame(
+        {
+            QUERY: code // width,
+            "training_id": pd.Series(catalog.array.take(code % width), dtype=ID_DTYPE),
+        }
+    )
+
+
+def _subset_pairs(
+    features: pd.DataFrame, detail: pd.DataFrame, keep: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pairs ``keep`` (positions) of ``features`` and their ``detail`` rows, renumbered
+    ``0 … len(keep)-1``."""
+    renumber = np.full(len(features), -1)
+    renumber[keep] = np.arange(len(keep))
+    new = renumber[detail["pair"].to_numpy()]
+    detail = detail[new >= 0].assign(pair=new[new >= 0]).reset_index(drop=True)
+    return features.iloc[keep].reset_index(drop=True), detail
+
+
 def _choice_features(features: pd.DataFrame, prior: np.ndarray) -> np.ndarray:
     """What HR's choice of a training for a person may depend on, per candidate pair: how
     popular the training is for the position type (log share of past enrollments), the gaps
@@ -351,7 +419,7 @@ class TrainingRecommender(BaseEstimator):
             design, target, self.baseline_.noise_var_, rng
         )
         step("rankers")
-        person = person_features(data, queries)
+        person = person_features(data, queries, state=state)
         person["age_years"] = age_years(data, enrolled["nip"], enrolled["start_date"])
         features = training_pair_features(
             data, detail, gap, enrolled["training_id"].to_numpy(), person, self.training_ids_
@@ -675,15 +743,26 @@ class TrainingRecommender(BaseEstimator):
         nips = pd.Series(nips, dtype=ID_DTYPE).reset_index(drop=True)
         training_ids = pd.Series(training_ids, dtype=ID_DTYPE).reset_index(drop=True)
         people = pd.Series(nips.unique(), dtype=ID_DTYPE)
-        person_q = pd.DataFrame({"nip": people, AS_OF: when})
-        state = competency_state(ds, person_q)
-        info = ds.employees.set_index("nip").reindex(people)
-        ptype = info["position_type"].astype(str).to_numpy()
-        remote = info["remote_area"].astype(float).to_numpy()
         index = pd.Series(np.arange(len(people)), index=people.astype(str))
-        query = index.reindex(nips.astype(str)).to_numpy()
-        pairs = pd.DataFrame({QUERY: query, "training_id": training_ids})
-        gap, detail = weighted_gaps(ds, self.importance_, state, pairs, ptype)
+        pairs = pd.DataFrame(
+            {QUERY: index.reindex(nips.astype(str)).to_numpy(), "training_id": training_ids}
+        )
+        people_at = _PeopleAt(ds, people, when)
+        features, detail = self._gap_frame(ds, people_at, pairs)
+        if with_person:
+            features = self._with_person(ds, people_at, pairs, features, detail)
+        else:
+            features["gap_rule"] = gap_rule_scores(detail, len(features))
+        return features, detail
+
+    def _gap_frame(
+        self, ds: Dataset, people: _PeopleAt, pairs: pd.DataFrame
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """:data:`PYFUNC_INPUT` of ``pairs`` (``query``: row of ``people``,
+        ``training_id``) and their per-competency detail."""
+        query = pairs[QUERY].to_numpy()
+        training_ids = pairs["training_id"]
+        gap, detail = weighted_gaps(ds, self.importance_, people.state, pairs, people.ptype)
         modality = (
             ds.trainings.set_index("training_id")["modality"]
             .reindex(training_ids)
@@ -694,29 +773,35 @@ class TrainingRecommender(BaseEstimator):
             {
                 "training_id": training_ids.astype(str).to_numpy(),
                 "modality": modality,
-                "remote_area": remote[query],
-                "position_type": ptype[query],
+                "remote_area": people.remote[query],
+                "position_type": people.ptype[query],
                 "weighted_gap": gap,
             }
         )
-        if with_person:
-            person = person_features(ds, person_q)
-            person["age_years"] = age_years(ds, people, np.full(len(people), when))
-            extra = training_pair_features(
-                ds,
-                detail,
-                gap,
-                training_ids.astype(str).to_numpy(),
-                person.iloc[query].reset_index(drop=True),
-                self.training_ids_,
-            )
-            features = pd.concat(
-                [features, extra.drop(columns=list(features.columns.intersection(extra.columns)))],
-                axis=1,
-            )
-        else:
-            features["gap_rule"] = gap_rule_scores(detail, len(features))
         return features, detail
+
+    def _with_person(
+        self,
+        ds: Dataset,
+        people: _PeopleAt,
+        pairs: pd.DataFrame,
+        features: pd.DataFrame,
+        detail: pd.DataFrame,
+    ) -> pd.DataFrame:
+        """``features`` (from :meth:`_gap_frame`) with every
+        :data:`~recsys.features.training_pair.PAIR_FEATURES` added."""
+        extra = training_pair_features(
+            ds,
+            detail,
+            features["weighted_gap"].to_numpy(),
+            features["training_id"].to_numpy(),
+            people.features().iloc[pairs[QUERY].to_numpy()].reset_index(drop=True),
+            self.training_ids_,
+        )
+        return pd.concat(
+            [features, extra.drop(columns=list(features.columns.intersection(extra.columns)))],
+            axis=1,
+        )
 
     def _multipliers(self, coefs: np.ndarray, indices: tuple[np.ndarray, ...]) -> np.ndarray:
         """Effectiveness (SKP points per weighted level) for each row and coefficient set.
@@ -906,36 +991,34 @@ class TrainingRecommender(BaseEstimator):
         as_of: pd.Timestamp,
     ) -> pd.DataFrame:
         catalog = ds.trainings[ds.trainings["active"]]
-        n_t = len(catalog)
-        pair_nips = pd.Series(np.repeat(people.to_numpy(), n_t), dtype=ID_DTYPE)
-        pair_ids = pd.Series(
-            np.tile(catalog["training_id"].to_numpy(), len(people)), dtype=ID_DTYPE
-        )
         name = self._ranker(None)
-        features, detail = self._pair_frame(
-            ds, pair_nips, pair_ids, as_of, with_person=name in _NEEDS_PERSON
+        people_at = _PeopleAt(ds, people, as_of)
+        pairs = _candidate_pairs(ds, people_at, catalog["training_id"])
+        features, detail = self._gap_frame(ds, people_at, pairs)
+        # only candidates are forecast: a training that closes no gap is never recommended
+        keep = np.flatnonzero(features["weighted_gap"].to_numpy() > 0)
+        pairs = pairs.iloc[keep].reset_index(drop=True)
+        features, detail = _subset_pairs(features, detail, keep)
+        if name in _NEEDS_PERSON:
+            features = self._with_person(ds, people_at, pairs, features, detail)
+        else:
+            features["gap_rule"] = gap_rule_scores(detail, len(features))
+        scored = pd.DataFrame(
+            {
+                "nip": people.iloc[pairs[QUERY].to_numpy()].to_numpy(),
+                "training_id": pairs["training_id"].to_numpy(),
+                "expected_gain": self._expected(features, name),
+                "weighted_gap": features["weighted_gap"].to_numpy(),
+            }
         )
-        done = ds.enrollments.loc[ds.enrollments["status"] == "completed", ["nip", "training_id"]]
-        taken_mask = pd.MultiIndex.from_arrays([pair_nips, pair_ids]).isin(
-            pd.MultiIndex.from_frame(done)
-        )
-        # only candidates are forecast: a training that closes no gap, or one already
-        # completed, is never recommended
-        keep = np.flatnonzero((features["weighted_gap"].to_numpy() > 0) & ~taken_mask)
-        kept = features.iloc[keep].reset_index(drop=True)
-        scored = pd.concat(
-            [
-                pd.DataFrame(
-                    {"nip": pair_nips.iloc[keep], "training_id": pair_ids.iloc[keep]}
-                ).reset_index(drop=True),
-                self._forecast_features(kept, 0.1, name),
-                kept[["weighted_gap"]],
-            ],
-            axis=1,
-        ).set_axis(keep)
         titles = catalog.set_index(catalog["training_id"].astype(str))["title"].astype(str)
         course = scored["training_id"].astype(str).map(titles)
         top = marginal_lists(scored, detail, k, course=course)
+        # intervals only for the listed pairs, scaled like their gain (marginal_lists)
+        listed = self._forecast_features(features.iloc[top.index], 0.1, name)
+        half = (listed["gain_upper"] - listed["expected_gain"]).to_numpy() * top["open_share"]
+        top["gain_lower"] = top["expected_gain"] - half
+        top["gain_upper"] = top["expected_gain"] + half
         top["ranker"] = name
         top = top.join(
             catalog.set_index("training_id")[["title", "hours_jp", "cost_idr", "modality"]],

@@ -112,3 +112,11 @@ def test_the_command_line_names_the_rankers_the_same_way() -> None:
         if key in _MESSAGES:
             for lang in ("id", "en"):
                 assert _MESSAGES[key][lang] == ranker_name(name, lang), (key, lang)
+
+
+def test_a_bound_that_rounds_to_zero_never_reads_minus_zero(ds: Dataset, lists: tuple) -> None:
+    top, detail = lists
+    tiny = top.assign(expected_gain=[0.01, 0.5, 0.95, 1.0], gain_lower=[-0.04, 0.1, 0.5, 0.2])
+    reasons = explain_trainings(tiny, detail, ds, "id")[1]
+    assert "perkiraan kenaikan nilai SKP +0.0 poin (0.0 s.d. 3.0)" in reasons[0]
+    assert not any("-0.0" in r for r in reasons)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,41 @@ def test_recommendations_are_ranked_explained_and_new_to_the_person(
     assert not any(pair in taken for pair in pairs)
     assert recs["reason"].str.startswith("Menutup kesenjangan").all()
     assert (recs["gaps_closed"] != "").all()
+
+
+@pytest.mark.parametrize("ranker", ["structured", "blend", "gap_rule"])
+def test_each_first_item_is_the_best_of_every_pair_forecast_one_by_one(
+    ds: Dataset, model: TrainingRecommender, ranker: str
+) -> None:
+    """The batch path forecasts only the pairs that can close a gap and computes intervals
+    for the listed items only; its first items must still be the best of a forecast over
+    every (person, active training) pair, with that forecast's interval."""
+    forced = copy.copy(model)
+    forced.ranker_ = ranker  # every candidate is fitted: serve this one
+    nips = ds.employees.loc[ds.employees["active"], "nip"].iloc[::37].head(60)
+    recs = forced.recommend(ds, nips, k=3)
+    first = recs[recs["rank"] == 1].set_index(recs.loc[recs["rank"] == 1, "nip"].astype(str))
+    catalog = ds.trainings.loc[ds.trainings["active"], "training_id"]
+    pairs = pd.DataFrame(
+        {
+            "nip": np.repeat(nips.to_numpy(), len(catalog)),
+            "training_id": np.tile(catalog.to_numpy(), len(nips)),
+        }
+    )
+    every, _ = forced.forecast(ds, pairs["nip"], pairs["training_id"])
+    done = ds.enrollments[ds.enrollments["status"] == "completed"]
+    taken = set(zip(done["nip"].astype(str), done["training_id"].astype(str), strict=True))
+    keys = zip(every["nip"].astype(str), every["training_id"].astype(str), strict=True)
+    new_to_them = np.array([key not in taken for key in keys])
+    every = every[(every["weighted_gap"].to_numpy() > 0) & new_to_them]
+    best = every.loc[every.groupby(every["nip"].astype(str))["expected_gain"].idxmax()]
+    best = best.set_index(best["nip"].astype(str))
+    assert set(first.index) == set(best.index)
+    best = best.loc[first.index]
+    assert len(first) > 30
+    np.testing.assert_allclose(first["expected_gain"], best["expected_gain"], rtol=1e-9)
+    np.testing.assert_allclose(first["gain_lower"], best["gain_lower"], rtol=1e-9)
+    np.testing.assert_allclose(first["gain_upper"], best["gain_upper"], rtol=1e-9)
 
 
 def test_english_reasons(ds: Dataset, model: TrainingRecommender) -> None:
