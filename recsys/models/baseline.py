@@ -22,6 +22,7 @@ from recsys.data.loading import Dataset
 from recsys.features import outcomes as O
 from recsys.features.competency_state import AS_OF
 from recsys.features.person import person_features
+from recsys.models.threads import fit_threads, predict_threads
 
 #: Fewest no-activity windows a baseline is learned from.
 MIN_CONTROLS = 50
@@ -132,7 +133,7 @@ class ScoreBaseline(BaseEstimator):
         self.subsample = subsample
         self.random_state = random_state
 
-    def _regressor(self) -> lgb.LGBMRegressor:
+    def _regressor(self, n_rows: int) -> lgb.LGBMRegressor:
         return lgb.LGBMRegressor(
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
@@ -141,8 +142,7 @@ class ScoreBaseline(BaseEstimator):
             subsample=self.subsample,
             subsample_freq=1,
             random_state=self.random_state,
-            # one thread: small data, and no OpenMP spinning when the machine is busy
-            n_jobs=1,
+            n_jobs=fit_threads(n_rows),
             verbose=-1,
         )
 
@@ -157,10 +157,11 @@ class ScoreBaseline(BaseEstimator):
             )
         x = self._features(ds, controls["nip"], controls)
         y = controls[O.OUTCOME].to_numpy()
-        self.model_ = self._regressor().fit(x, y)
+        self.model_ = self._regressor(len(y)).fit(x, y)
         held_out = np.random.default_rng(self.random_state).random(len(y)) < HELD_OUT_SHARE
-        probe = self._regressor().fit(x[~held_out], y[~held_out])
-        self.noise_var_ = float(np.mean((y[held_out] - probe.predict(x[held_out])) ** 2))
+        probe = self._regressor(int((~held_out).sum())).fit(x[~held_out], y[~held_out])
+        guess = probe.predict(x[held_out], num_threads=predict_threads(len(y)))
+        self.noise_var_ = float(np.mean((y[held_out] - guess) ** 2))
         self.n_controls_ = len(controls)
         return self
 
@@ -171,7 +172,8 @@ class ScoreBaseline(BaseEstimator):
         """Expected score change without the activity for each (nip, window); ``windows``
         has the outcome frame's period and horizon columns."""
         check_is_fitted(self, "model_")
-        return np.asarray(self.model_.predict(self._features(ds, nips, windows)), dtype=float)
+        x = self._features(ds, nips, windows)
+        return np.asarray(self.model_.predict(x, num_threads=predict_threads(len(x))), dtype=float)
 
     def residuals(self, ds: Dataset, nips: pd.Series, outcomes: pd.DataFrame) -> np.ndarray:
         """Observed outcome minus the no-activity expectation, for activity outcomes

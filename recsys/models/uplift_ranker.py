@@ -11,8 +11,6 @@ held-out share of enrollments with the outcome's noise removed
 
 from __future__ import annotations
 
-import os
-
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
@@ -21,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from recsys.features.training_pair import CATEGORICAL, PAIR_FEATURES
 from recsys.models.intervals import calibrate_error, error_at, interval_half_width
+from recsys.models.threads import fit_threads, predict_threads
 
 
 class PairUpliftModel(BaseEstimator):
@@ -52,7 +51,7 @@ class PairUpliftModel(BaseEstimator):
         self.max_rows = max_rows
         self.random_state = random_state
 
-    def _regressor(self) -> lgb.LGBMRegressor:
+    def _regressor(self, n_rows: int) -> lgb.LGBMRegressor:
         return lgb.LGBMRegressor(
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
@@ -65,7 +64,7 @@ class PairUpliftModel(BaseEstimator):
             reg_lambda=5.0,
             cat_smooth=20.0,
             random_state=self.random_state,
-            n_jobs=1,
+            n_jobs=fit_threads(n_rows),
             verbose=-1,
         )
 
@@ -90,10 +89,12 @@ class PairUpliftModel(BaseEstimator):
         if len(learn) > self.max_rows:
             # beyond a few hundred thousand enrollments more rows barely change the trees
             learn = np.sort(rng.choice(learn, self.max_rows, replace=False))
-        self.model_ = self._regressor().fit(
+        self.model_ = self._regressor(len(learn)).fit(
             x.iloc[learn], y[learn], categorical_feature=list(CATEGORICAL)
         )
-        oof = np.asarray(self.model_.predict(x[held]), dtype=float)
+        oof = np.asarray(
+            self.model_.predict(x[held], num_threads=predict_threads(len(y))), dtype=float
+        )
         self.error_bins_, self.error_scale_ = calibrate_error(oof, y[held], noise_var)
         self.n_rows_ = len(learn)
         return self
@@ -110,7 +111,7 @@ class PairUpliftModel(BaseEstimator):
         codes = x[:, [PAIR_FEATURES.index(c) for c in CATEGORICAL]]
         x[:, [PAIR_FEATURES.index(c) for c in CATEGORICAL]] = np.where(codes >= 0, codes, np.nan)
         booster = self.model_.booster_
-        return np.asarray(booster.predict(x, num_threads=os.cpu_count() or 1), dtype=float)
+        return np.asarray(booster.predict(x, num_threads=predict_threads(len(x))), dtype=float)
 
     def forecast(self, features: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
         """Expected gain and its (1 − alpha) interval per pair."""

@@ -1,0 +1,889 @@
+"""The agency's yearly development program (rencana pengembangan kompetensi): which
+trainings to fund for whom, under the budget, the seats and the 20-JP rule.
+
+**Items.** Each person's candidates are their list from the training champion, ranked by
+marginal gain (:mod:`recsys.models.marginal`): an item's gain is what it adds *given the
+items above it*, so two trainings that close the same gap count once and returns diminish
+down the list. A plan that takes a prefix of a list is credited exactly its forecast; one
+that skips an item is credited the listed gains of the items it takes, which is never more
+than their forecast (an item below a skipped one has less overlap, so it adds at least its
+listed gain). Only items with a positive forecast gain are candidates: a training that does
+not work for the person (e-learning for someone it does not suit, say) is never bought, not
+even for the JP.
+
+**The problem** (a mixed-integer program; :func:`solve`)::
+
+    max  Σ gain_i x_i − penalty · Σ_p shortfall_p
+    s.t. Σ cost_i x_i ≤ budget                                  (total)
+         Σ_{i in unit u} cost_i x_i ≤ budget_u                   (unit budgets, if set)
+         Σ_{i of training t} x_i ≤ seats_t                        (seats)
+         Σ_{i of person p} jp_i x_i ≤ max_jp                      (service time)
+         Σ_{i of p} jp_i x_i + shortfall_p ≥ 20 − jp_completed_p  (the 20-JP rule)
+         Σ_{classroom i in unit u} x_i ≤ 4 · away_u              (a share of staff away)
+         Σ_{classroom i of p} x_i ≤ 4                             (one per quarter)
+         Σ_{i of remote staff} cost_i x_i ≥ share · Σ cost_i x_i  (3T staff, if set)
+         x_i ∈ {0, 1}, 0 ≤ shortfall_p ≤ 20 − jp_completed_p
+
+The penalty of a JP of shortfall is :data:`JP_FIRST` times the most gain any item buys per
+JP (:func:`shortfall_penalty`): the plan brings everyone it can to 20 JP first, where the
+budget and seats allow it, and gain decides the rest. A person still below 20 JP is listed
+with the reason (:data:`SHORTFALL_REASONS`). ``away_u`` is the share of the unit's staff
+that may be away in classroom training at once (at least one person); a plan within the
+quarterly total is scheduled by :func:`schedule` so that no quarter has more.
+
+**Solving.** Over *bundles*: each person takes exactly one of the sets of their items they
+may take (:data:`MAX_ITEMS_PER_PERSON` items give at most 63, nothing included), so their
+JP cap, classroom quarters and shortfall are exact per bundle, and the program's LP
+relaxation is much tighter than over items (where a fraction of an item meets the JP
+minimum for a fraction of its cost). Up to :data:`EXACT_MAX_PEOPLE` people it is solved by
+branch and bound (HiGHS via ``scipy.optimize.milp``) to within :data:`MIP_GAP`; beyond,
+its LP relaxation is rounded (a basic optimum leaves at most as many people fractional as
+there are shared limits) and repaired. The plan reports its bound (HiGHS's proven bound,
+or the LP relaxation's value) and the gap to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+from recsys.planning.needs import MIN_JP_PER_YEAR
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str], None]
+
+#: Modalities that take a person away from their desk (counted against a unit's share away).
+CLASSROOM = ("klasikal", "blended", "magang")
+QUARTERS = 4
+#: Largest number of people solved as one exact program; beyond, decomposition.
+EXACT_MAX_PEOPLE = 25_000
+#: The exact solver stops once its plan is proven within this share of the best.
+MIP_GAP = 0.002
+#: Most items of a person's list the plan chooses from (their 63 sets are enumerated).
+MAX_ITEMS_PER_PERSON = 6
+#: Rows of the program that many people share (the others are each person's own).
+SHARED = frozenset({"budget", "unit_budget", "seats", "away", "remote"})
+#: One JP of shortfall costs this many times the best gain per JP (see shortfall_penalty).
+JP_FIRST = 10.0
+#: Money rows of the program are in millions of IDR (HiGHS needs rows of similar scale).
+MONEY_UNIT = 1e6
+#: Why a person is still below the JP minimum under the plan.
+SHORTFALL_REASONS = ("budget", "seats", "no_training")
+#: Columns of the item table :func:`plan_items` makes and the solvers read.
+ITEM_COLUMNS = (
+    "person",
+    "nip",
+    "unit",
+    "training_id",
+    "rank",
+    "gain",
+    "gain_lower",
+    "gain_upper",
+    "cost_idr",
+    "hours_jp",
+    "modality",
+    "classroom",
+    "remote",
+)
+
+
+class PlanInputError(ValueError):
+    """Bad planning input; ``field`` names what is wrong (the message says why)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class PlanLimits:
+    """What the agency's program must respect.
+
+    ``budget_idr``: total budget (IDR). ``unit_budgets``: optional budget per unit kerja
+    (unit name → IDR). ``seats``: seats per training that replace the catalog's
+    ``capacity`` (training id → seats; a training with neither is unlimited).
+    ``max_jp_per_person``: most JP planned for one person in the year.
+    ``classroom_share``: most of a unit's staff away in classroom training at once.
+    ``remote_budget_share``: least share of the spending for remote-area (3T) staff.
+    ``min_jp``: the yearly minimum (PP 11/2017 Pasal 203(4): 20 JP).
+    """
+
+    budget_idr: float
+    unit_budgets: Mapping[str, float] | None = None
+    seats: Mapping[str, int] | None = None
+    max_jp_per_person: float = 120.0
+    classroom_share: float = 0.25
+    remote_budget_share: float = 0.0
+    min_jp: float = MIN_JP_PER_YEAR
+
+    def check(self, units: set[str], trainings: set[str]) -> None:
+        """:class:`PlanInputError` naming the first bad limit."""
+        budget = self.budget_idr
+        if not _finite(budget) or budget < 0:
+            raise PlanInputError("budget_idr", f"must be a number ≥ 0, got {budget!r}")
+        if budget > 1e15:
+            raise PlanInputError("budget_idr", f"{budget:,.0f} IDR is beyond any agency's RKA")
+        for unit, amount in (self.unit_budgets or {}).items():
+            if unit not in units:
+                raise PlanInputError("unit_budgets", f"unknown unit {unit!r}")
+            if not _finite(amount) or amount < 0:
+                raise PlanInputError("unit_budgets", f"{unit}: must be ≥ 0, got {amount!r}")
+        for training, seats in (self.seats or {}).items():
+            if training not in trainings:
+                raise PlanInputError("seats", f"unknown training {training!r}")
+            if not _finite(seats) or seats < 0 or float(seats) != int(seats):
+                raise PlanInputError("seats", f"{training}: must be a whole number ≥ 0")
+        if not _finite(self.max_jp_per_person) or self.max_jp_per_person <= 0:
+            raise PlanInputError("max_jp_per_person", "must be > 0")
+        if not 0 < self.classroom_share <= 1:
+            raise PlanInputError("classroom_share", "must be in (0, 1]")
+        if not 0 <= self.remote_budget_share <= 1:
+            raise PlanInputError("remote_budget_share", "must be in [0, 1]")
+        if not _finite(self.min_jp) or self.min_jp < 0:
+            raise PlanInputError("min_jp", "must be ≥ 0")
+
+
+def _finite(value: object) -> bool:
+    try:
+        return math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass
+class Plan:
+    """A program: the items bought, each person's JP, totals and the certificate.
+
+    ``items``: the chosen items (:data:`ITEM_COLUMNS` and ``quarter``). ``people``: per
+    person ``nip``, ``unit``, ``jp_completed``, ``jp_planned``, ``shortfall`` (JP still
+    missing to the minimum) and ``reason`` (empty, or one of :data:`SHORTFALL_REASONS`).
+    ``objective``: the forecast gain the method maximised; ``bound``: an upper bound on the
+    gain of any plan within the limits that leaves no more JP missing; ``gap`` =
+    (bound − objective) / bound. ``budget_price``: forecast
+    SKP points one more million IDR would buy; ``seat_prices``: per training whose seats
+    bind, the points one more seat would buy.
+    """
+
+    items: pd.DataFrame
+    people: pd.DataFrame
+    method: str
+    objective: float
+    bound: float
+    seconds: float
+    budget_price: float = float("nan")
+    seat_prices: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+
+    @property
+    def total_gain(self) -> float:
+        return float(self.items["gain"].sum())
+
+    @property
+    def gain_interval(self) -> tuple[float, float]:
+        """The total's interval: the items' bounds added (their errors are treated as fully
+        correlated, so the interval is wide rather than falsely narrow)."""
+        return float(self.items["gain_lower"].sum()), float(self.items["gain_upper"].sum())
+
+    @property
+    def cost(self) -> float:
+        return float(self.items["cost_idr"].sum())
+
+    @property
+    def gap(self) -> float:
+        if not math.isfinite(self.bound):
+            return float("nan")
+        return max(0.0, self.bound - self.objective) / max(abs(self.bound), 1e-9)
+
+    @property
+    def share_at_minimum(self) -> float:
+        """Share of the staff who reach the JP minimum with the plan."""
+        if self.people.empty:
+            return 1.0
+        return float((self.people["shortfall"] <= 1e-9).mean())
+
+
+# ----------------------------------------------------------------------------- items
+
+
+def plan_items(lists: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """The candidate items (:data:`ITEM_COLUMNS`) from the champion's lists.
+
+    ``lists``: recommendation rows (``nip``, ``rank``, ``training_id``, ``expected_gain``
+    (marginal), ``gain_lower``, ``gain_upper``, ``cost_idr``, ``hours_jp``, ``modality``).
+    ``people``: the staff planned for (``nip``, ``unit``, ``remote_area``), in order; rows
+    of other people are ignored. Items whose gain is not positive, and those ranked below
+    :data:`MAX_ITEMS_PER_PERSON`, are left out.
+    """
+    index = pd.Index(people["nip"].astype(str))
+    person = index.get_indexer(pd.Index(lists["nip"].astype(str)))
+    keep = (person >= 0) & (lists["expected_gain"].to_numpy(dtype=float) > 0)
+    keep &= lists["rank"].to_numpy(dtype=int) <= MAX_ITEMS_PER_PERSON
+    rows = lists[keep]
+    person = person[keep]
+    modality = rows["modality"].astype(str).to_numpy()
+    items = pd.DataFrame(
+        {
+            "person": person,
+            "nip": people["nip"].astype(str).to_numpy()[person],
+            "unit": people["unit"].astype(str).to_numpy()[person],
+            "training_id": rows["training_id"].astype(str).to_numpy(),
+            "rank": rows["rank"].to_numpy(dtype=int),
+            "gain": rows["expected_gain"].to_numpy(dtype=float),
+            "gain_lower": rows["gain_lower"].to_numpy(dtype=float),
+            "gain_upper": rows["gain_upper"].to_numpy(dtype=float),
+            "cost_idr": rows["cost_idr"].to_numpy(dtype=float),
+            "hours_jp": rows["hours_jp"].to_numpy(dtype=float),
+            "modality": modality,
+            "classroom": np.isin(modality, CLASSROOM),
+            "remote": people["remote_area"].fillna(False).astype(bool).to_numpy()[person],
+        }
+    )
+    return items.sort_values(["person", "rank"], kind="stable").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- the program
+
+
+@dataclass
+class _Program:
+    """The program in matrix form: variables are the items, then one shortfall per person."""
+
+    c: np.ndarray  # objective to minimise
+    a: sparse.csr_matrix
+    lower: np.ndarray
+    upper: np.ndarray
+    kinds: list[tuple[str, str]]  # (kind, key) per row: budget, unit, seats, ...
+    n_items: int
+    var_upper: np.ndarray
+    penalty: float
+
+
+def shortfall_penalty(items: pd.DataFrame) -> float:
+    """SKP points the plan gives up to avoid one JP of shortfall: :data:`JP_FIRST` times
+    the most gain any item buys per JP, so the 20-JP minimum comes first wherever the
+    budget and seats allow it, and gain decides the rest."""
+    if items.empty:
+        return 1.0
+    per_jp = items["gain"].to_numpy(dtype=float) / np.maximum(
+        items["hours_jp"].to_numpy(dtype=float), 1.0
+    )
+    return float(JP_FIRST * max(per_jp.max(), 1e-3))
+
+
+def _seat_limits(items: pd.DataFrame, catalog: pd.DataFrame, limits: PlanLimits) -> pd.Series:
+    """Seats per training among the items' (only the limited ones)."""
+    seats = catalog.set_index(catalog["training_id"].astype(str))["capacity"]
+    seats = pd.to_numeric(seats, errors="coerce").astype(float)
+    for training, value in (limits.seats or {}).items():
+        seats[str(training)] = float(value)
+    used = pd.Index(pd.unique(items["training_id"]))
+    seats = seats.reindex(used)
+    return seats[seats.notna()]
+
+
+def _away_limits(people: pd.DataFrame, share: float) -> pd.Series:
+    """People of each unit who may be away in classroom training at once (at least one)."""
+    staff = people.groupby(people["unit"].astype(str)).size()
+    return pd.Series(np.maximum(1, np.floor(share * staff.to_numpy())), index=staff.index)
+
+
+def _need(people: pd.DataFrame, limits: PlanLimits) -> np.ndarray:
+    return np.maximum(0.0, limits.min_jp - people["jp_completed"].to_numpy(dtype=float))
+
+
+def _build(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    catalog: pd.DataFrame,
+    limits: PlanLimits,
+    *,
+    penalty: float,
+) -> _Program:
+    """The program's matrices, for the objective gain − ``penalty`` · shortfall."""
+    n, p = len(items), len(people)
+    person = items["person"].to_numpy()
+    cost = items["cost_idr"].to_numpy(dtype=float) / MONEY_UNIT  # well-scaled rows
+    jp = items["hours_jp"].to_numpy(dtype=float)
+    need = _need(people, limits)
+    rows: list[sparse.coo_matrix] = []
+    lower: list[np.ndarray] = []
+    upper: list[np.ndarray] = []
+    kinds: list[tuple[str, str]] = []
+    item_cols = np.arange(n)
+
+    def add(
+        row_of_item: np.ndarray,
+        values: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        kind: str,
+        keys: list[str],
+        extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        m = len(keys)
+        if m == 0:
+            return
+        r, cc, v = row_of_item, item_cols[: len(row_of_item)], values
+        mask = r >= 0
+        r, cc, v = r[mask], cc[mask], v[mask]
+        if extra is not None:
+            r = np.r_[r, extra[0]]
+            cc = np.r_[cc, extra[1]]
+            v = np.r_[v, extra[2]]
+        rows.append(sparse.coo_matrix((v, (r, cc)), shape=(m, n + p)))
+        lower.append(lo)
+        upper.append(hi)
+        kinds.extend((kind, key) for key in keys)
+
+    add(
+        np.zeros(n, dtype=int),
+        cost,
+        np.array([-np.inf]),
+        np.array([limits.budget_idr / MONEY_UNIT]),
+        "budget",
+        ["total"],
+    )
+    if limits.unit_budgets:
+        units = list(limits.unit_budgets)
+        at = pd.Index(units).get_indexer(pd.Index(items["unit"]))
+        amounts = np.array([float(limits.unit_budgets[u]) / MONEY_UNIT for u in units])
+        add(at, cost, np.full(len(units), -np.inf), amounts, "unit_budget", units)
+    seats = _seat_limits(items, catalog, limits)
+    at = pd.Index(seats.index).get_indexer(pd.Index(items["training_id"]))
+    add(at, np.ones(n), np.full(len(seats), -np.inf), seats.to_numpy(), "seats", list(seats.index))
+    # service time: only people whose candidates could exceed the cap need a row
+    total_jp = np.bincount(person, weights=jp, minlength=p)
+    capped = np.flatnonzero(total_jp > limits.max_jp_per_person)
+    at = pd.Index(capped).get_indexer(pd.Index(person))
+    add(
+        at,
+        jp,
+        np.full(len(capped), -np.inf),
+        np.full(len(capped), limits.max_jp_per_person),
+        "max_jp",
+        [str(i) for i in capped],
+    )
+    # the JP minimum, with the shortfall variable
+    due = np.flatnonzero(need > 0)
+    at = pd.Index(due).get_indexer(pd.Index(person))
+    add(
+        at,
+        jp,
+        need[due],
+        np.full(len(due), np.inf),
+        "min_jp",
+        [str(i) for i in due],
+        extra=(np.arange(len(due)), n + due, np.ones(len(due))),
+    )
+    classroom = items["classroom"].to_numpy()
+    away = _away_limits(people, limits.classroom_share)
+    at = np.where(classroom, pd.Index(away.index).get_indexer(pd.Index(items["unit"])), -1)
+    add(
+        at,
+        np.ones(n),
+        np.full(len(away), -np.inf),
+        QUARTERS * away.to_numpy(dtype=float),
+        "away",
+        list(away.index),
+    )
+    many = np.flatnonzero(np.bincount(person[classroom], minlength=p) > QUARTERS)
+    at = np.where(classroom, pd.Index(many).get_indexer(pd.Index(person)), -1)
+    add(
+        at,
+        np.ones(n),
+        np.full(len(many), -np.inf),
+        np.full(len(many), float(QUARTERS)),
+        "quarters",
+        [str(i) for i in many],
+    )
+    if limits.remote_budget_share > 0:
+        weight = cost * (items["remote"].to_numpy(dtype=float) - limits.remote_budget_share)
+        add(
+            np.zeros(n, dtype=int),
+            weight,
+            np.array([0.0]),
+            np.array([np.inf]),
+            "remote",
+            ["remote"],
+        )
+    a = sparse.vstack(rows).tocsr() if rows else sparse.csr_matrix((0, n + p))
+    c = np.r_[-items["gain"].to_numpy(dtype=float), np.full(p, penalty)]
+    return _Program(
+        c=c,
+        a=a,
+        lower=np.concatenate(lower) if lower else np.zeros(0),
+        upper=np.concatenate(upper) if upper else np.zeros(0),
+        kinds=kinds,
+        n_items=n,
+        var_upper=np.r_[np.ones(n), need],
+        penalty=penalty,
+    )
+
+
+def _lp(program: _Program) -> tuple[float, np.ndarray, np.ndarray]:
+    """The LP relaxation: its optimum (as a maximum), solution and row prices (SKP points
+    per unit of each row's limit; see below for the sign)."""
+    a = program.a
+    finite_hi = np.isfinite(program.upper)
+    finite_lo = np.isfinite(program.lower)
+    a_ub = sparse.vstack([a[finite_hi], -a[finite_lo]]).tocsr()
+    b_ub = np.r_[program.upper[finite_hi], -program.lower[finite_lo]]
+    result = linprog(
+        program.c,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        bounds=np.c_[np.zeros(len(program.c)), program.var_upper],
+        method="highs-ds",  # a basic (vertex) optimum: few fractional bundles
+    )
+    if result.status != 0:
+        raise RuntimeError(f"the LP relaxation failed: {result.message}")
+    # HiGHS gives ∂(min)/∂b ≤ 0 for a binding ≤ row; as prices of the maximum: a ≤ row's
+    # price is ≥ 0, a ≥ row's is ≤ 0 (signed, so that gain − aᵀprice is the reduced value)
+    marginals = -np.asarray(result.ineqlin.marginals)
+    prices = np.zeros(len(program.upper))
+    prices[np.flatnonzero(finite_hi)] += marginals[: int(finite_hi.sum())]
+    prices[np.flatnonzero(finite_lo)] -= marginals[int(finite_hi.sum()) :]
+    return -float(result.fun), np.asarray(result.x), prices
+
+
+# ----------------------------------------------------------------------------- solving
+
+
+def solve(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    catalog: pd.DataFrame,
+    limits: PlanLimits,
+    *,
+    method: str = "auto",
+    time_limit: float = 600.0,
+    on_progress: ProgressFn | None = None,
+) -> Plan:
+    """The best program for ``people`` (``nip``, ``unit``, ``remote_area``,
+    ``jp_completed``, in order) from their ``items`` (:func:`plan_items`) within
+    ``limits``; ``catalog``: the trainings (``training_id``, ``capacity``).
+
+    ``method``: ``"exact"`` (branch and bound), ``"rounded"`` (the LP relaxation rounded
+    and repaired), or ``"auto"`` (exact up to :data:`EXACT_MAX_PEOPLE` people).
+    """
+    if method not in ("auto", "exact", "rounded"):
+        raise PlanInputError("method", f"must be auto, exact or rounded, got {method!r}")
+    limits.check(set(people["unit"].astype(str)), set(catalog["training_id"].astype(str)))
+    step = on_progress or (lambda _stage: None)
+    start = time.perf_counter()
+    if method == "auto":
+        method = "exact" if len(people) <= EXACT_MAX_PEOPLE else "rounded"
+    if method == "exact":
+        chosen, bound, prices, program = _solve_exact(
+            items, people, catalog, limits, time_limit, step
+        )
+    else:
+        chosen, bound, prices, program = _solve_rounded(items, people, catalog, limits, step)
+    step("schedule")
+    plan = _plan(items, people, limits, chosen, program, method, bound, start)
+    budget_rows = [i for i, (kind, _) in enumerate(program.kinds) if kind == "budget"]
+    seat_rows = [i for i, (kind, _) in enumerate(program.kinds) if kind == "seats"]
+    plan.budget_price = float(prices[budget_rows].sum() * 1e6 / MONEY_UNIT) if budget_rows else 0.0
+    seat_prices = pd.Series(
+        prices[seat_rows], index=[program.kinds[i][1] for i in seat_rows], dtype=float
+    )
+    plan.seat_prices = seat_prices[seat_prices > 1e-9].sort_values(ascending=False)
+    return plan
+
+
+def _milp(program: _Program, n_people: int, time_limit: float) -> tuple[np.ndarray, float]:
+    """The program's best integer solution and HiGHS's proven bound on the maximum."""
+    integrality = np.r_[np.ones(program.n_items), np.zeros(n_people)]
+    result = milp(
+        program.c,
+        integrality=integrality,
+        bounds=Bounds(np.zeros(len(program.c)), program.var_upper),
+        constraints=LinearConstraint(program.a, program.lower, program.upper),
+        options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP},
+    )
+    if result.x is None:
+        raise RuntimeError(f"the planner found no plan: {result.message}")
+    bound = result.get("mip_dual_bound")
+    proven = -float(bound) if bound is not None and np.isfinite(bound) else -float(result.fun)
+    return np.asarray(result.x), proven
+
+
+def _bundles(
+    items: pd.DataFrame, people: pd.DataFrame, limits: PlanLimits, penalty: float
+) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray]:
+    """Every set of a person's items they may take (within the JP cap and one classroom
+    item per quarter) that is worth more than taking nothing: its person, its items
+    (bundles × items, 0/1) and its value (gain − penalty · shortfall). Taking nothing is a
+    bundle too (no items) for whoever is below the JP minimum, worth −penalty · need."""
+    need = _need(people, limits)
+    person = items["person"].to_numpy()
+    starts = np.searchsorted(person, np.arange(len(people)))
+    sizes = np.searchsorted(person, np.arange(len(people)), side="right") - starts
+    gain = items["gain"].to_numpy(dtype=float)
+    jp = items["hours_jp"].to_numpy(dtype=float)
+    classroom = items["classroom"].to_numpy(dtype=float)
+    owners, members, values = [], [], []
+    for size in np.unique(sizes[sizes > 0]):
+        masks = ((np.arange(1, 2**size)[:, None] >> np.arange(size)[None, :]) & 1).astype(float)
+        who = np.flatnonzero(sizes == size)
+        idx = starts[who][:, None] + np.arange(size)[None, :]  # people × their items
+        planned = masks @ jp[idx].T  # subsets × people
+        value = masks @ gain[idx].T - penalty * np.maximum(0.0, need[who][None, :] - planned)
+        keep = value > -penalty * need[who][None, :] + 1e-12
+        keep &= planned <= limits.max_jp_per_person
+        keep &= masks @ classroom[idx].T <= QUARTERS
+        subset, column = np.nonzero(keep)
+        owners.append(who[column])
+        values.append(value[subset, column])
+        # the items of each kept bundle: its subset's slots of its person
+        slot_bundle, slot = np.nonzero(masks[subset])
+        members.append(
+            (slot_bundle + sum(len(o) for o in owners[:-1]), idx[column[slot_bundle], slot])
+        )
+    due = np.flatnonzero(need > 0)  # nothing, for them, is a choice with a cost
+    owners.append(due)
+    values.append(-penalty * need[due])
+    members.append((np.zeros(0, dtype=int), np.zeros(0, dtype=int)))
+    n_bundles = sum(len(o) for o in owners)
+    rows = np.concatenate([m[0] for m in members])
+    cols = np.concatenate([m[1] for m in members])
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_bundles, len(items)))
+    return np.concatenate(owners), matrix, np.concatenate(values)
+
+
+def _bundle_program(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    catalog: pd.DataFrame,
+    limits: PlanLimits,
+    penalty: float,
+) -> tuple[_Program, _Program, sparse.csr_matrix, np.ndarray]:
+    """The program over items, the same over bundles (each person takes exactly one of
+    their allowed sets of items, nothing included), the bundles' items and which rows of
+    the first are shared. The bundles' LP relaxation is much tighter than the items': a
+    fractional item meets the JP minimum for a fraction of its cost."""
+    program = _build(items, people, catalog, limits, penalty=penalty)
+    owner, members, value = _bundles(items, people, limits, penalty)
+    shared = np.array([kind in SHARED for kind, _ in program.kinds], dtype=bool)
+    a_shared = program.a[shared][:, : program.n_items] @ members.T
+    convexity = sparse.csr_matrix(
+        (np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(len(people), len(owner))
+    )
+    # one bundle each (exactly one for whoever has the empty bundle to choose)
+    due = _need(people, limits) > 0
+    bundles = _Program(
+        c=-value,
+        a=sparse.vstack([a_shared, convexity]).tocsr(),
+        lower=np.r_[program.lower[shared], np.where(due, 1.0, -np.inf)],
+        upper=np.r_[program.upper[shared], np.ones(len(people))],
+        kinds=[k for k, keep in zip(program.kinds, shared, strict=True) if keep]
+        + [("person", str(i)) for i in range(len(people))],
+        n_items=len(value),
+        var_upper=np.ones(len(value)),
+        penalty=penalty,
+    )
+    return program, bundles, members, shared
+
+
+def _solve_exact(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    catalog: pd.DataFrame,
+    limits: PlanLimits,
+    time_limit: float,
+    step: ProgressFn,
+) -> tuple[np.ndarray, float, np.ndarray, _Program]:
+    """Branch and bound over bundles; the bound is HiGHS's proven one."""
+    step("program")
+    program, bundles, members, shared = _bundle_program(
+        items, people, catalog, limits, shortfall_penalty(items)
+    )
+    step("lp")
+    lp_bound, _, bundle_prices = _lp(bundles)
+    prices = np.zeros(len(program.kinds))
+    prices[shared] = bundle_prices[: int(shared.sum())]
+    step("milp")
+    x, bound = _milp(bundles, 0, time_limit)
+    picked = np.asarray(members[x > 0.5].sum(axis=0)).ravel() > 0
+    return picked, min(bound, lp_bound), prices, program
+
+
+def _solve_rounded(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    catalog: pd.DataFrame,
+    limits: PlanLimits,
+    step: ProgressFn,
+) -> tuple[np.ndarray, float, np.ndarray, _Program]:
+    """The bundles' LP relaxation, rounded: a basic optimum has at most as many fractional
+    people as there are shared limits (a few hundred against tens of thousands of
+    people), so each person takes the bundle the LP gives most of (the whole of it, for
+    nearly everyone); a repair then restores every limit and fills what is left."""
+    step("program")
+    program, bundles, members, shared = _bundle_program(
+        items, people, catalog, limits, shortfall_penalty(items)
+    )
+    step("lp")
+    bound, x, bundle_prices = _lp(bundles)
+    prices = np.zeros(len(program.kinds))
+    prices[shared] = bundle_prices[: int(shared.sum())]
+    step("repair")
+    # each person's likeliest bundle (whole for all but a few), then the repair
+    owner = bundles.a[-len(people) :].tocsc().indices  # the person row of each bundle
+    order = np.lexsort((-x, owner))
+    first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    first = first[x[first] > 1e-9]
+    chosen = np.asarray(members[first].sum(axis=0)).ravel() > 0
+    chosen = _repair(items, people, limits, program, chosen)
+    return chosen, bound, prices, program
+
+
+def _repair(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    limits: PlanLimits,
+    program: _Program,
+    chosen: np.ndarray,
+) -> np.ndarray:
+    """Drop items until every shared limit holds, the least worth per rupiah first (an
+    item's worth: its gain plus the penalty of the JP its person would then miss), then add
+    the items that still fit, the most worth per rupiah first."""
+    n = program.n_items
+    a_items = program.a[:, :n].tocsc()
+    soft = np.array([kind == "min_jp" for kind, _ in program.kinds])  # shortfall absorbs
+    chosen = chosen.copy()
+    worth = _worth(items, people, limits, program.penalty, chosen)
+    activity = np.asarray(a_items @ chosen.astype(float)).ravel()
+
+    def broken() -> np.ndarray:
+        return ~soft & ((activity > program.upper + 1e-6) | (activity < program.lower - 1e-6))
+
+    bad = broken()
+    for i in np.argsort(worth, kind="stable"):
+        if not bad.any():
+            break
+        column = a_items[:, i]
+        # dropping helps a row over its upper limit, or one under its lower (remote share)
+        # that the item pulls down
+        helps = bad[column.indices] & (activity[column.indices] > program.upper[column.indices])
+        helps |= bad[column.indices] & (column.data < 0)
+        if chosen[i] and helps.any():
+            chosen[i] = False
+            activity[column.indices] -= column.data
+            bad = broken()
+    worth = _worth(items, people, limits, program.penalty, chosen)
+    return _fill(a_items, program, worth, chosen, activity)
+
+
+def _worth(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    limits: PlanLimits,
+    penalty: float,
+    chosen: np.ndarray,
+) -> np.ndarray:
+    """Per item and rupiah: its gain plus the penalty of the JP it covers, given the
+    ``chosen`` items (a chosen item: what dropping it would cost; another: what adding it
+    would bring)."""
+    person = items["person"].to_numpy()
+    jp = items["hours_jp"].to_numpy(dtype=float)
+    planned = np.bincount(person[chosen], weights=jp[chosen], minlength=len(people))
+    missing = np.maximum(0.0, _need(people, limits) - planned)[person]
+    covers = np.where(
+        chosen,
+        np.maximum(0.0, jp - (planned[person] - _need(people, limits)[person]).clip(min=0)),
+        np.minimum(jp, missing),
+    )
+    gain = items["gain"].to_numpy(dtype=float) + penalty * covers
+    return gain / np.maximum(items["cost_idr"].to_numpy(dtype=float), 1.0)
+
+
+def _per_idr(items: pd.DataFrame) -> np.ndarray:
+    return items["gain"].to_numpy(dtype=float) / np.maximum(
+        items["cost_idr"].to_numpy(dtype=float), 1.0
+    )
+
+
+def _fill(
+    a_items: sparse.csc_matrix,
+    program: _Program,
+    score: np.ndarray,
+    chosen: np.ndarray,
+    activity: np.ndarray,
+) -> np.ndarray:
+    """Add items, best ``score`` first (``-inf``: never), while every limit holds;
+    ``activity`` (each row's use) is updated in place."""
+    soft = np.array([kind == "min_jp" for kind, _ in program.kinds])
+    chosen = chosen.copy()
+    for i in np.argsort(-score, kind="stable"):
+        if not chosen[i] and score[i] > -np.inf and _fits(a_items, program, soft, activity, i):
+            chosen[i] = True
+    return chosen
+
+
+def _fits(
+    a_items: sparse.csc_matrix,
+    program: _Program,
+    soft: np.ndarray,
+    activity: np.ndarray,
+    i: int,
+) -> bool:
+    """Whether item ``i`` fits every limit (a row below its lower limit may only rise);
+    if so, its use is added to ``activity``."""
+    column = a_items[:, i]
+    rows = column.indices
+    after = activity[rows] + column.data
+    fits = (after <= program.upper[rows] + 1e-6) & (
+        (after >= program.lower[rows] - 1e-6) | (column.data >= 0)
+    )
+    if not (soft[rows] | fits).all():
+        return False
+    activity[rows] = after
+    return True
+
+
+def _plan(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    limits: PlanLimits,
+    chosen: np.ndarray,
+    program: _Program,
+    method: str,
+    bound: float,
+    start: float,
+) -> Plan:
+    picked = items[chosen].copy()
+    planned = np.bincount(
+        picked["person"].to_numpy(), weights=picked["hours_jp"].to_numpy(), minlength=len(people)
+    )
+    need = _need(people, limits)
+    shortfall = np.maximum(0.0, need - planned)
+    table = pd.DataFrame(
+        {
+            "nip": people["nip"].astype(str).to_numpy(),
+            "unit": people["unit"].astype(str).to_numpy(),
+            "jp_completed": people["jp_completed"].to_numpy(dtype=float),
+            "jp_planned": planned,
+            "shortfall": shortfall,
+        }
+    )
+    table["reason"] = shortfall_reasons(items, people, limits, chosen, program, shortfall)
+    objective = float(picked["gain"].sum() - program.penalty * shortfall.sum())
+    picked["quarter"] = schedule(picked, people, limits)
+    return Plan(
+        items=picked.reset_index(drop=True),
+        people=table,
+        method=method,
+        objective=objective,
+        bound=float(bound),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def shortfall_reasons(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    limits: PlanLimits,
+    chosen: np.ndarray,
+    program: _Program,
+    shortfall: np.ndarray,
+) -> np.ndarray:
+    """Why each person below the minimum is: ``no_training`` (their candidates cannot
+    bring them to it within the JP cap), ``seats`` (every candidate that is not chosen is
+    a training whose seats are all taken), else ``budget``; empty if they reach it."""
+    reason = np.full(len(people), "", dtype=object)
+    below = shortfall > 1e-9
+    if not below.any():
+        return reason
+    person = items["person"].to_numpy()
+    jp = items["hours_jp"].to_numpy(dtype=float)
+    possible = np.bincount(
+        person, weights=np.minimum(jp, limits.max_jp_per_person), minlength=len(people)
+    )
+    possible = np.minimum(possible, limits.max_jp_per_person)
+    cannot = possible + 1e-9 < _need(people, limits)
+    seats = [i for i, (kind, _) in enumerate(program.kinds) if kind == "seats"]
+    full_trainings: set[str] = set()
+    if seats:
+        activity = program.a[seats][:, : program.n_items] @ chosen.astype(float)
+        full_trainings = {
+            program.kinds[r][1]
+            for r, used in zip(seats, np.asarray(activity).ravel(), strict=True)
+            if used >= program.upper[r] - 1e-6
+        }
+    open_items = ~chosen & ~items["training_id"].isin(full_trainings).to_numpy()
+    has_open = np.bincount(person[open_items], minlength=len(people)) > 0
+    reason[below & cannot] = "no_training"
+    reason[below & ~cannot & ~has_open] = "seats"
+    reason[below & ~cannot & has_open] = "budget"
+    return reason
+
+
+def schedule(picked: pd.DataFrame, people: pd.DataFrame, limits: PlanLimits) -> np.ndarray:
+    """A quarter (1–4) for each chosen item: a person's classroom items in different
+    quarters, and no quarter with more of a unit away than its share allows (possible
+    whenever the plan is within four times that, as every solver ensures); the other items
+    spread over the year."""
+    quarter = np.zeros(len(picked), dtype=int)
+    if picked.empty:
+        return quarter
+    away = _away_limits(people, limits.classroom_share)
+    classroom = picked["classroom"].to_numpy()
+    frame = picked.assign(_row=np.arange(len(picked)))
+    for unit, group in frame[classroom].groupby("unit", sort=False):
+        room = np.full(QUARTERS, int(away.get(unit, 1)))
+        counts = group.groupby("person")["_row"].apply(list)
+        for rows in sorted(counts.tolist(), key=len, reverse=True):
+            # each of this person's items in a different quarter, the emptiest first
+            for row, q in zip(rows, np.argsort(-room, kind="stable")[: len(rows)], strict=False):
+                quarter[row] = q + 1
+                room[q] -= 1
+    others = frame[~classroom]
+    rank_in_person = others.groupby("person").cumcount().to_numpy()
+    quarter[others["_row"].to_numpy()] = (
+        others["person"].to_numpy() + rank_in_person
+    ) % QUARTERS + 1
+    return quarter
+
+
+# ----------------------------------------------------------------------------- baselines
+
+
+def greedy(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    catalog: pd.DataFrame,
+    limits: PlanLimits,
+    *,
+    score: np.ndarray | None = None,
+    name: str = "greedy",
+) -> Plan:
+    """A baseline plan as HR might make it by hand: first the JP minimum, the cheapest JP
+    first for whoever still needs them; then items in order of ``score`` (default: gain
+    per rupiah) while every limit holds. With the gap rule's score per rupiah it is the
+    gap-rule plan."""
+    start = time.perf_counter()
+    program = _build(items, people, catalog, limits, penalty=shortfall_penalty(items))
+    a_items = program.a[:, : program.n_items].tocsc()
+    chosen = np.zeros(len(items), dtype=bool)
+    activity = np.zeros(len(program.upper))
+    need = _need(people, limits)
+    person = items["person"].to_numpy()
+    jp = items["hours_jp"].to_numpy(dtype=float)
+    cost_per_jp = items["cost_idr"].to_numpy(dtype=float) / np.maximum(jp, 1.0)
+    soft = np.array([kind == "min_jp" for kind, _ in program.kinds])
+    for i in np.argsort(cost_per_jp, kind="stable"):
+        if need[person[i]] > 0 and _fits(a_items, program, soft, activity, i):
+            chosen[i] = True
+            need[person[i]] -= jp[i]
+    order = _per_idr(items) if score is None else np.asarray(score, dtype=float)
+    chosen = _fill(a_items, program, order, chosen, activity)
+    return _plan(items, people, limits, chosen, program, name, float("nan"), start)
