@@ -481,12 +481,15 @@ def solve(
     start = time.perf_counter()
     if method == "auto":
         method = "exact" if len(people) <= EXACT_MAX_PEOPLE else "rounded"
-    if method == "exact":
-        chosen, bound, prices, program = _solve_exact(
-            items, people, catalog, limits, time_limit, step
-        )
-    else:
-        chosen, bound, prices, program = _solve_rounded(items, people, catalog, limits, step)
+    chosen, bound, prices, program = _solve_bundles(
+        items,
+        people,
+        catalog,
+        limits,
+        exact=method == "exact",
+        time_limit=time_limit,
+        step=step,
+    )
     step("schedule")
     plan = _plan(items, people, limits, chosen, program, method, bound, start)
     budget_rows = [i for i, (kind, _) in enumerate(program.kinds) if kind == "budget"]
@@ -593,40 +596,25 @@ def _bundle_program(
     return program, bundles, members, shared
 
 
-def _solve_exact(
+def _solve_bundles(
     items: pd.DataFrame,
     people: pd.DataFrame,
     catalog: pd.DataFrame,
     limits: PlanLimits,
+    *,
+    exact: bool,
     time_limit: float,
     step: ProgressFn,
 ) -> tuple[np.ndarray, float, np.ndarray, _Program]:
-    """Branch and bound over bundles; the bound is HiGHS's proven one."""
-    step("program")
-    program, bundles, members, shared = _bundle_program(
-        items, people, catalog, limits, shortfall_penalty(items)
-    )
-    step("lp")
-    lp_bound, _, bundle_prices = _lp(bundles)
-    prices = np.zeros(len(program.kinds))
-    prices[shared] = bundle_prices[: int(shared.sum())]
-    step("milp")
-    x, bound = _milp(bundles, 0, time_limit)
-    picked = np.asarray(members[x > 0.5].sum(axis=0)).ravel() > 0
-    return picked, min(bound, lp_bound), prices, program
+    """The chosen items, the bound, the shared rows' prices (from the LP relaxation) and
+    the program over items.
 
-
-def _solve_rounded(
-    items: pd.DataFrame,
-    people: pd.DataFrame,
-    catalog: pd.DataFrame,
-    limits: PlanLimits,
-    step: ProgressFn,
-) -> tuple[np.ndarray, float, np.ndarray, _Program]:
-    """The bundles' LP relaxation, rounded: a basic optimum has at most as many fractional
-    people as there are shared limits (a few hundred against tens of thousands of
-    people), so each person takes the bundle the LP gives most of (the whole of it, for
-    nearly everyone); a repair then restores every limit and fills what is left."""
+    ``exact``: branch and bound over bundles; the bound is HiGHS's proven one. Otherwise
+    the LP relaxation rounded: a basic optimum has at most as many fractional people as
+    there are shared limits (a few hundred against tens of thousands of people), so each
+    person takes the bundle the LP gives most of (the whole of it, for nearly everyone),
+    and a repair then restores every limit and fills what is left.
+    """
     step("program")
     program, bundles, members, shared = _bundle_program(
         items, people, catalog, limits, shortfall_penalty(items)
@@ -635,15 +623,18 @@ def _solve_rounded(
     bound, x, bundle_prices = _lp(bundles)
     prices = np.zeros(len(program.kinds))
     prices[shared] = bundle_prices[: int(shared.sum())]
+    if exact:
+        step("milp")
+        x, proven = _milp(bundles, 0, time_limit)
+        picked = np.asarray(members[x > 0.5].sum(axis=0)).ravel() > 0
+        return picked, min(bound, proven), prices, program
     step("repair")
-    # each person's likeliest bundle (whole for all but a few), then the repair
     owner = bundles.a[-len(people) :].tocsc().indices  # the person row of each bundle
     order = np.lexsort((-x, owner))
     first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
     first = first[x[first] > 1e-9]
     chosen = np.asarray(members[first].sum(axis=0)).ravel() > 0
-    chosen = _repair(items, people, limits, program, chosen)
-    return chosen, bound, prices, program
+    return _repair(items, people, limits, program, chosen), bound, prices, program
 
 
 def _repair(
