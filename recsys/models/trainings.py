@@ -749,11 +749,7 @@ class TrainingRecommender(BaseEstimator):
         )
         people_at = _PeopleAt(ds, people, when)
         features, detail = self._gap_frame(ds, people_at, pairs)
-        if with_person:
-            features = self._with_person(ds, people_at, pairs, features, detail)
-        else:
-            features["gap_rule"] = gap_rule_scores(detail, len(features))
-        return features, detail
+        return self._ranker_input(ds, people_at, pairs, features, detail, with_person), detail
 
     def _gap_frame(
         self, ds: Dataset, people: _PeopleAt, pairs: pd.DataFrame
@@ -780,16 +776,20 @@ class TrainingRecommender(BaseEstimator):
         )
         return features, detail
 
-    def _with_person(
+    def _ranker_input(
         self,
         ds: Dataset,
         people: _PeopleAt,
         pairs: pd.DataFrame,
         features: pd.DataFrame,
         detail: pd.DataFrame,
+        with_person: bool,
     ) -> pd.DataFrame:
-        """``features`` (from :meth:`_gap_frame`) with every
-        :data:`~recsys.features.training_pair.PAIR_FEATURES` added."""
+        """``features`` (from :meth:`_gap_frame`) with what the ranker reads added: every
+        :data:`~recsys.features.training_pair.PAIR_FEATURES` if ``with_person``, else the
+        gap rule's score."""
+        if not with_person:
+            return features.assign(gap_rule=gap_rule_scores(detail, len(features)))
         extra = training_pair_features(
             ds,
             detail,
@@ -999,10 +999,7 @@ class TrainingRecommender(BaseEstimator):
         keep = np.flatnonzero(features["weighted_gap"].to_numpy() > 0)
         pairs = pairs.iloc[keep].reset_index(drop=True)
         features, detail = _subset_pairs(features, detail, keep)
-        if name in _NEEDS_PERSON:
-            features = self._with_person(ds, people_at, pairs, features, detail)
-        else:
-            features["gap_rule"] = gap_rule_scores(detail, len(features))
+        features = self._ranker_input(ds, people_at, pairs, features, detail, name in _NEEDS_PERSON)
         scored = pd.DataFrame(
             {
                 "nip": people.iloc[pairs[QUERY].to_numpy()].to_numpy(),

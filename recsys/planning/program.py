@@ -502,9 +502,10 @@ def solve(
     return plan
 
 
-def _milp(program: _Program, n_people: int, time_limit: float) -> tuple[np.ndarray, float]:
-    """The program's best integer solution and HiGHS's proven bound on the maximum."""
-    integrality = np.r_[np.ones(program.n_items), np.zeros(n_people)]
+def _milp(program: _Program, time_limit: float) -> tuple[np.ndarray, float]:
+    """The program's best integer solution (every variable 0/1) and HiGHS's proven bound on
+    the maximum."""
+    integrality = np.ones(len(program.c))
     result = milp(
         program.c,
         integrality=integrality,
@@ -625,7 +626,7 @@ def _solve_bundles(
     prices[shared] = bundle_prices[: int(shared.sum())]
     if exact:
         step("milp")
-        x, proven = _milp(bundles, 0, time_limit)
+        x, proven = _milp(bundles, time_limit)
         picked = np.asarray(members[x > 0.5].sum(axis=0)).ravel() > 0
         return picked, min(bound, proven), prices, program
     step("repair")
