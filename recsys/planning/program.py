@@ -35,11 +35,13 @@ quarterly total is scheduled by :func:`schedule` so that no quarter has more.
 may take (:data:`MAX_ITEMS_PER_PERSON` items give at most 63, nothing included), so their
 JP cap, classroom quarters and shortfall are exact per bundle, and the program's LP
 relaxation is much tighter than over items (where a fraction of an item meets the JP
-minimum for a fraction of its cost). Up to :data:`EXACT_MAX_PEOPLE` people it is solved by
-branch and bound (HiGHS via ``scipy.optimize.milp``) to within :data:`MIP_GAP`; beyond,
-its LP relaxation is rounded (a basic optimum leaves at most as many people fractional as
-there are shared limits) and repaired. The plan reports its bound (HiGHS's proven bound,
-or the LP relaxation's value) and the gap to it.
+minimum for a fraction of its cost). The LP is solved by column generation
+(:mod:`recsys.planning.bundle_master`); its optimum bounds every plan. The default method
+rounds it (a basic optimum leaves at most as many people split between bundles as there
+are shared limits, and often none), repairs the few limits rounding breaks, and branches
+on the generated bundles while the plan is more than :data:`MIP_GAP` of its gain from the
+bound. ``"exact"`` branches over every bundle (small programs). The plan reports the bound
+and its gap to it.
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 
+from recsys.planning.bundle_master import BundleMaster
 from recsys.planning.needs import MIN_JP_PER_YEAR
 
 log = logging.getLogger(__name__)
@@ -64,12 +67,17 @@ ProgressFn = Callable[[str], None]
 #: Modalities that take a person away from their desk (counted against a unit's share away).
 CLASSROOM = ("klasikal", "blended", "magang")
 QUARTERS = 4
-#: Largest number of people solved as one exact program; beyond, decomposition.
-EXACT_MAX_PEOPLE = 25_000
-#: The exact solver stops once its plan is proven within this share of the best.
+#: Branching stops once the plan is proven within this share of its gain from the best.
 MIP_GAP = 0.002
+#: Longest branching of the default method, in seconds (the rounded plan is kept if it
+#: does not improve on it in time).
+AUTO_MIP_SECONDS = 30.0
 #: Most items of a person's list the plan chooses from (their 63 sets are enumerated).
 MAX_ITEMS_PER_PERSON = 6
+#: Of those, places kept for the best e-learning items further down the list.
+JP_FILLERS = 2
+#: Modalities that fill JP cheaply (no seats, little or no cost).
+FILLER_MODALITIES = ("e_learning",)
 #: Rows of the program that many people share (the others are each person's own).
 SHARED = frozenset({"budget", "unit_budget", "seats", "away", "remote"})
 #: One JP of shortfall costs this many times the best gain per JP (see shortfall_penalty).
@@ -77,7 +85,7 @@ JP_FIRST = 10.0
 #: Money rows of the program are in millions of IDR (HiGHS needs rows of similar scale).
 MONEY_UNIT = 1e6
 #: Why a person is still below the JP minimum under the plan.
-SHORTFALL_REASONS = ("budget", "seats", "no_training")
+SHORTFALL_REASONS = ("budget", "seats", "away", "no_training")
 #: Columns of the item table :func:`plan_items` makes and the solvers read.
 ITEM_COLUMNS = (
     "person",
@@ -166,11 +174,12 @@ class Plan:
     ``items``: the chosen items (:data:`ITEM_COLUMNS` and ``quarter``). ``people``: per
     person ``nip``, ``unit``, ``jp_completed``, ``jp_planned``, ``shortfall`` (JP still
     missing to the minimum) and ``reason`` (empty, or one of :data:`SHORTFALL_REASONS`).
-    ``objective``: the forecast gain the method maximised; ``bound``: an upper bound on the
-    gain of any plan within the limits that leaves no more JP missing; ``gap`` =
-    (bound − objective) / bound. ``budget_price``: forecast
-    SKP points one more million IDR would buy; ``seat_prices``: per training whose seats
-    bind, the points one more seat would buy.
+    ``objective``: what the planner maximises, the forecast gain plus ``penalty`` SKP
+    points for each JP towards the minimum (:func:`shortfall_penalty`), so that planning
+    nothing is worth 0; ``bound``: an upper bound on the objective of any plan within the
+    limits (the LP relaxation's, or a proven one); ``gap``: see :attr:`gap`.
+    ``budget_price``: forecast SKP points one more million IDR would buy; ``seat_prices``:
+    per training whose seats bind, the points one more seat would buy.
     """
 
     items: pd.DataFrame
@@ -198,6 +207,7 @@ class Plan:
 
     @property
     def gap(self) -> float:
+        """How far the plan may be from the best: (bound − objective) / bound."""
         if not math.isfinite(self.bound):
             return float("nan")
         return max(0.0, self.bound - self.objective) / max(abs(self.bound), 1e-9)
@@ -217,15 +227,27 @@ def plan_items(lists: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     """The candidate items (:data:`ITEM_COLUMNS`) from the champion's lists.
 
     ``lists``: recommendation rows (``nip``, ``rank``, ``training_id``, ``expected_gain``
-    (marginal), ``gain_lower``, ``gain_upper``, ``cost_idr``, ``hours_jp``, ``modality``).
-    ``people``: the staff planned for (``nip``, ``unit``, ``remote_area``), in order; rows
-    of other people are ignored. Items whose gain is not positive, and those ranked below
-    :data:`MAX_ITEMS_PER_PERSON`, are left out.
+    (marginal), ``gain_lower``, ``gain_upper``, ``cost_idr``, ``hours_jp``, ``modality``),
+    as long as wanted. ``people``: the staff planned for (``nip``, ``unit``,
+    ``remote_area``), in order; rows of other people are ignored. Only items whose gain is
+    positive are candidates, at most :data:`MAX_ITEMS_PER_PERSON` per person: the first of
+    the list, and the best :data:`JP_FILLERS` e-learning items further down (the cheap way to
+    the JP minimum, for whom it works), then the rest of the list in its order.
     """
     index = pd.Index(people["nip"].astype(str))
+    lists = lists.sort_values(["nip", "rank"], kind="stable")
     person = index.get_indexer(pd.Index(lists["nip"].astype(str)))
-    keep = (person >= 0) & (lists["expected_gain"].to_numpy(dtype=float) > 0)
-    keep &= lists["rank"].to_numpy(dtype=int) <= MAX_ITEMS_PER_PERSON
+    positive = (person >= 0) & (lists["expected_gain"].to_numpy(dtype=float) > 0)
+    lists, person = lists[positive], person[positive]
+    order = lists.groupby(person).cumcount().to_numpy()
+    head = order < MAX_ITEMS_PER_PERSON - JP_FILLERS
+    filler = ~head & np.isin(lists["modality"].astype(str).to_numpy(), FILLER_MODALITIES)
+    filler &= pd.Series(filler).groupby(person).cumsum().to_numpy() <= JP_FILLERS
+    chosen = head | filler
+    rest = ~chosen
+    room = MAX_ITEMS_PER_PERSON - np.bincount(person[chosen], minlength=len(people))
+    chosen |= rest & (pd.Series(rest).groupby(person).cumsum().to_numpy() <= room[person])
+    keep = chosen
     rows = lists[keep]
     person = person[keep]
     modality = rows["modality"].astype(str).to_numpy()
@@ -295,6 +317,15 @@ def _away_limits(people: pd.DataFrame, share: float) -> pd.Series:
     return pd.Series(np.maximum(1, np.floor(share * staff.to_numpy())), index=staff.index)
 
 
+def _jp_caps(items: pd.DataFrame, people: pd.DataFrame, limits: PlanLimits) -> np.ndarray:
+    """Most JP each person may be planned: the cap, or their longest candidate if longer (a
+    long course such as a leadership training is never barred by the cap, only taken with
+    little else)."""
+    longest = np.zeros(len(people))
+    np.maximum.at(longest, items["person"].to_numpy(), items["hours_jp"].to_numpy(dtype=float))
+    return np.maximum(limits.max_jp_per_person, longest)
+
+
 def _need(people: pd.DataFrame, limits: PlanLimits) -> np.ndarray:
     return np.maximum(0.0, limits.min_jp - people["jp_completed"].to_numpy(dtype=float))
 
@@ -361,13 +392,14 @@ def _build(
     add(at, np.ones(n), np.full(len(seats), -np.inf), seats.to_numpy(), "seats", list(seats.index))
     # service time: only people whose candidates could exceed the cap need a row
     total_jp = np.bincount(person, weights=jp, minlength=p)
-    capped = np.flatnonzero(total_jp > limits.max_jp_per_person)
+    caps = _jp_caps(items, people, limits)
+    capped = np.flatnonzero(total_jp > caps)
     at = pd.Index(capped).get_indexer(pd.Index(person))
     add(
         at,
         jp,
         np.full(len(capped), -np.inf),
-        np.full(len(capped), limits.max_jp_per_person),
+        caps[capped],
         "max_jp",
         [str(i) for i in capped],
     )
@@ -428,32 +460,6 @@ def _build(
     )
 
 
-def _lp(program: _Program) -> tuple[float, np.ndarray, np.ndarray]:
-    """The LP relaxation: its optimum (as a maximum), solution and row prices (SKP points
-    per unit of each row's limit; see below for the sign)."""
-    a = program.a
-    finite_hi = np.isfinite(program.upper)
-    finite_lo = np.isfinite(program.lower)
-    a_ub = sparse.vstack([a[finite_hi], -a[finite_lo]]).tocsr()
-    b_ub = np.r_[program.upper[finite_hi], -program.lower[finite_lo]]
-    result = linprog(
-        program.c,
-        A_ub=a_ub,
-        b_ub=b_ub,
-        bounds=np.c_[np.zeros(len(program.c)), program.var_upper],
-        method="highs-ds",  # a basic (vertex) optimum: few fractional bundles
-    )
-    if result.status != 0:
-        raise RuntimeError(f"the LP relaxation failed: {result.message}")
-    # HiGHS gives ∂(min)/∂b ≤ 0 for a binding ≤ row; as prices of the maximum: a ≤ row's
-    # price is ≥ 0, a ≥ row's is ≤ 0 (signed, so that gain − aᵀprice is the reduced value)
-    marginals = -np.asarray(result.ineqlin.marginals)
-    prices = np.zeros(len(program.upper))
-    prices[np.flatnonzero(finite_hi)] += marginals[: int(finite_hi.sum())]
-    prices[np.flatnonzero(finite_lo)] -= marginals[int(finite_hi.sum()) :]
-    return -float(result.fun), np.asarray(result.x), prices
-
-
 # ----------------------------------------------------------------------------- solving
 
 
@@ -471,24 +477,18 @@ def solve(
     ``jp_completed``, in order) from their ``items`` (:func:`plan_items`) within
     ``limits``; ``catalog``: the trainings (``training_id``, ``capacity``).
 
-    ``method``: ``"exact"`` (branch and bound), ``"rounded"`` (the LP relaxation rounded
-    and repaired), or ``"auto"`` (exact up to :data:`EXACT_MAX_PEOPLE` people).
+    ``method``: ``"auto"`` (the LP rounded, then branching on its bundles if the plan is
+    more than :data:`MIP_GAP` from the bound, for at most :data:`AUTO_MIP_SECONDS` or
+    ``time_limit``), ``"rounded"`` (the LP rounded and repaired only) or ``"exact"``
+    (branch and bound over every bundle, within ``time_limit``).
     """
     if method not in ("auto", "exact", "rounded"):
         raise PlanInputError("method", f"must be auto, exact or rounded, got {method!r}")
     limits.check(set(people["unit"].astype(str)), set(catalog["training_id"].astype(str)))
     step = on_progress or (lambda _stage: None)
     start = time.perf_counter()
-    if method == "auto":
-        method = "exact" if len(people) <= EXACT_MAX_PEOPLE else "rounded"
     chosen, bound, prices, program = _solve_bundles(
-        items,
-        people,
-        catalog,
-        limits,
-        exact=method == "exact",
-        time_limit=time_limit,
-        step=step,
+        items, people, catalog, limits, method=method, time_limit=time_limit, step=step
     )
     step("schedule")
     plan = _plan(items, people, limits, chosen, program, method, bound, start)
@@ -528,6 +528,7 @@ def _bundles(
     (bundles × items, 0/1) and its value (gain − penalty · shortfall). Taking nothing is a
     bundle too (no items) for whoever is below the JP minimum, worth −penalty · need."""
     need = _need(people, limits)
+    caps = _jp_caps(items, people, limits)
     person = items["person"].to_numpy()
     starts = np.searchsorted(person, np.arange(len(people)))
     sizes = np.searchsorted(person, np.arange(len(people)), side="right") - starts
@@ -542,7 +543,7 @@ def _bundles(
         planned = masks @ jp[idx].T  # subsets × people
         value = masks @ gain[idx].T - penalty * np.maximum(0.0, need[who][None, :] - planned)
         keep = value > -penalty * need[who][None, :] + 1e-12
-        keep &= planned <= limits.max_jp_per_person
+        keep &= planned <= caps[who][None, :]
         keep &= masks @ classroom[idx].T <= QUARTERS
         subset, column = np.nonzero(keep)
         owners.append(who[column])
@@ -603,39 +604,94 @@ def _solve_bundles(
     catalog: pd.DataFrame,
     limits: PlanLimits,
     *,
-    exact: bool,
+    method: str,
     time_limit: float,
     step: ProgressFn,
 ) -> tuple[np.ndarray, float, np.ndarray, _Program]:
     """The chosen items, the bound, the shared rows' prices (from the LP relaxation) and
     the program over items.
 
-    ``exact``: branch and bound over bundles; the bound is HiGHS's proven one. Otherwise
-    the LP relaxation rounded: a basic optimum has at most as many fractional people as
-    there are shared limits (a few hundred against tens of thousands of people), so each
-    person takes the bundle the LP gives most of (the whole of it, for nearly everyone),
-    and a repair then restores every limit and fills what is left.
+    The LP over bundles is solved by column generation (:class:`BundleMaster`); its optimum
+    bounds every plan. ``"exact"``: branch and bound over all bundles (small programs).
+    Otherwise the LP optimum rounded: a basic optimum has at most as many people split
+    between bundles as there are shared limits (often none), so each person takes the
+    bundle the LP gives most of, and a repair restores every limit and fills what is left.
+    ``"auto"`` then branches on the master's bundles while the rounded plan is more than
+    :data:`MIP_GAP` from the bound.
     """
     step("program")
-    program, bundles, members, shared = _bundle_program(
-        items, people, catalog, limits, shortfall_penalty(items)
-    )
+    penalty = shortfall_penalty(items)
+    program, bundles, members, shared = _bundle_program(items, people, catalog, limits, penalty)
+    owner = bundles.a[-len(people) :].tocsc().indices  # the person row of each bundle
+    value = -bundles.c
     step("lp")
-    bound, x, bundle_prices = _lp(bundles)
+    empty = np.flatnonzero(np.diff(members.indptr) == 0)
+    master = BundleMaster(bundles.a, bundles.lower, bundles.upper, value, owner, empty)
+    bound, x, bundle_prices = master.solve_lp()
     prices = np.zeros(len(program.kinds))
     prices[shared] = bundle_prices[: int(shared.sum())]
-    if exact:
+    if method == "exact":
         step("milp")
         x, proven = _milp(bundles, time_limit)
         picked = np.asarray(members[x > 0.5].sum(axis=0)).ravel() > 0
         return picked, min(bound, proven), prices, program
-    step("repair")
-    owner = bundles.a[-len(people) :].tocsc().indices  # the person row of each bundle
-    order = np.lexsort((-x, owner))
-    first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
-    first = first[x[first] > 1e-9]
-    chosen = np.asarray(members[first].sum(axis=0)).ravel() > 0
-    return _repair(items, people, limits, program, chosen), bound, prices, program
+    step("round")
+    pick = _round(master, x, owner, time_limit)
+    if pick is None:  # a lower limit the fixed people cannot meet: repair by items
+        order = np.lexsort((-x, owner))
+        first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+        first = first[x[first] > 1e-9]
+        chosen = np.asarray(members[first].sum(axis=0)).ravel() > 0
+        chosen = _repair(items, people, limits, program, chosen)
+        pick = _bundle_choice(items, people, members, owner, chosen)
+    n_shared = int(shared.sum())
+    pick = master.improve(pick, bundles.lower[:n_shared], bundles.upper[:n_shared])
+    if method == "auto":
+        worth = bound + penalty * float(_need(people, limits).sum())  # nothing is worth 0
+        if bound - float(value @ pick) > MIP_GAP * max(worth, 1e-9):
+            step("milp")
+            better = master.solve_mip(
+                pick, abs_gap=MIP_GAP * worth, time_limit=min(time_limit, AUTO_MIP_SECONDS)
+            )
+            if better is not None and value @ better > value @ pick:
+                pick = better
+    chosen = np.asarray(members.T @ pick).ravel() > 0.5
+    return chosen, bound, prices, program
+
+
+def _round(
+    master: BundleMaster, x: np.ndarray, owner: np.ndarray, time_limit: float
+) -> np.ndarray | None:
+    """The LP optimum made whole: everyone it does not split keeps their bundle, and the
+    few it splits (at most one per shared limit) get the best bundles that fit in what is
+    left, by branch and bound over their bundles in the master."""
+    split = (x > 1e-6) & (x < 1 - 1e-6)
+    if not split.any():
+        return np.round(x)
+    fixed = np.ones(int(owner.max()) + 1, dtype=bool)
+    fixed[owner[split]] = False
+    return master.solve_mip(x, abs_gap=1e-6, time_limit=time_limit, fixed=fixed)
+
+
+def _bundle_choice(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    members: sparse.csr_matrix,
+    owner: np.ndarray,
+    chosen: np.ndarray,
+) -> np.ndarray:
+    """The 0/1 choice of bundles that takes exactly the ``chosen`` items (each person's set
+    of items is one of their bundles: the repair keeps every per-person limit)."""
+    person = items["person"].to_numpy()
+    starts = np.searchsorted(person, np.arange(len(people)))
+    slot_bit = np.left_shift(1, np.arange(len(items)) - starts[person]).astype(np.int64)
+    bundle_key = owner.astype(np.int64) * 64 + members @ slot_bit
+    wanted = np.bincount(person[chosen], weights=slot_bit[chosen], minlength=len(people))
+    keys = np.arange(len(people), dtype=np.int64) * 64 + wanted.astype(np.int64)
+    at = pd.Index(bundle_key).get_indexer(pd.Index(keys))
+    choice = np.zeros(len(owner))
+    choice[at[at >= 0]] = 1.0
+    return choice
 
 
 def _repair(
@@ -768,14 +824,16 @@ def _plan(
         }
     )
     table["reason"] = shortfall_reasons(items, people, limits, chosen, program, shortfall)
-    objective = float(picked["gain"].sum() - program.penalty * shortfall.sum())
+    # gain plus the penalty's worth of every JP towards the minimum: the maximised objective
+    # shifted so that planning nothing is worth 0 (the bound is shifted alike)
+    objective = float(picked["gain"].sum() + program.penalty * (need - shortfall).sum())
     picked["quarter"] = schedule(picked, people, limits)
     return Plan(
         items=picked.reset_index(drop=True),
         people=table,
         method=method,
         objective=objective,
-        bound=float(bound),
+        bound=float(bound) + program.penalty * float(need.sum()),
         seconds=time.perf_counter() - start,
     )
 
@@ -788,34 +846,44 @@ def shortfall_reasons(
     program: _Program,
     shortfall: np.ndarray,
 ) -> np.ndarray:
-    """Why each person below the minimum is: ``no_training`` (their candidates cannot
-    bring them to it within the JP cap), ``seats`` (every candidate that is not chosen is
-    a training whose seats are all taken), else ``budget``; empty if they reach it."""
+    """Why each person below the minimum is (empty if they reach it), from the limits
+    their candidates that were not chosen would break: ``no_training`` (their candidates
+    cannot bring them to it within their JP cap), else ``budget`` if one of them is held
+    back by the budget alone, else ``seats`` if one is held back by a full training, else
+    ``away`` (their unit already has its share of staff away in classroom training)."""
     reason = np.full(len(people), "", dtype=object)
     below = shortfall > 1e-9
     if not below.any():
         return reason
     person = items["person"].to_numpy()
     jp = items["hours_jp"].to_numpy(dtype=float)
-    possible = np.bincount(
-        person, weights=np.minimum(jp, limits.max_jp_per_person), minlength=len(people)
+    possible = np.minimum(
+        np.bincount(person, weights=jp, minlength=len(people)), _jp_caps(items, people, limits)
     )
-    possible = np.minimum(possible, limits.max_jp_per_person)
     cannot = possible + 1e-9 < _need(people, limits)
-    seats = [i for i, (kind, _) in enumerate(program.kinds) if kind == "seats"]
-    full_trainings: set[str] = set()
-    if seats:
-        activity = program.a[seats][:, : program.n_items] @ chosen.astype(float)
-        full_trainings = {
-            program.kinds[r][1]
-            for r, used in zip(seats, np.asarray(activity).ravel(), strict=True)
-            if used >= program.upper[r] - 1e-6
-        }
-    open_items = ~chosen & ~items["training_id"].isin(full_trainings).to_numpy()
-    has_open = np.bincount(person[open_items], minlength=len(people)) > 0
+    a_items = program.a[:, : program.n_items].tocsc()
+    slack = program.upper - a_items @ chosen.astype(float)
+    open_items = np.flatnonzero(~chosen & below[person])
+    column = a_items[:, open_items]
+    kinds = np.array([kind for kind, _ in program.kinds])
+    over = column.data > slack[column.indices] + 1e-6
+    at = np.repeat(np.arange(len(open_items)), np.diff(column.indptr))
+
+    def held_by(*names: str) -> np.ndarray:
+        hit = over & np.isin(kinds[column.indices], names)
+        return np.bincount(at[hit], minlength=len(open_items)) > 0
+
+    money, seats, away = held_by("budget", "unit_budget"), held_by("seats"), held_by("away")
+    by_budget = money & ~seats & ~away
+    owner = person[open_items]
+    has = {
+        name: np.bincount(owner[flag], minlength=len(people)) > 0
+        for name, flag in (("budget", by_budget), ("seats", seats), ("away", away))
+    }
+    reason[below] = "away"
+    reason[below & has["seats"]] = "seats"
+    reason[below & has["budget"]] = "budget"
     reason[below & cannot] = "no_training"
-    reason[below & ~cannot & ~has_open] = "seats"
-    reason[below & ~cannot & has_open] = "budget"
     return reason
 
 

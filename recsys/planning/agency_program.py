@@ -1,0 +1,193 @@
+"""The agency's yearly program from its own records: the staff and their candidate items
+(:mod:`recsys.planning.program_inputs`), the best plan (:func:`recsys.planning.program.solve`),
+the two baselines beside it (greedy by gain per rupiah; the gap rule's plan), and what other
+budgets would buy (:func:`budget_curve`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from recsys.data import Dataset
+from recsys.planning.plan_document import PlanDocument
+from recsys.planning.program import Plan, PlanInputError, PlanLimits, greedy, solve
+from recsys.planning.program_inputs import candidate_items, plan_year, planning_people
+
+ProgressFn = Callable[[str], None]
+
+#: Budget levels of the curve, as multiples of the plan's budget.
+CURVE_LEVELS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
+#: Columns of :func:`budget_curve`'s table.
+CURVE_COLUMNS = (
+    "budget_idr",
+    "cost_idr",
+    "total_gain",
+    "gain_lower",
+    "gain_upper",
+    "share_at_minimum",
+    "budget_price",
+    "gap",
+)
+
+
+@dataclass
+class AgencyProgram:
+    """A planned program and what it is compared with.
+
+    ``plan``: the best plan found; ``baselines``: ``greedy`` (gain per rupiah, as HR might
+    by hand) and ``gap_rule`` (the gap rule's own lists and scores); ``curve``: the budget
+    curve (:data:`CURVE_COLUMNS`) or None; ``people``/``items``: what was planned from.
+    """
+
+    plan: Plan
+    limits: PlanLimits
+    year: int
+    agency: str | None
+    people: pd.DataFrame
+    items: pd.DataFrame
+    catalog: pd.DataFrame
+    baselines: dict[str, Plan] = field(default_factory=dict)
+    curve: pd.DataFrame | None = None
+
+    def summary(self) -> dict[str, float | str | int]:
+        """The figures every face reports (and MLflow logs)."""
+        plan = self.plan
+        low, high = plan.gain_interval
+        out: dict[str, float | str | int] = {
+            "agency": self.agency or "",
+            "year": self.year,
+            "people": len(self.people),
+            "budget_idr": float(self.limits.budget_idr),
+            "cost_idr": plan.cost,
+            "items": len(plan.items),
+            "total_gain": plan.total_gain,
+            "gain_lower": low,
+            "gain_upper": high,
+            "share_at_minimum": plan.share_at_minimum,
+            "below_minimum": int((plan.people["shortfall"] > 1e-9).sum()),
+            "bound": plan.bound,
+            "gap": plan.gap,
+            "method": plan.method,
+            "seconds": plan.seconds,
+            "budget_price": plan.budget_price,
+        }
+        for name, baseline in self.baselines.items():
+            out[f"{name}_gain"] = baseline.total_gain
+            out[f"{name}_cost_idr"] = baseline.cost
+            out[f"{name}_share_at_minimum"] = baseline.share_at_minimum
+        return out
+
+
+def active_catalog(ds: Dataset) -> pd.DataFrame:
+    """The trainings a plan may buy: the active ones."""
+    trainings = ds.trainings
+    return trainings[trainings["active"].fillna(True).astype(bool)].reset_index(drop=True)
+
+
+def plan_program(
+    ds: Dataset,
+    champion: object,
+    limits: PlanLimits,
+    *,
+    agency: str | None = None,
+    year: int | None = None,
+    baselines: bool = True,
+    curve: bool = True,
+    curve_levels: Sequence[float] = CURVE_LEVELS,
+    method: str = "auto",
+    on_progress: ProgressFn | None = None,
+) -> AgencyProgram:
+    """The agency's program for ``year`` (default: the year after the last appraisal)
+    within ``limits``, from the training ``champion``'s forecasts. Bad input is a
+    :class:`PlanInputError` naming the field, raised before any work."""
+    step = on_progress or (lambda _stage: None)
+    year = plan_year(ds, year)
+    people = planning_people(ds, agency=agency, year=year)
+    if people.empty:
+        raise PlanInputError("agency", "no active staff to plan for")
+    catalog = active_catalog(ds)
+    limits.check(set(people["unit"]), set(catalog["training_id"].astype(str)))
+    step("forecasts")
+    items = candidate_items(champion, ds, people)
+    step("plan")
+    plan = solve(items, people, catalog, limits, method=method)
+    program = AgencyProgram(
+        plan=plan,
+        limits=limits,
+        year=year,
+        agency=agency,
+        people=people,
+        items=items,
+        catalog=catalog,
+    )
+    if baselines:
+        step("baselines")
+        program.baselines["greedy"] = greedy(items, people, catalog, limits)
+        gap_items = candidate_items(champion, ds, people, ranker="gap_rule")
+        program.baselines["gap_rule"] = greedy(gap_items, people, catalog, limits, name="gap_rule")
+    if curve:
+        step("curve")
+        program.curve = budget_curve(
+            items, people, catalog, limits, levels=curve_levels, at_budget=plan
+        )
+    return program
+
+
+def budget_curve(
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    catalog: pd.DataFrame,
+    limits: PlanLimits,
+    *,
+    levels: Sequence[float] = CURVE_LEVELS,
+    at_budget: Plan | None = None,
+    method: str = "rounded",
+) -> pd.DataFrame:
+    """What each budget would buy (:data:`CURVE_COLUMNS`), one row per level (multiples of
+    ``limits.budget_idr``), each a plan under the same other limits: its forecast gain with
+    interval, the share of the staff reaching the JP minimum and the value of one more
+    million rupiah at that level. ``at_budget``: the plan already made at 1×, reused."""
+    if any(not np.isfinite(level) or level < 0 for level in levels):
+        raise PlanInputError("levels", "budget levels must be ≥ 0")
+    rows = []
+    for level in sorted(set(float(level) for level in levels)):
+        budget = limits.budget_idr * level
+        if at_budget is not None and level == 1.0:
+            plan = at_budget
+        else:
+            plan = solve(items, people, catalog, replace(limits, budget_idr=budget), method=method)
+        low, high = plan.gain_interval
+        rows.append(
+            {
+                "budget_idr": budget,
+                "cost_idr": plan.cost,
+                "total_gain": plan.total_gain,
+                "gain_lower": low,
+                "gain_upper": high,
+                "share_at_minimum": plan.share_at_minimum,
+                "budget_price": plan.budget_price,
+                "gap": plan.gap,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+
+
+def plan_document(
+    program: AgencyProgram, ds: Dataset, *, service: pd.DataFrame | None = None
+) -> PlanDocument:
+    """The plan document (:mod:`recsys.planning.plan_document`) of ``program``."""
+    return PlanDocument(
+        plan=program.plan,
+        agency=program.agency or "",
+        year=program.year,
+        budget_idr=float(program.limits.budget_idr),
+        trainings=ds.trainings,
+        training_competencies=ds.training_competencies,
+        competencies=ds.competencies,
+        baselines=dict(program.baselines),
+        curve=program.curve,
+        service=service,
+    )

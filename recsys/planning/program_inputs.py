@@ -1,0 +1,87 @@
+"""What the yearly program is planned from: the staff it covers (with their unit, remote
+status and the JP they already completed in the plan year) and each person's candidate items
+from the training champion's lists (:func:`recsys.planning.program.plan_items`)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import pandas as pd
+
+from recsys.data import Dataset, cohorts
+from recsys.models.requests import decision_date
+from recsys.planning.needs import jp_completed
+from recsys.planning.program import PlanInputError, plan_items
+
+#: Columns of the people table :func:`planning_people` makes (what :func:`solve` reads).
+PEOPLE_COLUMNS = ("nip", "agency", "unit", "remote_area", "jp_completed")
+#: Length of the lists the items are taken from (long enough to find e-learning further
+#: down, the cheap way to the JP minimum).
+LIST_LENGTH = 20
+#: Plan years accepted around the data set's decision date (a plan is for the coming years).
+YEARS_AHEAD = 2
+
+
+def plan_year(ds: Dataset, year: int | None) -> int:
+    """``year``, checked (the decision date's year, or up to :data:`YEARS_AHEAD` later), or
+    the decision date's year (the year that starts after the last appraisal)."""
+    first = decision_date(ds, None).year
+    if year is None:
+        return int(first)
+    if not isinstance(year, int) or not first - 1 <= year <= first + YEARS_AHEAD:
+        raise PlanInputError(
+            "year", f"must be between {first - 1} and {first + YEARS_AHEAD}, got {year!r}"
+        )
+    return year
+
+
+def planning_people(ds: Dataset, *, agency: str | None = None, year: int) -> pd.DataFrame:
+    """The active staff of ``agency`` (every agency if None) with :data:`PEOPLE_COLUMNS`:
+    ``jp_completed`` counts completed development that ended in ``year``. A unit name that
+    several agencies use is qualified by its agency, so that two such units never share a
+    budget or a share of staff away."""
+    try:
+        jp = jp_completed(ds, year, agency=agency)
+    except cohorts.UnknownAgencyError as exc:
+        raise PlanInputError("agency", str(exc)) from exc
+    remote = ds.employees.set_index(ds.employees["nip"].astype(str))["remote_area"]
+    people = pd.DataFrame(
+        {
+            "nip": jp["nip"].astype(str).to_numpy(),
+            "agency": jp["agency"].astype(str).to_numpy(),
+            "unit": jp["unit"].astype(str).to_numpy(),
+            "remote_area": remote.reindex(jp["nip"].astype(str)).fillna(False).astype(bool),
+            "jp_completed": jp["jp_completed"].to_numpy(dtype=float),
+        }
+    ).reset_index(drop=True)
+    shared = people.groupby("unit")["agency"].nunique()
+    clash = people["unit"].isin(shared.index[shared > 1])
+    people.loc[clash, "unit"] = people.loc[clash, "agency"] + " / " + people.loc[clash, "unit"]
+    return people
+
+
+def candidate_items(
+    champion: object,
+    ds: Dataset,
+    people: pd.DataFrame,
+    *,
+    ranker: str | None = None,
+    as_of: pd.Timestamp | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Each person's candidate items (:func:`plan_items`) from the champion's marginal lists
+    (the served ranker, or ``ranker``: e.g. ``"gap_rule"`` for the gap-rule plan), with the
+    competencies each item closes (``gaps_closed``) for the plan document."""
+    model = champion
+    if ranker is not None:
+        model = copy.copy(champion)
+        model.ranker_ = ranker  # type: ignore[attr-defined]
+    lists = model.recommend(  # type: ignore[attr-defined]
+        ds, people["nip"], k=LIST_LENGTH, as_of=as_of, on_progress=on_progress
+    )
+    items = plan_items(lists, people)
+    closed = lists.set_index([lists["nip"].astype(str), lists["training_id"].astype(str)])
+    at = pd.MultiIndex.from_arrays([items["nip"], items["training_id"]])
+    items["gaps_closed"] = closed["gaps_closed"].reindex(at).astype(str).to_numpy()
+    return items
