@@ -5,6 +5,7 @@ budgets would buy (:func:`budget_curve`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -12,9 +13,12 @@ import numpy as np
 import pandas as pd
 
 from recsys.data import Dataset
+from recsys.models.service import ServiceForecaster
 from recsys.planning.plan_document import PlanDocument
 from recsys.planning.program import Plan, PlanInputError, PlanLimits, greedy, solve
 from recsys.planning.program_inputs import candidate_items, plan_year, planning_people
+
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str], None]
 
@@ -39,7 +43,9 @@ class AgencyProgram:
 
     ``plan``: the best plan found; ``baselines``: ``greedy`` (gain per rupiah, as HR might
     by hand) and ``gap_rule`` (the gap rule's own lists and scores); ``curve``: the budget
-    curve (:data:`CURVE_COLUMNS`) or None; ``people``/``items``: what was planned from.
+    curve (:data:`CURVE_COLUMNS`) or None; ``service``: each unit's forecast change in
+    satisfaction and service days under the plan (:func:`service_forecast`) or None;
+    ``people``/``items``: what was planned from.
     """
 
     plan: Plan
@@ -51,6 +57,7 @@ class AgencyProgram:
     catalog: pd.DataFrame
     baselines: dict[str, Plan] = field(default_factory=dict)
     curve: pd.DataFrame | None = None
+    service: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, float | str | int]:
         """The figures every face reports (and MLflow logs)."""
@@ -97,6 +104,7 @@ def plan_program(
     baselines: bool = True,
     curve: bool = True,
     curve_levels: Sequence[float] = CURVE_LEVELS,
+    service: bool = True,
     method: str = "auto",
     on_progress: ProgressFn | None = None,
 ) -> AgencyProgram:
@@ -133,7 +141,30 @@ def plan_program(
         program.curve = budget_curve(
             items, people, catalog, limits, levels=curve_levels, at_budget=plan
         )
+    if service:
+        step("service")
+        program.service = service_forecast(ds, program)
     return program
+
+
+def service_forecast(ds: Dataset, program: AgencyProgram) -> pd.DataFrame | None:
+    """Each of the program's units' forecast change in IKM/SKM and service days under its
+    plan (:class:`~recsys.models.service.ServiceForecaster`, learned from the agency's
+    ``service_metrics``), or None when the data cannot support it (the reason is logged)."""
+    if ds.service_metrics.empty:
+        log.info("no service_metrics: the plan has no service forecast")
+        return None
+    try:
+        model = ServiceForecaster().fit(ds)
+    except ValueError as exc:
+        log.warning("no service forecast: %s", exc)
+        return None
+    planned = program.plan.items[["nip", "training_id"]]
+    forecast = model.forecast(ds, planned, year=program.year)
+    units = set(program.people["unit"]) | set(
+        ds.employees.loc[ds.employees["nip"].astype(str).isin(program.people["nip"]), "unit"]
+    )
+    return forecast[forecast["unit"].astype(str).isin(units)].reset_index(drop=True)
 
 
 def budget_curve(
@@ -178,7 +209,8 @@ def budget_curve(
 def plan_document(
     program: AgencyProgram, ds: Dataset, *, service: pd.DataFrame | None = None
 ) -> PlanDocument:
-    """The plan document (:mod:`recsys.planning.plan_document`) of ``program``."""
+    """The plan document (:mod:`recsys.planning.plan_document`) of ``program`` (with its
+    service forecast, unless ``service`` is given)."""
     return PlanDocument(
         plan=program.plan,
         agency=program.agency or "",
@@ -189,5 +221,5 @@ def plan_document(
         competencies=ds.competencies,
         baselines=dict(program.baselines),
         curve=program.curve,
-        service=service,
+        service=program.service if service is None else service,
     )

@@ -346,6 +346,31 @@ _SERVICE_DAYS = {
 }
 
 
+def service_response(
+    d_term: np.ndarray | float,
+    d_trained_share: np.ndarray | float,
+    mech: Mechanism = MECHANISM,
+) -> tuple[np.ndarray, np.ndarray]:
+    """True change in a unit's service when its staff's mean competency term (weighted level
+    against the standard, a surplus capped; levels) changes by ``d_term`` and the share of its
+    staff who completed a training in the year by ``d_trained_share``: (satisfaction index
+    points, log average service days), before noise and the 0–100 clip.
+
+    The one formula the service metrics are made by; a plan's true effect on a unit is this
+    of its staff's mean ``expected_gain / points_per_level`` (``training_gain``) and the
+    mean chance that each of them completes a planned training.
+    """
+    d_term = np.asarray(d_term, dtype=float)
+    d_trained_share = np.asarray(d_trained_share, dtype=float)
+    satisfaction = (
+        mech.satisfaction_per_level * d_term + mech.satisfaction_per_trained_share * d_trained_share
+    )
+    log_days = (
+        mech.service_days_per_level * d_term + mech.service_days_per_trained_share * d_trained_share
+    )
+    return satisfaction, log_days
+
+
 def _service_metrics(
     rng: np.random.Generator,
     units: pd.DataFrame,
@@ -368,22 +393,13 @@ def _service_metrics(
     base_days = typical_days.reshape(-1, 1) * rng.uniform(0.7, 1.3, (n_units, 1))
     # centred on a typical staff shortfall, so base_sat is a typical unit's satisfaction
     centred = mean_term + 0.35
+    response, log_response = service_response(centred, trained_share, mech)
     satisfaction = np.clip(
-        base_sat
-        + mech.satisfaction_per_level * centred
-        + mech.satisfaction_per_trained_share * trained_share
-        + rng.normal(0.0, 1.2, (n_units, n_years)),
+        base_sat + response + rng.normal(0.0, 1.2, (n_units, n_years)),
         0.0,
         100.0,
     ).round(2)
-    days = (
-        base_days
-        * np.exp(
-            mech.service_days_per_level * centred
-            + mech.service_days_per_trained_share * trained_share
-            + rng.normal(0.0, 0.06, (n_units, n_years))
-        )
-    ).round(2)
+    days = (base_days * np.exp(log_response + rng.normal(0.0, 0.06, (n_units, n_years)))).round(2)
     years = np.arange(FIRST_PERFORMANCE_YEAR, FIRST_PERFORMANCE_YEAR + n_years)
     frame = pd.DataFrame(
         {
@@ -412,6 +428,13 @@ competency_levels.parquet  true competency level per employee and standard compe
 competency_weights.parquet position, competency, weight — each standard competency's weight
                            in performance (a position's weights sum to 1)
 trainings.parquet          latent training quality and popularity
-service.parquet            unit service metrics with their true drivers
+service.parquet            unit service metrics with their true drivers: staff (at mid-year),
+                           mean_competency_term (their mean weighted level − standard, a
+                           surplus capped at surplus_cap; levels) and trained_share (staff who
+                           completed a training ending that year / staff). Satisfaction and log
+                           service days move with them by world.service_response (the
+                           mechanism's satisfaction_per_* and service_days_per_* in params.json);
+                           a plan's true effect on a unit: service_response of its staff's mean
+                           expected_gain / points_per_level and mean chance to complete
 params.json                seed, size and the mechanism's parameters
 """

@@ -28,6 +28,7 @@ from recsys.models.baseline import ScoreBaseline, busy_spans
 from recsys.models.impact import ImpactEstimator
 from recsys.models.importance import CompetencyImportance
 from recsys.models.mentors.recommender import MentorRecommender
+from recsys.models.service import ServiceForecaster
 from recsys.models.trainings import TrainingRecommender
 
 
@@ -62,6 +63,13 @@ _TRAINING_FEATURES = pd.DataFrame(
         "weighted_gap": [1.0],
     }
 )
+
+
+def _service_plan(w: World) -> pd.DataFrame:
+    """A few active employees, each planned for the catalog's first active training."""
+    first = w.ds.trainings.loc[w.ds.trainings["active"], "training_id"].iloc[0]
+    return pd.DataFrame({"nip": w.active, "training_id": first})
+
 
 CASES = (
     Case(
@@ -130,6 +138,13 @@ CASES = (
             name: lambda est, w, name=name: getattr(est, name)(w.synthetic.X)
             for name in ("effect", "effect_interval", "in_overlap", "overlap_score")
         },
+    ),
+    Case(
+        name="ServiceForecaster",
+        make=lambda: ServiceForecaster(),
+        fit=lambda est, w: est.fit(w.ds),
+        answer=lambda est, w: (est.forecast(w.ds, _service_plan(w)), est.coefficients_),
+        needs_fit={"forecast": lambda est, w: est.forecast(w.ds, _service_plan(w))},
     ),
 )
 RECOMMENDERS = [case for case in CASES if case.name.endswith("Recommender")]

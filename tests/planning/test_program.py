@@ -250,3 +250,79 @@ def test_items_keep_only_the_planned_people_and_working_trainings() -> None:
         ((lists["nip"].isin(people["nip"].iloc[:10])) & (lists["expected_gain"] > 0)).sum()
     )
     assert items.groupby("person")["rank"].apply(lambda r: r.is_monotonic_increasing).all()
+
+
+def test_lists_keep_the_best_e_learning_further_down_as_jp_fillers() -> None:
+    people, _, _ = _instance(2, 1, seed=8)
+    modality = ["klasikal"] * 6 + ["e_learning", "workshop", "e_learning", "e_learning"]
+    lists = pd.DataFrame(
+        {
+            "nip": people["nip"].iat[0],
+            "rank": range(1, 11),
+            "training_id": [f"T{i:02d}" for i in range(10)],
+            "expected_gain": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, -0.1, 0.3, 0.2, 0.1],
+            "gain_lower": 0.0,
+            "gain_upper": 2.0,
+            "cost_idr": 1_000_000,
+            "hours_jp": 8,
+            "modality": modality,
+        }
+    )
+    items = plan_items(lists, people)
+    # the first four, then the two best e-learning items that work (not the one that
+    # does not), in list order
+    assert items["rank"].tolist() == [1, 2, 3, 4, 9, 10]
+    # without e-learning further down, the list is kept in its order
+    lists["modality"] = "klasikal"
+    assert plan_items(lists, people)["rank"].tolist() == [1, 2, 3, 4, 5, 6]
+
+
+def test_column_generation_reaches_the_lp_over_every_bundle() -> None:
+    from scipy.optimize import linprog
+
+    from recsys.planning.bundle_master import BundleMaster
+    from recsys.planning.program import _bundle_program
+
+    people, lists, catalog = _instance(400, 6, seed=9, seats=12)
+    items = plan_items(lists, people)
+    limits = PlanLimits(budget_idr=150_000_000, classroom_share=0.1)
+    _, bundles, members, _ = _bundle_program(
+        items, people, catalog, limits, shortfall_penalty(items)
+    )
+    a = bundles.a
+    hi, lo = np.isfinite(bundles.upper), np.isfinite(bundles.lower)
+    from scipy import sparse
+
+    full = linprog(
+        bundles.c,
+        A_ub=sparse.vstack([a[hi], -a[lo]]),
+        b_ub=np.r_[bundles.upper[hi], -bundles.lower[lo]],
+        bounds=(0, 1),
+        method="highs",
+    )
+    owner = a[-len(people) :].tocsc().indices
+    empty = np.flatnonzero(np.diff(members.indptr) == 0)
+    master = BundleMaster(a, bundles.lower, bundles.upper, -bundles.c, owner, empty)
+    bound, x, _ = master.solve_lp()
+    assert bound == pytest.approx(-full.fun, rel=1e-7)
+    assert master.in_master.sum() < 0.5 * len(bundles.c)  # only some bundles were needed
+    # one bundle each (the empty one included) for whoever is below the minimum, at most
+    # one for the others
+    taken = np.bincount(owner, weights=x, minlength=len(people))
+    due = people["jp_completed"].to_numpy() < limits.min_jp
+    assert np.allclose(taken[due], 1) and (taken[~due] <= 1 + 1e-9).all()
+
+
+def test_a_long_course_beyond_the_cap_is_taken_alone() -> None:
+    people, lists, catalog = _instance(1, 3, seed=10, seats=None)
+    lists["expected_gain"] = [3.0, 1.0, 0.5]
+    lists["hours_jp"] = [240, 16, 16]
+    lists["modality"] = ["klasikal", "e_learning", "e_learning"]
+    lists["cost_idr"] = [24_000_000, 0, 0]
+    items = plan_items(lists, people)
+    limits = PlanLimits(budget_idr=1e9, max_jp_per_person=120)
+    for method in ("exact", "auto"):
+        plan = solve(items, people, catalog, limits, method=method)
+        # the long course alone (3.0) beats the two short ones (1.5); never all three
+        assert plan.items["hours_jp"].tolist() == [240]
+        assert plan.total_gain == pytest.approx(3.0)

@@ -1,0 +1,145 @@
+"""The agency's program from its own records: a real demo world and a fitted champion,
+planned within every limit, beside its baselines, with its budget curve, service forecast
+and document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from recsys.data import Dataset, load_dataset
+from recsys.models.trainings import TrainingRecommender
+from recsys.planning.agency_program import (
+    CURVE_COLUMNS,
+    CURVE_LEVELS,
+    AgencyProgram,
+    plan_document,
+    plan_program,
+)
+from recsys.planning.plan_document import plan_tables, write_plan
+from recsys.planning.program import MAX_ITEMS_PER_PERSON, PlanInputError, PlanLimits
+from recsys.planning.program_inputs import planning_people, plan_year
+
+
+@pytest.fixture(scope="module")
+def ds(small_world: Path) -> Dataset:
+    return load_dataset(small_world)
+
+
+@pytest.fixture(scope="module")
+def champion(ds: Dataset) -> TrainingRecommender:
+    return TrainingRecommender(n_bootstrap=10).fit(ds)
+
+
+@pytest.fixture(scope="module")
+def agency(ds: Dataset) -> str:
+    return str(ds.employees["agency"].value_counts().index[0])
+
+
+@pytest.fixture(scope="module")
+def program(ds: Dataset, champion: TrainingRecommender, agency: str) -> AgencyProgram:
+    staff = int((ds.employees["agency"] == agency).sum())
+    limits = PlanLimits(budget_idr=1_500_000.0 * staff)
+    return plan_program(ds, champion, limits, agency=agency)
+
+
+def test_the_program_covers_the_agency_within_its_limits(
+    ds: Dataset, program: AgencyProgram, agency: str
+) -> None:
+    plan, people = program.plan, program.people
+    active = ds.employees[ds.employees["active"].fillna(True) & (ds.employees["agency"] == agency)]
+    assert set(people["nip"]) == set(active["nip"].astype(str))
+    assert set(plan.items["nip"]) <= set(people["nip"])
+    assert plan.cost <= program.limits.budget_idr + 1e-6
+    capacity = program.catalog.set_index("training_id")["capacity"]
+    for training, used in plan.items["training_id"].value_counts().items():
+        if not pd.isna(capacity[training]):
+            assert used <= capacity[training]
+    assert plan.items.groupby("nip").size().max() <= MAX_ITEMS_PER_PERSON
+    assert 0 <= plan.gap <= 0.01
+    assert plan.bound >= plan.objective - 1e-6
+    # e-learning, the cheap way to the minimum, is used where it works for the person
+    assert (plan.items["modality"] == "e_learning").any()
+    assert plan.share_at_minimum > 0.5
+
+
+def test_the_plan_does_at_least_as_well_as_its_baselines(program: AgencyProgram) -> None:
+    assert set(program.baselines) == {"greedy", "gap_rule"}
+    greedy = program.baselines["greedy"]
+    # the same program and items: the plan's objective is within its gap of the best, and
+    # the greedy plan is one of the plans the bound covers
+    assert program.plan.objective >= greedy.objective * (1 - program.plan.gap) - 1e-6
+    assert program.plan.share_at_minimum >= greedy.share_at_minimum - 0.02
+    summary = program.summary()
+    assert summary["greedy_gain"] == pytest.approx(greedy.total_gain)
+    assert summary["total_gain"] == pytest.approx(program.plan.total_gain)
+    assert summary["gain_lower"] <= summary["total_gain"] <= summary["gain_upper"]
+
+
+def test_the_budget_curve_buys_more_with_more_money(program: AgencyProgram) -> None:
+    curve = program.curve
+    assert curve is not None and list(curve.columns) == list(CURVE_COLUMNS)
+    assert len(curve) == len(CURVE_LEVELS)
+    assert (curve["cost_idr"] <= curve["budget_idr"] + 1e-6).all()
+    # more money never buys less (each level within its gap of the best)
+    gains = curve["total_gain"].to_numpy() + 0.0
+    objective_slack = 0.01 * gains.max()
+    assert (np.diff(curve["share_at_minimum"].to_numpy()) >= -0.01).all()
+    assert gains[-1] >= gains[0] - objective_slack
+    at_budget = curve.loc[curve["budget_idr"] == program.limits.budget_idr]
+    assert at_budget["total_gain"].iat[0] == pytest.approx(program.plan.total_gain)
+
+
+def test_the_service_forecast_covers_the_agencys_units(program: AgencyProgram) -> None:
+    service = program.service
+    assert service is not None
+    assert set(service["unit"]) == set(program.people["unit"])
+    trained = service["trained_share_planned"]
+    assert ((trained >= 0) & (trained <= 1)).all()
+    known = service.dropna(subset=["satisfaction_change"])
+    assert len(known) > 0
+    assert (known["satisfaction_lower"] <= known["satisfaction_change"]).all()
+    assert (known["satisfaction_change"] <= known["satisfaction_upper"]).all()
+
+
+def test_the_document_is_written_with_every_sheet(
+    ds: Dataset, program: AgencyProgram, tmp_path: Path
+) -> None:
+    document = plan_document(program, ds)
+    path = write_plan(document, tmp_path / "rencana.xlsx")
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert book.sheetnames == list(plan_tables(document))
+    assert document.service is program.service and document.curve is program.curve
+
+
+def test_bad_input_names_the_field_before_any_work(
+    ds: Dataset, champion: TrainingRecommender, agency: str
+) -> None:
+    cases = [
+        (PlanLimits(budget_idr=1e9), {"agency": "Pemerintah Kota Atlantis"}, "agency"),
+        (PlanLimits(budget_idr=1e9), {"agency": agency, "year": 1990}, "year"),
+        (PlanLimits(budget_idr=1e9, unit_budgets={"Dinas Fiktif": 1e6}), {}, "unit_budgets"),
+        (PlanLimits(budget_idr=-5), {}, "budget_idr"),
+    ]
+    for limits, kwargs, field in cases:
+        with pytest.raises(PlanInputError) as raised:
+            plan_program(ds, champion, limits, baselines=False, curve=False, **kwargs)
+        assert raised.value.field == field
+
+
+def test_people_count_what_they_completed_in_the_plan_year(ds: Dataset, agency: str) -> None:
+    last = plan_year(ds, None) - 1  # a year with completed trainings
+    people = planning_people(ds, agency=agency, year=last)
+    done = ds.enrollments[
+        (ds.enrollments["status"].astype(str) == "completed")
+        & (ds.enrollments["end_date"].dt.year == last)
+    ]
+    hours = done["training_id"].map(ds.trainings.set_index("training_id")["hours_jp"])
+    by_nip = hours.groupby(done["nip"].astype(str)).sum()
+    expected = by_nip.reindex(people["nip"]).fillna(0.0).to_numpy()
+    assert np.allclose(people["jp_completed"].to_numpy(), expected)
+    assert (people["jp_completed"] > 0).any()
