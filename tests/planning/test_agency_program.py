@@ -22,7 +22,7 @@ from recsys.planning.agency_program import (
 )
 from recsys.planning.plan_document import plan_tables, write_plan
 from recsys.planning.program import MAX_ITEMS_PER_PERSON, PlanInputError, PlanLimits
-from recsys.planning.program_inputs import planning_people, plan_year
+from recsys.planning.program_inputs import plan_year, planning_people
 
 
 @pytest.fixture(scope="module")
