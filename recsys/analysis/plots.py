@@ -269,3 +269,58 @@ def mentor_load(
     ax.set_title("Mentor load")
     ax.legend(frameon=False)
     return fig
+
+
+def budget_curve(curve: pd.DataFrame, *, budget: float | None = None) -> Figure:
+    """What each budget buys: total forecast gain with its interval (left) and the share
+    of the staff reaching the 20-JP minimum (right), against the budget in billions of
+    rupiah; ``budget``: the plan's, marked. ``curve``: columns ``budget_idr``,
+    ``total_gain``, ``gain_lower``, ``gain_upper``, ``share_at_minimum``
+    (:func:`recsys.planning.agency_program.budget_curve`)."""
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    gain_ax, share_ax = fig.subplots(1, 2)
+    x = curve["budget_idr"].to_numpy(dtype=float) / 1e9
+    gain_ax.fill_between(
+        x, curve["gain_lower"], curve["gain_upper"], color=MODEL_COLOR, alpha=0.18, label="90%"
+    )
+    gain_ax.plot(x, curve["total_gain"], marker="o", color=MODEL_COLOR, label="forecast")
+    gain_ax.set_ylabel("total forecast gain (SKP points)")
+    gain_ax.set_title("Forecast gain by budget")
+    share_ax.plot(x, curve["share_at_minimum"], marker="o", color=MODEL_COLOR)
+    share_ax.set_ylim(0, 1.02)
+    share_ax.set_ylabel("share of staff at ≥ 20 JP")
+    share_ax.set_title("The 20-JP minimum by budget")
+    for ax in (gain_ax, share_ax):
+        ax.set_xlabel("budget (billion IDR)")
+        ax.grid(alpha=0.3)
+        if budget is not None:
+            ax.axvline(budget / 1e9, color=BASELINE_COLORS[0], linestyle="--", linewidth=1)
+    gain_ax.legend(frameon=False)
+    return fig
+
+
+def unit_service_forecast(service: pd.DataFrame, *, top: int = 15) -> Figure:
+    """Each unit's forecast change under the plan, with its interval: satisfaction index
+    points (left) and average service days (right), for the ``top`` units by the size of
+    the satisfaction change. ``service``: the forecast of
+    :func:`recsys.planning.agency_program.service_forecast`."""
+    known = service.dropna(subset=["satisfaction_change"])
+    rows = known.reindex(known["satisfaction_change"].abs().sort_values().index[-top:])
+    fig = Figure(figsize=(11, 0.35 * max(len(rows), 4) + 1.2), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    y = np.arange(len(rows))
+    for ax, name, label in (
+        (axes[0], "satisfaction", "change in IKM/SKM (points)"),
+        (axes[1], "service_days", "change in service days"),
+    ):
+        change = rows[f"{name}_change"].to_numpy(dtype=float)
+        low = change - rows[f"{name}_lower"].to_numpy(dtype=float)
+        high = rows[f"{name}_upper"].to_numpy(dtype=float) - change
+        ax.errorbar(change, y, xerr=[low, high], fmt="o", color=MODEL_COLOR, capsize=3)
+        ax.axvline(0, color=BASELINE_COLORS[0], linewidth=1)
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3, axis="x")
+    axes[0].set_yticks(y, [_short(u, 36) for u in rows["unit"]])
+    axes[0].set_title("Satisfaction index under the plan (90%)")
+    axes[1].set_title("Service days under the plan (90%)")
+    return fig

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.styles import Font
 
-from recsys.planning.program import QUARTERS, Plan
+from recsys.planning.program import QUARTERS, Plan, gain_intervals
 from recsys.settings import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -731,6 +731,12 @@ def _totals(frame: pd.DataFrame, label_column: str, lang: str) -> pd.DataFrame:
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
 
+def _interval_total(table: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """``table``'s total row with the plan's interval (intervals do not add up)."""
+    table.loc[table.index[-1], ["gain_lower", "gain_upper"]] = plan.gain_interval
+    return table
+
+
 def _by_competency(document: PlanDocument, items: pd.DataFrame, lang: str) -> pd.DataFrame:
     """a. per competency: who develops it and through which trainings (an item developing
     two competencies counts for both, so no budget is split here)."""
@@ -780,8 +786,8 @@ def _by_person(document: PlanDocument, items: pd.DataFrame) -> pd.DataFrame:
             "jp_planned": grouped["hours_jp"].sum().to_numpy(dtype=float),
             "g_budget": grouped["cost_idr"].sum().to_numpy(dtype=float),
             "gain": grouped["gain"].sum().to_numpy(dtype=float),
-            "gain_lower": grouped["gain_lower"].sum().to_numpy(dtype=float),
-            "gain_upper": grouped["gain_upper"].sum().to_numpy(dtype=float),
+            "gain_lower": gain_intervals(items, "nip")[0].reindex(grouped.size().index).to_numpy(),
+            "gain_upper": gain_intervals(items, "nip")[1].reindex(grouped.size().index).to_numpy(),
         }
     )
     people = document.plan.people
@@ -873,6 +879,7 @@ def _by_unit(document: PlanDocument, items: pd.DataFrame, lang: str) -> pd.DataF
     staff = unit_of.value_counts()
     units = sorted(set(staff.index) | set(items["unit"]))
     grouped = items.groupby("unit")
+    low, high = gain_intervals(items, "unit")
     table = pd.DataFrame(
         {
             "unit": units,
@@ -882,15 +889,15 @@ def _by_unit(document: PlanDocument, items: pd.DataFrame, lang: str) -> pd.DataF
             "jp_total": grouped["hours_jp"].sum().reindex(units, fill_value=0.0).to_numpy(),
             "g_budget": grouped["cost_idr"].sum().reindex(units, fill_value=0.0).to_numpy(),
             "gain": grouped["gain"].sum().reindex(units, fill_value=0.0).to_numpy(),
-            "gain_lower": grouped["gain_lower"].sum().reindex(units, fill_value=0.0).to_numpy(),
-            "gain_upper": grouped["gain_upper"].sum().reindex(units, fill_value=0.0).to_numpy(),
+            "gain_lower": low.reindex(units, fill_value=0.0).to_numpy(),
+            "gain_upper": high.reindex(units, fill_value=0.0).to_numpy(),
             "at_minimum": unit_of[~below].value_counts().reindex(units, fill_value=0).to_numpy(),
             "below_minimum": unit_of[below].value_counts().reindex(units, fill_value=0).to_numpy(),
         }
     )
     for column in ("jp_total", "g_budget", "gain", "gain_lower", "gain_upper"):
         table[column] = table[column].astype(float)
-    return _totals(table, "unit", lang)
+    return _interval_total(_totals(table, "unit", lang), document.plan)
 
 
 def _by_training(document: PlanDocument, items: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -930,12 +937,12 @@ def _by_training(document: PlanDocument, items: pd.DataFrame, lang: str) -> pd.D
             "jp_total": grouped["hours_jp"].sum().to_numpy(dtype=float),
             "g_budget": grouped["cost_idr"].sum().to_numpy(dtype=float),
             "gain": grouped["gain"].sum().to_numpy(dtype=float),
-            "gain_lower": grouped["gain_lower"].sum().to_numpy(dtype=float),
-            "gain_upper": grouped["gain_upper"].sum().to_numpy(dtype=float),
+            "gain_lower": gain_intervals(items, "training_id")[0].to_numpy(),
+            "gain_upper": gain_intervals(items, "training_id")[1].to_numpy(),
             "seat_price": seat_prices.reindex(first.index.astype(str)).to_numpy(dtype=float),
         }
     )
-    table = _totals(table, "training_id", lang)
+    table = _interval_total(_totals(table, "training_id", lang), document.plan)
     # per participant and per seat do not add up
     table.loc[table.index[-1], ["hours_jp", "cost_per", "seat_price"]] = np.nan
     return table
