@@ -68,5 +68,7 @@ def demo_cmd(lang: LangOption = None) -> None:
     console.print(
         f"[bold]{t('demo.next', lang)}:[/] recsys recommend trainings --data {out} --nip <NIP>"
         f"  ·  recsys recommend mentors --data {out} --nip <NIP>"
-        f"  ·  recsys match-mentors --data {out} --out reports/mentors.csv  ·  recsys --help"
+        f"  ·  recsys match-mentors --data {out} --out reports/mentors.csv"
+        f"  ·  recsys plan --data {out} --budget 5.000.000.000 --out reports/rencana.xlsx"
+        f"  ·  recsys --help"
     )

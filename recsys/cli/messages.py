@@ -351,6 +351,93 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "Dokumentasi kontrak data ditulis ke {path}",
         "en": "Data contract documentation written to {path}",
     },
+    # --- plan: the agency's yearly development program
+    "planning": {
+        "id": "Menyusun rencana pengembangan kompetensi",
+        "en": "Planning the development program",
+    },
+    "plan.stage.forecasts": {"id": "perkiraan kenaikan", "en": "forecasts"},
+    "plan.stage.plan": {"id": "optimasi rencana", "en": "optimising the plan"},
+    "plan.stage.baselines": {"id": "pembanding", "en": "baselines"},
+    "plan.stage.curve": {"id": "kurva anggaran", "en": "budget curve"},
+    "plan.stage.service": {"id": "layanan unit", "en": "unit service"},
+    "plan.bad_out": {
+        "id": "{path}: dokumen rencana harus berformat {suffixes}",
+        "en": "{path}: the plan document must be one of {suffixes}",
+    },
+    "plan.bad_amount": {
+        "id": "{option}: {value!r} bukan jumlah rupiah; tulis angka saja atau dengan titik "
+        "ribuan, mis. 1500000000 atau 1.500.000.000",
+        "en": "{option}: {value!r} is not an amount of rupiah; write digits, or with "
+        "Indonesian thousands separators, e.g. 1500000000 or 1.500.000.000",
+    },
+    "plan.bad_input": {
+        "id": "nilai {option} tidak valid ({detail}); tidak ada yang ditulis",
+        "en": "{option} is not valid ({detail}); nothing written",
+    },
+    "plan.bad_table": {
+        "id": "{option} {path}: harus berkas CSV atau XLSX dengan kolom {columns}",
+        "en": "{option} {path}: must be a CSV or XLSX file with columns {columns}",
+    },
+    "plan.bad_row": {
+        "id": "{option} {path}, baris {row}: {value} bukan nilai yang valid",
+        "en": "{option} {path}, row {row}: {value} is not a valid value",
+    },
+    "plan.repeated": {
+        "id": "{path}: {name!r} tercantum lebih dari sekali",
+        "en": "{path}: {name!r} is listed more than once",
+    },
+    "plan.all_agencies": {"id": "semua instansi", "en": "every agency"},
+    "plan.title": {
+        "id": "Rencana pengembangan kompetensi {agency} tahun {year}",
+        "en": "Development program of {agency}, {year}",
+    },
+    "plan.row.staff": {"id": "Pegawai", "en": "Staff"},
+    "plan.row.cost": {"id": "Biaya / anggaran", "en": "Cost / budget"},
+    "plan.cost": {
+        "id": "{cost} dari {budget} ({share})",
+        "en": "{cost} of {budget} ({share})",
+    },
+    "plan.row.gain": {"id": "Perkiraan kenaikan SKP", "en": "Forecast SKP gain"},
+    "plan.gain": {
+        "id": "{gain} poin (interval {lower} … {upper})",
+        "en": "{gain} points (interval {lower} … {upper})",
+    },
+    "plan.row.at_minimum": {"id": "Mencapai 20 JP", "en": "Reaching 20 JP"},
+    "plan.row.below": {"id": "Masih di bawah 20 JP", "en": "Still below 20 JP"},
+    "plan.reason.budget": {"id": "anggaran", "en": "budget"},
+    "plan.reason.seats": {"id": "kursi penuh", "en": "seats full"},
+    "plan.reason.away": {
+        "id": "kuota pegawai yang ditinggalkan",
+        "en": "unit's share of staff away",
+    },
+    "plan.reason.no_training": {
+        "id": "tidak ada pelatihan yang sesuai",
+        "en": "no suitable training",
+    },
+    "plan.row.gap": {
+        "id": "Selisih terhadap batas atas LP",
+        "en": "Gap to the LP bound",
+    },
+    "plan.no_bound": {"id": "tidak dihitung", "en": "not computed"},
+    "plan.row.method": {"id": "Metode", "en": "Method"},
+    "plan.method": {"id": "{method}, {seconds} detik", "en": "{method}, {seconds} s"},
+    "plan.row.greedy": {
+        "id": "Pembanding: greedy per rupiah",
+        "en": "Baseline: greedy per rupiah",
+    },
+    "plan.row.gap_rule": {
+        "id": "Pembanding: aturan kesenjangan (menurut perkiraannya sendiri)",
+        "en": "Baseline: gap rule (by its own forecast)",
+    },
+    "plan.written": {
+        "id": "Dokumen rencana ditulis ke {path}",
+        "en": "Plan document written to {path}",
+    },
+    "plan.logged": {
+        "id": "Rencana dicatat di MLflow (eksperimen {experiment}, run {run_id})",
+        "en": "Plan logged to MLflow (experiment {experiment}, run {run_id})",
+    },
     # --- recommend trainings: the whole list (marginal gains) and its ranker
     "recommend.list_gain": {
         "id": "Perkiraan kenaikan SKP seluruh daftar: +{gain:.1f} poin (tiap pelatihan dihitung "

@@ -13,10 +13,23 @@ import numpy as np
 import pandas as pd
 
 from recsys.data import Dataset
+from recsys.models.marginal import marginal_lists
 from recsys.models.service import ServiceForecaster
 from recsys.planning.plan_document import PlanDocument
-from recsys.planning.program import Plan, PlanInputError, PlanLimits, greedy, solve
-from recsys.planning.program_inputs import candidate_items, plan_year, planning_people
+from recsys.planning.program import (
+    MAX_ITEMS_PER_PERSON,
+    Plan,
+    PlanInputError,
+    PlanLimits,
+    greedy,
+    solve,
+)
+from recsys.planning.program_inputs import (
+    candidate_items,
+    check_required,
+    plan_year,
+    planning_people,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +55,8 @@ class AgencyProgram:
     """A planned program and what it is compared with.
 
     ``plan``: the best plan found; ``baselines``: ``greedy`` (gain per rupiah, as HR might
-    by hand) and ``gap_rule`` (the gap rule's own lists and scores); ``curve``: the budget
+    by hand) and ``gap_rule`` (made from the gap rule's own lists and scores, its gains
+    then forecast by the champion like the plan's: :func:`rescored`); ``curve``: the budget
     curve (:data:`CURVE_COLUMNS`) or None; ``service``: each unit's forecast change in
     satisfaction and service days under the plan (:func:`service_forecast`) or None;
     ``people``/``items``: what was planned from.
@@ -105,12 +119,15 @@ def plan_program(
     curve: bool = True,
     curve_levels: Sequence[float] = CURVE_LEVELS,
     service: bool = True,
+    required: pd.DataFrame | None = None,
     method: str = "auto",
     on_progress: ProgressFn | None = None,
 ) -> AgencyProgram:
     """The agency's program for ``year`` (default: the year after the last appraisal)
-    within ``limits``, from the training ``champion``'s forecasts. Bad input is a
-    :class:`PlanInputError` naming the field, raised before any work."""
+    within ``limits``, from the training ``champion``'s forecasts; ``required``: mandatory
+    (``nip``, ``training_id``) pairs every plan takes. Bad input is a
+    :class:`PlanInputError` naming the field, raised before any work (mandatory trainings
+    that break a limit by themselves: once their forecasts are made)."""
     step = on_progress or (lambda _stage: None)
     year = plan_year(ds, year)
     people = planning_people(ds, agency=agency, year=year)
@@ -118,8 +135,10 @@ def plan_program(
         raise PlanInputError("agency", "no active staff to plan for")
     catalog = active_catalog(ds)
     limits.check(set(people["unit"]), set(catalog["training_id"].astype(str)))
+    if required is not None:
+        required = check_required(required, people, catalog)
     step("forecasts")
-    items = candidate_items(champion, ds, people)
+    items = candidate_items(champion, ds, people, required=required)
     step("plan")
     plan = solve(items, people, catalog, limits, method=method)
     program = AgencyProgram(
@@ -134,7 +153,7 @@ def plan_program(
     if baselines:
         step("baselines")
         program.baselines["greedy"] = greedy(items, people, catalog, limits)
-        gap_items = candidate_items(champion, ds, people, ranker="gap_rule")
+        gap_items = candidate_items(champion, ds, people, ranker="gap_rule", required=required)
         program.baselines["gap_rule"] = greedy(gap_items, people, catalog, limits, name="gap_rule")
     if curve:
         step("curve")
@@ -165,6 +184,29 @@ def service_forecast(ds: Dataset, program: AgencyProgram) -> pd.DataFrame | None
         ds.employees.loc[ds.employees["nip"].astype(str).isin(program.people["nip"]), "unit"]
     )
     return forecast[forecast["unit"].astype(str).isin(units)].reset_index(drop=True)
+
+
+def rescored(plan: Plan, champion: object, ds: Dataset) -> Plan:
+    """``plan`` with its items' gains as the ``champion`` forecasts them, each person's
+    items counted by marginal gain in the champion's order (:mod:`recsys.models.marginal`),
+    so that a plan made from another ranker's lists (the gap rule's) is measured with the
+    same yardstick as the champion's plan."""
+    items = plan.items
+    if items.empty:
+        return plan
+    forecast, detail = champion.forecast(  # type: ignore[attr-defined]
+        ds, items["nip"], items["training_id"]
+    )
+    lists = marginal_lists(forecast, detail, MAX_ITEMS_PER_PERSON + 1)
+    key = lists["nip"].astype(str) + "\t" + lists["training_id"].astype(str)
+    at = pd.Index(key).get_indexer(pd.Index(items["nip"] + "\t" + items["training_id"]))
+    found = at >= 0
+    out = items.copy()
+    for column in ("gain", "gain_lower", "gain_upper"):
+        source = "expected_gain" if column == "gain" else column
+        values = lists[source].to_numpy(dtype=float)
+        out[column] = np.where(found, values[np.maximum(at, 0)], 0.0)
+    return replace(plan, items=out)
 
 
 def budget_curve(

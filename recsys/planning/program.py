@@ -101,6 +101,7 @@ ITEM_COLUMNS = (
     "modality",
     "classroom",
     "remote",
+    "required",
 )
 
 
@@ -203,7 +204,9 @@ class Plan:
         thousand items would span zero). Checked against the true gain in
         benchmarks/planning.py."""
         low, high = gain_intervals(self.items, np.zeros(len(self.items), dtype=int))
-        return float(low.iat[0]) if len(low) else 0.0, float(high.iat[0]) if len(high) else 0.0
+        if low.empty:
+            return 0.0, 0.0
+        return float(low.to_numpy()[0]), float(high.to_numpy()[0])
 
     @property
     def cost(self) -> float:
@@ -240,31 +243,48 @@ def gain_intervals(items: pd.DataFrame, by: object) -> tuple[pd.Series, pd.Serie
 # ----------------------------------------------------------------------------- items
 
 
-def plan_items(lists: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+def plan_items(
+    lists: pd.DataFrame, people: pd.DataFrame, *, required: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The candidate items (:data:`ITEM_COLUMNS`) from the champion's lists.
 
     ``lists``: recommendation rows (``nip``, ``rank``, ``training_id``, ``expected_gain``
     (marginal), ``gain_lower``, ``gain_upper``, ``cost_idr``, ``hours_jp``, ``modality``),
     as long as wanted. ``people``: the staff planned for (``nip``, ``unit``,
-    ``remote_area``), in order; rows of other people are ignored. Only items whose gain is
-    positive are candidates, at most :data:`MAX_ITEMS_PER_PERSON` per person: the first of
-    the list, and the best :data:`JP_FILLERS` e-learning items further down (the cheap way to
-    the JP minimum, for whom it works), then the rest of the list in its order.
+    ``remote_area``), in order; rows of other people are ignored. ``required``: mandatory
+    (``nip``, ``training_id``) pairs, e.g. Latsar for new CPNS; each must have a row in
+    ``lists``, is always an item (``required`` true) and every plan takes it.
+
+    Besides those, only items whose gain is positive are candidates, at most
+    :data:`MAX_ITEMS_PER_PERSON` per person in all: the first of the list, and the best
+    :data:`JP_FILLERS` e-learning items further down (the cheap way to the JP minimum, for
+    whom it works), then the rest of the list in its order.
     """
     index = pd.Index(people["nip"].astype(str))
     lists = lists.sort_values(["nip", "rank"], kind="stable")
     person = index.get_indexer(pd.Index(lists["nip"].astype(str)))
-    positive = (person >= 0) & (lists["expected_gain"].to_numpy(dtype=float) > 0)
-    lists, person = lists[positive], person[positive]
-    order = lists.groupby(person).cumcount().to_numpy()
-    head = order < MAX_ITEMS_PER_PERSON - JP_FILLERS
-    filler = ~head & np.isin(lists["modality"].astype(str).to_numpy(), FILLER_MODALITIES)
-    filler &= pd.Series(filler).groupby(person).cumsum().to_numpy() <= JP_FILLERS
+    must = _required_rows(lists, required)
+    positive = (person >= 0) & ((lists["expected_gain"].to_numpy(dtype=float) > 0) | must)
+    lists, person, must = lists[positive], person[positive], must[positive]
+    slots = MAX_ITEMS_PER_PERSON - np.bincount(person[must], minlength=len(people))
+    if (slots < 0).any():
+        nip = people["nip"].iat[int(np.argmax(slots < 0))]
+        raise PlanInputError(
+            "mandatory", f"{nip}: more than {MAX_ITEMS_PER_PERSON} mandatory trainings"
+        )
+    free = ~must
+
+    def running(flag: np.ndarray) -> np.ndarray:  # 1, 2, ... over each person's flagged rows
+        return pd.Series(flag).groupby(person).cumsum().to_numpy()
+
+    head = free & (running(free) <= np.maximum(slots - JP_FILLERS, 0)[person])
+    filler = free & ~head & np.isin(lists["modality"].astype(str).to_numpy(), FILLER_MODALITIES)
+    filler &= running(filler) <= JP_FILLERS
     chosen = head | filler
-    rest = ~chosen
-    room = MAX_ITEMS_PER_PERSON - np.bincount(person[chosen], minlength=len(people))
-    chosen |= rest & (pd.Series(rest).groupby(person).cumsum().to_numpy() <= room[person])
-    keep = chosen
+    rest = free & ~chosen
+    room = slots - np.bincount(person[chosen], minlength=len(people))
+    chosen |= rest & (running(rest) <= room[person])
+    keep = chosen | must
     rows = lists[keep]
     person = person[keep]
     modality = rows["modality"].astype(str).to_numpy()
@@ -283,9 +303,28 @@ def plan_items(lists: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
             "modality": modality,
             "classroom": np.isin(modality, CLASSROOM),
             "remote": people["remote_area"].fillna(False).astype(bool).to_numpy()[person],
+            "required": must[keep],
         }
     )
     return items.sort_values(["person", "rank"], kind="stable").reset_index(drop=True)
+
+
+def _required_rows(lists: pd.DataFrame, required: pd.DataFrame | None) -> np.ndarray:
+    """Which rows of ``lists`` are mandatory pairs; a mandatory pair without a row is a
+    :class:`PlanInputError` (its forecast, cost and JP are needed)."""
+    if required is None or required.empty:
+        return np.zeros(len(lists), dtype=bool)
+    listed = pd.MultiIndex.from_arrays(
+        [lists["nip"].astype(str).to_numpy(), lists["training_id"].astype(str).to_numpy()]
+    )
+    wanted = pd.MultiIndex.from_arrays(
+        [required["nip"].astype(str).to_numpy(), required["training_id"].astype(str).to_numpy()]
+    )
+    missing = wanted[~wanted.isin(listed)]
+    if len(missing):
+        nip, training = missing[0]
+        raise PlanInputError("mandatory", f"{nip} × {training}: not a candidate of theirs")
+    return np.asarray(listed.isin(wanted))
 
 
 # ----------------------------------------------------------------------------- the program
@@ -552,6 +591,8 @@ def _bundles(
     gain = items["gain"].to_numpy(dtype=float)
     jp = items["hours_jp"].to_numpy(dtype=float)
     classroom = items["classroom"].to_numpy(dtype=float)
+    must = _required(items)
+    bound_to = np.bincount(person[must], minlength=len(people)) > 0
     owners, members, values = [], [], []
     for size in np.unique(sizes[sizes > 0]):
         masks = ((np.arange(1, 2**size)[:, None] >> np.arange(size)[None, :]) & 1).astype(float)
@@ -560,6 +601,9 @@ def _bundles(
         planned = masks @ jp[idx].T  # subsets × people
         value = masks @ gain[idx].T - penalty * np.maximum(0.0, need[who][None, :] - planned)
         keep = value > -penalty * need[who][None, :] + 1e-12
+        # a person with mandatory items takes every bundle holding them, and only those
+        n_must = must[idx].sum(axis=1)
+        keep = np.where(bound_to[who][None, :], masks @ must[idx].T == n_must[None, :], keep)
         keep &= planned <= caps[who][None, :]
         keep &= masks @ classroom[idx].T <= QUARTERS
         subset, column = np.nonzero(keep)
@@ -570,7 +614,7 @@ def _bundles(
         members.append(
             (slot_bundle + sum(len(o) for o in owners[:-1]), idx[column[slot_bundle], slot])
         )
-    due = np.flatnonzero(need > 0)  # nothing, for them, is a choice with a cost
+    due = np.flatnonzero((need > 0) & ~bound_to)  # nothing, for them, has a cost
     owners.append(due)
     values.append(-penalty * need[due])
     members.append((np.zeros(0, dtype=int), np.zeros(0, dtype=int)))
@@ -579,6 +623,13 @@ def _bundles(
     cols = np.concatenate([m[1] for m in members])
     matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_bundles, len(items)))
     return np.concatenate(owners), matrix, np.concatenate(values)
+
+
+def _required(items: pd.DataFrame) -> np.ndarray:
+    """Which items are mandatory (every plan takes them)."""
+    if "required" not in items:
+        return np.zeros(len(items), dtype=bool)
+    return items["required"].fillna(False).to_numpy(dtype=bool)
 
 
 def _bundle_program(
@@ -600,7 +651,9 @@ def _bundle_program(
         (np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(len(people), len(owner))
     )
     # one bundle each (exactly one for whoever has the empty bundle to choose)
-    due = _need(people, limits) > 0
+    due = (_need(people, limits) > 0) | (
+        np.bincount(items["person"].to_numpy()[_required(items)], minlength=len(people)) > 0
+    )
     bundles = _Program(
         c=-value,
         a=sparse.vstack([a_shared, convexity]).tocsr(),
@@ -641,9 +694,13 @@ def _solve_bundles(
     program, bundles, members, shared = _bundle_program(items, people, catalog, limits, penalty)
     owner = bundles.a[-len(people) :].tocsc().indices  # the person row of each bundle
     value = -bundles.c
+    _check_required(items, program)
     step("lp")
     empty = np.flatnonzero(np.diff(members.indptr) == 0)
-    master = BundleMaster(bundles.a, bundles.lower, bundles.upper, value, owner, empty)
+    start = np.flatnonzero(_bundle_choice(items, people, members, owner, _required(items)))
+    master = BundleMaster(
+        bundles.a, bundles.lower, bundles.upper, value, owner, np.union1d(empty, start)
+    )
     bound, x, bundle_prices = master.solve_lp()
     prices = np.zeros(len(program.kinds))
     prices[shared] = bundle_prices[: int(shared.sum())]
@@ -690,6 +747,26 @@ def _round(
     return master.solve_mip(x, abs_gap=1e-6, time_limit=time_limit, fixed=fixed)
 
 
+def _check_required(items: pd.DataFrame, program: _Program) -> None:
+    """:class:`PlanInputError` (``mandatory``) if the mandatory items alone break a limit:
+    the budget, a unit's budget, a training's seats, the staff away or a JP cap."""
+    must = _required(items).astype(float)
+    if not must.any():
+        return
+    use = program.a[:, : program.n_items] @ must
+    over = np.flatnonzero(use > program.upper + 1e-6)
+    if not len(over):
+        return
+    kind, key = program.kinds[int(over[0])]
+    used, limit = use[over[0]], program.upper[over[0]]
+    if kind in ("budget", "unit_budget"):
+        cost, budget = used * MONEY_UNIT, limit * MONEY_UNIT
+        what = f"cost Rp{cost:,.0f}, more than the {key} budget Rp{budget:,.0f}"
+    else:
+        what = f"need {used:,.0f} where the {kind} limit {key} allows {limit:,.0f}"
+    raise PlanInputError("mandatory", f"the mandatory trainings alone {what}")
+
+
 def _bundle_choice(
     items: pd.DataFrame,
     people: pd.DataFrame,
@@ -726,6 +803,7 @@ def _repair(
     soft = np.array([kind == "min_jp" for kind, _ in program.kinds])  # shortfall absorbs
     chosen = chosen.copy()
     worth = _worth(items, people, limits, program.penalty, chosen)
+    worth[_required(items)] = np.inf  # never dropped
     activity = np.asarray(a_items @ chosen.astype(float)).ravel()
 
     def broken() -> np.ndarray:
@@ -803,11 +881,12 @@ def _fits(
 ) -> bool:
     """Whether item ``i`` fits every limit (a row below its lower limit may only rise);
     if so, its use is added to ``activity``."""
-    column = a_items[:, i]
-    rows = column.indices
-    after = activity[rows] + column.data
+    lo, hi = a_items.indptr[i], a_items.indptr[i + 1]  # the column, without slicing
+    rows = a_items.indices[lo:hi]
+    data = a_items.data[lo:hi]
+    after = activity[rows] + data
     fits = (after <= program.upper[rows] + 1e-6) & (
-        (after >= program.lower[rows] - 1e-6) | (column.data >= 0)
+        (after >= program.lower[rows] - 1e-6) | (data >= 0)
     )
     if not (soft[rows] | fits).all():
         return False
@@ -949,12 +1028,14 @@ def greedy(
     gap-rule plan."""
     start = time.perf_counter()
     program = _build(items, people, catalog, limits, penalty=shortfall_penalty(items))
+    _check_required(items, program)
     a_items = program.a[:, : program.n_items].tocsc()
-    chosen = np.zeros(len(items), dtype=bool)
-    activity = np.zeros(len(program.upper))
+    chosen = _required(items).copy()  # the mandatory items first
+    activity = a_items @ chosen.astype(float)
     need = _need(people, limits)
     person = items["person"].to_numpy()
     jp = items["hours_jp"].to_numpy(dtype=float)
+    need -= np.bincount(person[chosen], weights=jp[chosen], minlength=len(people))
     cost_per_jp = items["cost_idr"].to_numpy(dtype=float) / np.maximum(jp, 1.0)
     soft = np.array([kind == "min_jp" for kind, _ in program.kinds])
     for i in np.argsort(cost_per_jp, kind="stable"):

@@ -67,12 +67,15 @@ def candidate_items(
     people: pd.DataFrame,
     *,
     ranker: str | None = None,
+    required: pd.DataFrame | None = None,
     as_of: pd.Timestamp | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Each person's candidate items (:func:`plan_items`) from the champion's marginal lists
     (the served ranker, or ``ranker``: e.g. ``"gap_rule"`` for the gap-rule plan), with the
-    competencies each item closes (``gaps_closed``) for the plan document."""
+    competencies each item closes (``gaps_closed``) for the plan document. ``required``:
+    mandatory (``nip``, ``training_id``) pairs (:func:`check_required`), forecast and added
+    where the lists lack them."""
     model = champion
     if ranker is not None:
         model = copy.copy(champion)
@@ -80,8 +83,71 @@ def candidate_items(
     lists = model.recommend(  # type: ignore[attr-defined]
         ds, people["nip"], k=LIST_LENGTH, as_of=as_of, on_progress=on_progress
     )
-    items = plan_items(lists, people)
+    if required is not None and not required.empty:
+        lists = _with_required(model, ds, lists, required, as_of)
+    items = plan_items(lists, people, required=required)
     closed = lists.set_index([lists["nip"].astype(str), lists["training_id"].astype(str)])
     at = pd.MultiIndex.from_arrays([items["nip"], items["training_id"]])
-    items["gaps_closed"] = closed["gaps_closed"].reindex(at).astype(str).to_numpy()
+    items["gaps_closed"] = closed["gaps_closed"].reindex(at).fillna("").astype(str).to_numpy()
     return items
+
+
+def check_required(
+    required: pd.DataFrame, people: pd.DataFrame, catalog: pd.DataFrame
+) -> pd.DataFrame:
+    """Mandatory trainings (``nip``, ``training_id``), checked: :class:`PlanInputError`
+    (``mandatory``) naming a missing column, a NIP not among the staff planned for, or a
+    training not in the active catalog. Returned without duplicates, as text."""
+    missing = [c for c in ("nip", "training_id") if c not in required]
+    if missing:
+        raise PlanInputError("mandatory", f"missing column(s): {', '.join(missing)}")
+    pairs = required[["nip", "training_id"]].astype(str).drop_duplicates()
+    unknown = pairs.loc[~pairs["nip"].isin(people["nip"]), "nip"]
+    if len(unknown):
+        raise PlanInputError(
+            "mandatory", f"{unknown.iat[0]}: not an active employee of the planned staff"
+        )
+    absent = pairs.loc[
+        ~pairs["training_id"].isin(catalog["training_id"].astype(str)), "training_id"
+    ]
+    if len(absent):
+        raise PlanInputError("mandatory", f"{absent.iat[0]}: not an active training")
+    return pairs.reset_index(drop=True)
+
+
+def _with_required(
+    model: object,
+    ds: Dataset,
+    lists: pd.DataFrame,
+    required: pd.DataFrame,
+    as_of: pd.Timestamp | None,
+) -> pd.DataFrame:
+    """``lists`` with a row for each mandatory pair they lack: its forecast (alone) and
+    the training's cost, JP and modality, ranked first."""
+    listed = pd.MultiIndex.from_arrays(
+        [lists["nip"].astype(str).to_numpy(), lists["training_id"].astype(str).to_numpy()]
+    )
+    wanted = pd.MultiIndex.from_arrays([required["nip"], required["training_id"]])
+    extra = required[~wanted.isin(listed)]
+    if extra.empty:
+        return lists
+    forecast, _ = model.forecast(  # type: ignore[attr-defined]
+        ds, extra["nip"], extra["training_id"], as_of=as_of
+    )
+    catalog = ds.trainings.set_index(ds.trainings["training_id"].astype(str))
+    ids = extra["training_id"].to_numpy()
+    rows = pd.DataFrame(
+        {
+            "nip": extra["nip"].to_numpy(),
+            "rank": 0,
+            "training_id": ids,
+            "expected_gain": forecast["expected_gain"].to_numpy(dtype=float),
+            "gain_lower": forecast["gain_lower"].to_numpy(dtype=float),
+            "gain_upper": forecast["gain_upper"].to_numpy(dtype=float),
+            "cost_idr": catalog["cost_idr"].reindex(ids).to_numpy(dtype=float),
+            "hours_jp": catalog["hours_jp"].reindex(ids).to_numpy(dtype=float),
+            "modality": catalog["modality"].astype(str).reindex(ids).to_numpy(),
+            "gaps_closed": "",
+        }
+    )
+    return pd.concat([lists.astype({"nip": str, "training_id": str}), rows], ignore_index=True)

@@ -53,6 +53,7 @@ COMMANDS = (
     "recommend trainings",
     "recommend mentors",
     "match-mentors",
+    "plan",
     "export",
     "demo",
 )

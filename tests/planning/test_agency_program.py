@@ -143,3 +143,35 @@ def test_people_count_what_they_completed_in_the_plan_year(ds: Dataset, agency: 
     expected = by_nip.reindex(people["nip"]).fillna(0.0).to_numpy()
     assert np.allclose(people["jp_completed"].to_numpy(), expected)
     assert (people["jp_completed"] > 0).any()
+
+
+def test_mandatory_trainings_are_planned_and_bad_ones_named(
+    ds: Dataset, champion: TrainingRecommender, agency: str
+) -> None:
+    people = planning_people(ds, agency=agency, year=plan_year(ds, None))
+    catalog = ds.trainings[ds.trainings["active"]]
+    # a long classroom course nobody would be recommended first, for two people
+    course = catalog.sort_values("hours_jp")["training_id"].astype(str).iat[-1]
+    required = pd.DataFrame({"nip": people["nip"].iloc[:2], "training_id": course})
+    staff = len(people)
+    limits = PlanLimits(budget_idr=3_000_000.0 * staff)
+    program = plan_program(
+        ds, champion, limits, agency=agency, required=required, curve=False, service=False
+    )
+    for plan in (program.plan, *program.baselines.values()):
+        taken = plan.items[plan.items["training_id"] == course]
+        assert set(required["nip"]) <= set(taken["nip"])
+        assert plan.cost <= limits.budget_idr + 1e-6
+    bad = [
+        (required.assign(nip="199001012015011999"), "not an active employee"),
+        (required.assign(training_id="NO-SUCH"), "not an active training"),
+        (required.rename(columns={"training_id": "pelatihan"}), "missing column"),
+    ]
+    for frame, message in bad:
+        with pytest.raises(PlanInputError, match=message) as raised:
+            plan_program(ds, champion, limits, agency=agency, required=frame, curve=False)
+        assert raised.value.field == "mandatory"
+    poor = PlanLimits(budget_idr=1.0)
+    with pytest.raises(PlanInputError, match="budget") as raised:
+        plan_program(ds, champion, poor, agency=agency, required=required, curve=False)
+    assert raised.value.field == "mandatory"
