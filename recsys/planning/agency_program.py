@@ -29,6 +29,7 @@ from recsys.planning.program_inputs import (
     check_required,
     plan_year,
     planning_people,
+    set_valuation,
 )
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ class AgencyProgram:
     then forecast by the champion like the plan's: :func:`rescored`); ``curve``: the budget
     curve (:data:`CURVE_COLUMNS`) or None; ``service``: each unit's forecast change in
     satisfaction and service days under the plan (:func:`service_forecast`) or None;
-    ``people``/``items``: what was planned from.
+    ``people``/``items``/``overlaps``: what was planned from (the overlaps value any set of
+    a person's items: :mod:`recsys.planning.bundle_values`).
     """
 
     plan: Plan
@@ -72,6 +74,7 @@ class AgencyProgram:
     baselines: dict[str, Plan] = field(default_factory=dict)
     curve: pd.DataFrame | None = None
     service: pd.DataFrame | None = None
+    overlaps: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, float | str | int]:
         """The figures every face reports (and MLflow logs)."""
@@ -139,8 +142,9 @@ def plan_program(
         required = check_required(required, people, catalog)
     step("forecasts")
     items = candidate_items(champion, ds, people, required=required)
+    items, overlaps = set_valuation(champion, ds, items)
     step("plan")
-    plan = solve(items, people, catalog, limits, method=method)
+    plan = solve(items, people, catalog, limits, method=method, overlaps=overlaps)
     program = AgencyProgram(
         plan=plan,
         limits=limits,
@@ -149,16 +153,17 @@ def plan_program(
         people=people,
         items=items,
         catalog=catalog,
+        overlaps=overlaps,
     )
     if baselines:
         step("baselines")
-        program.baselines["greedy"] = greedy(items, people, catalog, limits)
+        program.baselines["greedy"] = greedy(items, people, catalog, limits, overlaps=overlaps)
         gap_items = candidate_items(champion, ds, people, ranker="gap_rule", required=required)
         program.baselines["gap_rule"] = greedy(gap_items, people, catalog, limits, name="gap_rule")
     if curve:
         step("curve")
         program.curve = budget_curve(
-            items, people, catalog, limits, levels=curve_levels, at_budget=plan
+            items, people, catalog, limits, levels=curve_levels, at_budget=plan, overlaps=overlaps
         )
     if service:
         step("service")
@@ -218,6 +223,7 @@ def budget_curve(
     levels: Sequence[float] = CURVE_LEVELS,
     at_budget: Plan | None = None,
     method: str = "rounded",
+    overlaps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """What each budget would buy (:data:`CURVE_COLUMNS`), one row per level (multiples of
     ``limits.budget_idr``), each a plan under the same other limits: its forecast gain with
@@ -231,7 +237,14 @@ def budget_curve(
         if at_budget is not None and level == 1.0:
             plan = at_budget
         else:
-            plan = solve(items, people, catalog, replace(limits, budget_idr=budget), method=method)
+            plan = solve(
+                items,
+                people,
+                catalog,
+                replace(limits, budget_idr=budget),
+                method=method,
+                overlaps=overlaps,
+            )
         low, high = plan.gain_interval
         rows.append(
             {

@@ -58,6 +58,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from recsys.planning.bundle_master import BundleMaster
+from recsys.planning.bundle_values import chosen_marginals, subset_values
 from recsys.planning.needs import MIN_JP_PER_YEAR
 
 log = logging.getLogger(__name__)
@@ -375,8 +376,8 @@ def _away_limits(people: pd.DataFrame, share: float) -> pd.Series:
 
 def _jp_caps(items: pd.DataFrame, people: pd.DataFrame, limits: PlanLimits) -> np.ndarray:
     """Most JP each person may be planned: the cap, or their longest candidate if longer (a
-    long course such as a leadership training is never barred by the cap, only taken with
-    little else)."""
+    long course such as a leadership training is never barred by the cap; it is taken
+    alone)."""
     longest = np.zeros(len(people))
     np.maximum.at(longest, items["person"].to_numpy(), items["hours_jp"].to_numpy(dtype=float))
     return np.maximum(limits.max_jp_per_person, longest)
@@ -446,18 +447,32 @@ def _build(
     seats = _seat_limits(items, catalog, limits)
     at = pd.Index(seats.index).get_indexer(pd.Index(items["training_id"]))
     add(at, np.ones(n), np.full(len(seats), -np.inf), seats.to_numpy(), "seats", list(seats.index))
-    # service time: only people whose candidates could exceed the cap need a row
-    total_jp = np.bincount(person, weights=jp, minlength=p)
-    caps = _jp_caps(items, people, limits)
-    capped = np.flatnonzero(total_jp > caps)
-    at = pd.Index(capped).get_indexer(pd.Index(person))
+    # service time: the cap on the JP of a person's items within it (only people whose
+    # candidates could exceed it need a row); an item longer than the cap is taken alone:
+    # K · x_long + Σ x_other ≤ K, K the person's number of items
+    cap = limits.max_jp_per_person
+    long = jp > cap + 1e-9
+    short_jp = np.where(long, 0.0, jp)
+    capped = np.flatnonzero(np.bincount(person, weights=short_jp, minlength=p) > cap)
+    at = np.where(long, -1, pd.Index(capped).get_indexer(pd.Index(person)))
     add(
         at,
         jp,
         np.full(len(capped), -np.inf),
-        caps[capped],
+        np.full(len(capped), cap),
         "max_jp",
         [str(i) for i in capped],
+    )
+    alone = np.flatnonzero(np.bincount(person[long], minlength=p) > 0)
+    sizes = np.bincount(person, minlength=p).astype(float)
+    at = pd.Index(alone).get_indexer(pd.Index(person))
+    add(
+        at,
+        np.where(long, sizes[person], 1.0),
+        np.full(len(alone), -np.inf),
+        sizes[alone],
+        "long_alone",
+        [str(i) for i in alone],
     )
     # the JP minimum, with the shortfall variable
     due = np.flatnonzero(need > 0)
@@ -527,6 +542,7 @@ def solve(
     *,
     method: str = "auto",
     time_limit: float = 600.0,
+    overlaps: pd.DataFrame | None = None,
     on_progress: ProgressFn | None = None,
 ) -> Plan:
     """The best program for ``people`` (``nip``, ``unit``, ``remote_area``,
@@ -536,7 +552,10 @@ def solve(
     ``method``: ``"auto"`` (the LP rounded, then branching on its bundles if the plan is
     more than :data:`MIP_GAP` from the bound, for at most :data:`AUTO_MIP_SECONDS` or
     ``time_limit``), ``"rounded"`` (the LP rounded and repaired only) or ``"exact"``
-    (branch and bound over every bundle, within ``time_limit``).
+    (branch and bound over every bundle, within ``time_limit``). ``overlaps``: the
+    competencies the items develop (:mod:`recsys.planning.bundle_values`), to value every
+    set of a person's items exactly (overlaps counted once); without them a set is worth
+    its items' listed marginal gains (exact for a list's prefix, less for other sets).
     """
     if method not in ("auto", "exact", "rounded"):
         raise PlanInputError("method", f"must be auto, exact or rounded, got {method!r}")
@@ -544,10 +563,17 @@ def solve(
     step = on_progress or (lambda _stage: None)
     start = time.perf_counter()
     chosen, bound, prices, program = _solve_bundles(
-        items, people, catalog, limits, method=method, time_limit=time_limit, step=step
+        items,
+        people,
+        catalog,
+        limits,
+        method=method,
+        time_limit=time_limit,
+        step=step,
+        overlaps=overlaps,
     )
     step("schedule")
-    plan = _plan(items, people, limits, chosen, program, method, bound, start)
+    plan = _plan(items, people, limits, chosen, program, method, bound, start, overlaps)
     budget_rows = [i for i, (kind, _) in enumerate(program.kinds) if kind == "budget"]
     seat_rows = [i for i, (kind, _) in enumerate(program.kinds) if kind == "seats"]
     plan.budget_price = float(prices[budget_rows].sum() * 1e6 / MONEY_UNIT) if budget_rows else 0.0
@@ -577,14 +603,17 @@ def _milp(program: _Program, time_limit: float) -> tuple[np.ndarray, float]:
 
 
 def _bundles(
-    items: pd.DataFrame, people: pd.DataFrame, limits: PlanLimits, penalty: float
+    items: pd.DataFrame,
+    people: pd.DataFrame,
+    limits: PlanLimits,
+    penalty: float,
+    overlaps: pd.DataFrame | None = None,
 ) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray]:
     """Every set of a person's items they may take (within the JP cap and one classroom
     item per quarter) that is worth more than taking nothing: its person, its items
     (bundles × items, 0/1) and its value (gain − penalty · shortfall). Taking nothing is a
     bundle too (no items) for whoever is below the JP minimum, worth −penalty · need."""
     need = _need(people, limits)
-    caps = _jp_caps(items, people, limits)
     person = items["person"].to_numpy()
     starts = np.searchsorted(person, np.arange(len(people)))
     sizes = np.searchsorted(person, np.arange(len(people)), side="right") - starts
@@ -599,12 +628,16 @@ def _bundles(
         who = np.flatnonzero(sizes == size)
         idx = starts[who][:, None] + np.arange(size)[None, :]  # people × their items
         planned = masks @ jp[idx].T  # subsets × people
-        value = masks @ gain[idx].T - penalty * np.maximum(0.0, need[who][None, :] - planned)
+        if overlaps is None:
+            worth = masks @ gain[idx].T
+        else:  # overlaps counted once in any set, not only in the list's prefixes
+            worth = subset_values(items, overlaps, idx, masks)[0]
+        value = worth - penalty * np.maximum(0.0, need[who][None, :] - planned)
         keep = value > -penalty * need[who][None, :] + 1e-12
         # a person with mandatory items takes every bundle holding them, and only those
         n_must = must[idx].sum(axis=1)
         keep = np.where(bound_to[who][None, :], masks @ must[idx].T == n_must[None, :], keep)
-        keep &= planned <= caps[who][None, :]
+        keep &= (planned <= limits.max_jp_per_person + 1e-9) | (masks.sum(axis=1) == 1)[:, None]
         keep &= masks @ classroom[idx].T <= QUARTERS
         subset, column = np.nonzero(keep)
         owners.append(who[column])
@@ -638,13 +671,14 @@ def _bundle_program(
     catalog: pd.DataFrame,
     limits: PlanLimits,
     penalty: float,
+    overlaps: pd.DataFrame | None = None,
 ) -> tuple[_Program, _Program, sparse.csr_matrix, np.ndarray]:
     """The program over items, the same over bundles (each person takes exactly one of
     their allowed sets of items, nothing included), the bundles' items and which rows of
     the first are shared. The bundles' LP relaxation is much tighter than the items': a
     fractional item meets the JP minimum for a fraction of its cost."""
     program = _build(items, people, catalog, limits, penalty=penalty)
-    owner, members, value = _bundles(items, people, limits, penalty)
+    owner, members, value = _bundles(items, people, limits, penalty, overlaps)
     shared = np.array([kind in SHARED for kind, _ in program.kinds], dtype=bool)
     a_shared = program.a[shared][:, : program.n_items] @ members.T
     convexity = sparse.csr_matrix(
@@ -677,6 +711,7 @@ def _solve_bundles(
     method: str,
     time_limit: float,
     step: ProgressFn,
+    overlaps: pd.DataFrame | None = None,
 ) -> tuple[np.ndarray, float, np.ndarray, _Program]:
     """The chosen items, the bound, the shared rows' prices (from the LP relaxation) and
     the program over items.
@@ -691,7 +726,9 @@ def _solve_bundles(
     """
     step("program")
     penalty = shortfall_penalty(items)
-    program, bundles, members, shared = _bundle_program(items, people, catalog, limits, penalty)
+    program, bundles, members, shared = _bundle_program(
+        items, people, catalog, limits, penalty, overlaps
+    )
     owner = bundles.a[-len(people) :].tocsc().indices  # the person row of each bundle
     value = -bundles.c
     _check_required(items, program)
@@ -903,8 +940,11 @@ def _plan(
     method: str,
     bound: float,
     start: float,
+    overlaps: pd.DataFrame | None = None,
 ) -> Plan:
     picked = items[chosen].copy()
+    if overlaps is not None:  # each item's gain within its person's chosen set
+        picked = _set_gains(picked, chosen_marginals(items, overlaps, chosen)[chosen])
     planned = np.bincount(
         picked["person"].to_numpy(), weights=picked["hours_jp"].to_numpy(), minlength=len(people)
     )
@@ -932,6 +972,18 @@ def _plan(
         bound=float(bound) + program.penalty * float(need.sum()),
         seconds=time.perf_counter() - start,
     )
+
+
+def _set_gains(picked: pd.DataFrame, marginal: np.ndarray) -> pd.DataFrame:
+    """``picked`` with each item's gain as it is within its person's chosen set, and its
+    interval scaled alike from the gain alone's (``lower_alone``/``upper_alone``)."""
+    alone = picked["gain_alone"].to_numpy(dtype=float)
+    share = np.divide(marginal, alone, out=np.ones_like(marginal), where=alone != 0)
+    out = picked.assign(gain=marginal)
+    for column in ("lower", "upper"):
+        if f"{column}_alone" in picked:
+            out[f"gain_{column}"] = picked[f"{column}_alone"].to_numpy(dtype=float) * share
+    return out
 
 
 def shortfall_reasons(
@@ -1021,11 +1073,12 @@ def greedy(
     *,
     score: np.ndarray | None = None,
     name: str = "greedy",
+    overlaps: pd.DataFrame | None = None,
 ) -> Plan:
     """A baseline plan as HR might make it by hand: first the JP minimum, the cheapest JP
     first for whoever still needs them; then items in order of ``score`` (default: gain
     per rupiah) while every limit holds. With the gap rule's score per rupiah it is the
-    gap-rule plan."""
+    gap-rule plan. ``overlaps``: as in :func:`solve` (the chosen sets' gains)."""
     start = time.perf_counter()
     program = _build(items, people, catalog, limits, penalty=shortfall_penalty(items))
     _check_required(items, program)
@@ -1044,4 +1097,4 @@ def greedy(
             need[person[i]] -= jp[i]
     order = _per_idr(items) if score is None else np.asarray(score, dtype=float)
     chosen = _fill(a_items, program, order, chosen, activity)
-    return _plan(items, people, limits, chosen, program, name, float("nan"), start)
+    return _plan(items, people, limits, chosen, program, name, float("nan"), start, overlaps)

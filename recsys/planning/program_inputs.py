@@ -11,6 +11,7 @@ import pandas as pd
 
 from recsys.data import Dataset, cohorts
 from recsys.models.requests import decision_date
+from recsys.planning.bundle_values import item_overlaps
 from recsys.planning.needs import jp_completed
 from recsys.planning.program import PlanInputError, plan_items
 
@@ -151,3 +152,21 @@ def _with_required(
         }
     )
     return pd.concat([lists.astype({"nip": str, "training_id": str}), rows], ignore_index=True)
+
+
+def set_valuation(
+    champion: object, ds: Dataset, items: pd.DataFrame, *, as_of: pd.Timestamp | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the planner needs to value any set of a person's items exactly
+    (:mod:`recsys.planning.bundle_values`): ``items`` with each item's forecast alone
+    (``gain_alone``, ``lower_alone``, ``upper_alone``) and the overlaps table of the
+    competencies they develop."""
+    forecast, detail = champion.forecast(  # type: ignore[attr-defined]
+        ds, items["nip"], items["training_id"], as_of=as_of
+    )
+    valued = items.assign(
+        gain_alone=forecast["expected_gain"].to_numpy(dtype=float),
+        lower_alone=forecast["gain_lower"].to_numpy(dtype=float),
+        upper_alone=forecast["gain_upper"].to_numpy(dtype=float),
+    )
+    return valued, item_overlaps(detail)
