@@ -42,12 +42,15 @@ FIELD_OPTIONS = {
     "remote_budget_share": "--remote-share",
     "agency": "--agency",
     "year": "--year",
+    "mandatory": "--mandatory",
 }
 #: Columns of the ``--unit-budgets`` file: each name, then the Indonesian one it may have.
 UNIT_BUDGET_COLUMNS = {"unit": ("unit", "unit_kerja"), "budget_idr": ("budget_idr", "anggaran")}
 #: Columns of the ``--seats`` file.
 SEAT_COLUMNS = {"training_id": ("training_id", "id_pelatihan"), "seats": ("seats", "kursi")}
-#: File types of ``--unit-budgets`` and ``--seats``.
+#: Columns of the ``--mandatory`` file.
+MANDATORY_COLUMNS = {"nip": ("nip",), "training_id": ("training_id", "id_pelatihan")}
+#: File types of ``--unit-budgets``, ``--seats`` and ``--mandatory``.
 TABLE_SUFFIXES = (".csv", ".xlsx")
 #: The stages :func:`~recsys.planning.agency_program.plan_program` reports, in order.
 STAGES = ("forecasts", "plan", "baselines", "curve", "service")
@@ -94,6 +97,14 @@ def plan_cmd(
             "the catalog's capacity.",
         ),
     ] = None,
+    mandatory: Annotated[
+        Path | None,
+        typer.Option(
+            "--mandatory",
+            help="CSV or XLSX with columns nip,training_id (or nip,id_pelatihan): trainings "
+            "every plan must fund (e.g. Latsar for new CPNS).",
+        ),
+    ] = None,
     max_jp: Annotated[
         float, typer.Option("--max-jp", help="Most JP planned for one person in the year.")
     ] = 120.0,
@@ -131,6 +142,7 @@ def plan_cmd(
         classroom_share=classroom_share,
         remote_budget_share=remote_share,
     )
+    required = read_mandatory(mandatory, lang) if mandatory else None
     # the limits that need no data are checked before the data are loaded
     _check(lambda: replace(limits, unit_budgets=None, seats=None).check(set(), set()), lang)
     dataset = load_data(data, lang)
@@ -159,6 +171,7 @@ def plan_cmd(
                 agency=agency,
                 year=year,
                 curve=not no_curve,
+                required=required,
                 on_progress=step,
             )
     except PlanInputError as exc:
@@ -272,6 +285,22 @@ def read_seats(path: Path, lang: Language) -> dict[str, int]:
             fail(t("plan.repeated", lang, path=path, name=training), lang)
         seats[training] = int(value)
     return seats
+
+
+def read_mandatory(path: Path, lang: Language) -> pd.DataFrame:
+    """Mandatory (nip, training_id) pairs from ``path`` (:data:`MANDATORY_COLUMNS`); a row
+    with an empty cell ends the command naming it."""
+    frame = _read_table(path, MANDATORY_COLUMNS, "--mandatory", lang)
+    cells = frame.astype("string").apply(lambda column: column.str.strip()).fillna("")
+    empty = cells == ""
+    for row in range(len(cells)):
+        if empty.iloc[row].any() and not empty.iloc[row].all():
+            value = ", ".join(cells.iloc[row].tolist())
+            fail(
+                t("plan.bad_row", lang, path=path, row=row + 2, option="--mandatory", value=value),
+                lang,
+            )
+    return cells[~empty.all(axis=1)].astype(str).reset_index(drop=True)
 
 
 def _read_table(

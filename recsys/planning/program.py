@@ -256,7 +256,8 @@ def plan_items(
     (``nip``, ``training_id``) pairs, e.g. Latsar for new CPNS; each must have a row in
     ``lists``, is always an item (``required`` true) and every plan takes it.
 
-    Besides those, only items whose gain is positive are candidates, at most
+    Besides those, only items whose gain is positive are candidates (and e-learning not
+    shown to harm, whose interval reaches above zero: it brings the JP), at most
     :data:`MAX_ITEMS_PER_PERSON` per person in all: the first of the list, and the best
     :data:`JP_FILLERS` e-learning items further down (the cheap way to the JP minimum, for
     whom it works), then the rest of the list in its order.
@@ -265,7 +266,12 @@ def plan_items(
     lists = lists.sort_values(["nip", "rank"], kind="stable")
     person = index.get_indexer(pd.Index(lists["nip"].astype(str)))
     must = _required_rows(lists, required)
-    positive = (person >= 0) & ((lists["expected_gain"].to_numpy(dtype=float) > 0) | must)
+    gain = lists["expected_gain"].to_numpy(dtype=float)
+    cheap = np.isin(lists["modality"].astype(str).to_numpy(), FILLER_MODALITIES)
+    # an e-learning item not shown to harm (its interval reaches above zero) is a cheap
+    # way to the JP minimum
+    usable = (gain > 0) | (cheap & (lists["gain_upper"].to_numpy(dtype=float) > 0))
+    positive = (person >= 0) & (usable | must)
     lists, person, must = lists[positive], person[positive], must[positive]
     slots = MAX_ITEMS_PER_PERSON - np.bincount(person[must], minlength=len(people))
     if (slots < 0).any():

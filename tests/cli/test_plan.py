@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 import mlflow
 from recsys.cli.messages import t
-from recsys.cli.plan import parse_idr, read_seats, read_unit_budgets
+from recsys.cli.plan import parse_idr, read_mandatory, read_seats, read_unit_budgets
 from recsys.data import load_dataset
 from recsys.planning.agency_program import plan_document, plan_program
 from recsys.planning.plan_document import plan_tables
@@ -344,3 +344,68 @@ def test_an_indonesian_unit_budget_file_constrains_the_plan(
     unit_column = next(c for c in items.columns if "Unit" in c)
     cost = next(c for c in items.columns if c.startswith("(g)"))
     assert items.loc[items[unit_column] == unit, cost].sum() <= 1_500_000
+
+
+def test_a_mandatory_file_is_read_and_a_half_filled_row_named(tmp_path: Path) -> None:
+    good = tmp_path / "wajib.csv"
+    good.write_text("NIP;id_pelatihan\n199001012015011001;PLT-001\n;\n199001012015011002;PLT-009\n")
+    frame = read_mandatory(good, "en")
+    assert frame.to_dict("list") == {
+        "nip": ["199001012015011001", "199001012015011002"],
+        "training_id": ["PLT-001", "PLT-009"],
+    }
+    bad = tmp_path / "wajib-rusak.csv"
+    bad.write_text("nip,training_id\n199001012015011001,\n")
+    result = run(
+        "plan",
+        "--data",
+        str(tmp_path),
+        "--budget",
+        "1000",
+        "--mandatory",
+        str(bad),
+        "--out",
+        str(tmp_path / "r.xlsx"),
+    )
+    assert result.returncode != 0 and "--mandatory" in result.stdout + result.stderr
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+@pytest.mark.slow
+def test_mandatory_trainings_are_in_the_plan(
+    champion: tuple[dict[str, str], Path], small_world: Path, tmp_path: Path
+) -> None:
+    env, root = champion
+    staff = pd.read_csv(small_world / "employees.csv", dtype=str)
+    nips = staff.loc[(staff["agency"] == AGENCY) & (staff["active"] == "true"), "nip"].iloc[:2]
+    catalog = pd.read_csv(small_world / "trainings.csv", dtype=str)
+    klasikal = catalog[catalog["modality"] == "klasikal"]
+    course = klasikal.sort_values("cost_idr", key=lambda c: c.astype(float))["training_id"].iat[0]
+    wajib = tmp_path / "wajib.csv"
+    wajib.write_text("nip;id_pelatihan\n" + "".join(f"{n};{course}\n" for n in nips))
+    out = tmp_path / "rencana.csv"
+    args = ("--budget", "150.000.000", "--agency", AGENCY, "--mandatory", str(wajib))
+    result = _plan(small_world, *args, "--no-curve", "--out", str(out), env=env, cwd=root)
+    assert result.returncode == 0, result.stderr
+    items = pd.read_csv(out, dtype=str)
+    nip = next(c for c in items.columns if "NIP" in c)
+    training = next(c for c in items.columns if "Kode" in c or "training" in c.lower())
+    planned = set(zip(items[nip], items[training], strict=True))
+    assert {(n, course) for n in nips} <= planned
+    # a mandatory training beyond the budget is refused, naming the option
+    poor = _plan(
+        small_world,
+        "--budget",
+        "1",
+        "--agency",
+        AGENCY,
+        "--mandatory",
+        str(wajib),
+        "--no-curve",
+        "--out",
+        str(tmp_path / "x.csv"),
+        env=env,
+        cwd=root,
+    )
+    assert poor.returncode != 0 and "--mandatory" in poor.stdout + poor.stderr
+    assert not (tmp_path / "x.csv").exists()

@@ -83,7 +83,7 @@ def _check_within_limits(plan: Plan, people: pd.DataFrame, catalog: pd.DataFrame
     alone = items.groupby("nip").size().reindex(plan.people.loc[over, "nip"]).fillna(0)
     assert (alone <= 1).all()
     assert not items.duplicated(["nip", "training_id"]).any()
-    assert (items["gain"] > 0).all()
+    assert ((items["gain"] > 0) | (items["modality"] == "e_learning")).all()
     # classroom: a person's items in different quarters; no quarter over the unit's share
     classroom = items[items["modality"].isin(CLASSROOM)]
     assert not classroom.duplicated(["nip", "quarter"]).any()
@@ -245,10 +245,14 @@ def test_items_keep_only_the_planned_people_and_working_trainings() -> None:
     people, lists, _ = _instance(30, 4, seed=7)
     items = plan_items(lists, people.iloc[:10])
     assert set(items["nip"]) <= set(people["nip"].iloc[:10])
-    assert (items["gain"] > 0).all()
-    assert len(items) == int(
-        ((lists["nip"].isin(people["nip"].iloc[:10])) & (lists["expected_gain"] > 0)).sum()
+    # items that work, and e-learning not shown to harm (for the JP)
+    works = (items["gain"] > 0) | ((items["modality"] == "e_learning") & (items["gain_upper"] > 0))
+    assert works.all()
+    ours = lists[lists["nip"].isin(people["nip"].iloc[:10])]
+    usable = (ours["expected_gain"] > 0) | (
+        (ours["modality"] == "e_learning") & (ours["gain_upper"] > 0)
     )
+    assert len(items) == int(usable.sum())
     assert items.groupby("person")["rank"].apply(lambda r: r.is_monotonic_increasing).all()
 
 
@@ -261,16 +265,16 @@ def test_lists_keep_the_best_e_learning_further_down_as_jp_fillers() -> None:
             "rank": range(1, 11),
             "training_id": [f"T{i:02d}" for i in range(10)],
             "expected_gain": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, -0.1, 0.3, 0.2, 0.1],
-            "gain_lower": 0.0,
-            "gain_upper": 2.0,
+            "gain_lower": -1.0,
+            "gain_upper": [2.0] * 6 + [-0.05] + [2.0] * 3,  # rank 7 is shown to harm
             "cost_idr": 1_000_000,
             "hours_jp": 8,
             "modality": modality,
         }
     )
     items = plan_items(lists, people)
-    # the first four, then the two best e-learning items that work (not the one that
-    # does not), in list order
+    # the first four, then the two best e-learning items that work (not the one shown to
+    # harm), in list order
     assert items["rank"].tolist() == [1, 2, 3, 4, 9, 10]
     # without e-learning further down, the list is kept in its order
     lists["modality"] = "klasikal"
