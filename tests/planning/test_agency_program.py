@@ -175,3 +175,37 @@ def test_mandatory_trainings_are_planned_and_bad_ones_named(
     with pytest.raises(PlanInputError, match="budget") as raised:
         plan_program(ds, champion, poor, agency=agency, required=required, curve=False)
     assert raised.value.field == "mandatory"
+
+
+def test_exact_set_values_credit_skipped_items_and_keep_the_limits(
+    ds: Dataset, champion: TrainingRecommender, agency: str, program: AgencyProgram
+) -> None:
+    exact = plan_program(
+        ds,
+        champion,
+        program.limits,
+        agency=agency,
+        exact_sets=True,
+        baselines=False,
+        curve=False,
+        service=False,
+    )
+    plan = exact.plan
+    assert exact.overlaps is not None and program.overlaps is None
+    assert plan.cost <= program.limits.budget_idr + 1e-6
+    assert 0 <= plan.gap <= 0.01
+    # each person's set is worth at least its items' listed (discounted) gains, never more
+    # than their gains alone (people whose items all work; an e-learning item taken for the
+    # JP may have a negative forecast, which no discount shrinks)
+    listed = exact.items.set_index(["nip", "training_id"])
+    at = pd.MultiIndex.from_frame(plan.items[["nip", "training_id"]])
+    valued = plan.items.assign(
+        listed=listed["gain"].reindex(at).to_numpy(),
+        alone=listed["gain_alone"].reindex(at).to_numpy(),
+    )
+    works = valued.groupby("nip")["alone"].transform("min") > 0
+    by_person = valued[works].groupby("nip")[["gain", "listed", "alone"]].sum()
+    assert len(by_person) > 0.5 * valued["nip"].nunique()
+    assert (by_person["gain"] >= by_person["listed"] - 1e-9).all()
+    assert (by_person["gain"] <= by_person["alone"] + 1e-9).all()
+    assert (by_person["gain"] > by_person["listed"] + 1e-6).any()
