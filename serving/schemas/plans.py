@@ -33,6 +33,15 @@ STAGE_DESCRIPTION = (
 )
 
 
+class MandatoryTraining(BaseModel):
+    """A training one employee must be given in the plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nip: str = Field(pattern=r"^\d{18}$", description="The employee's NIP (18 digits).")
+    training_id: TrainingId
+
+
 class PlanRequest(BaseModel):
     """The agency's yearly program under a budget and the other limits
     (:class:`recsys.planning.program.PlanLimits`)."""
@@ -74,6 +83,12 @@ class PlanRequest(BaseModel):
         ge=0,
         le=1,
         description="Least share of the spending for remote-area (3T) staff [0–1].",
+    )
+    mandatory: list[MandatoryTraining] | None = Field(
+        default=None,
+        max_length=MAX_LIMITS,
+        description="Trainings every plan must fund (e.g. Latsar for new CPNS); a mandatory "
+        "training that breaks a limit by itself fails the job, naming it.",
     )
     curve: bool = Field(default=True, description="Also plan other budgets (the budget curve).")
     lang: str = Field(
@@ -131,6 +146,22 @@ class BelowMinimum(BaseModel):
     )
 
 
+class UnitService(BaseModel):
+    """One unit's forecast public service under the plan, against none of its staff
+    training this year, with 90% intervals (null: the unit has no service metrics)."""
+
+    unit: str
+    trained_share_planned: float | None
+    satisfaction_now: float | None
+    satisfaction_change: float | None
+    satisfaction_lower: float | None
+    satisfaction_upper: float | None
+    service_days_now: float | None
+    service_days_change: float | None
+    service_days_lower: float | None
+    service_days_upper: float | None
+
+
 class PlanResult(BaseModel):
     """A finished plan, without any row per person."""
 
@@ -143,6 +174,11 @@ class PlanResult(BaseModel):
     curve: list[CurvePoint] = Field(description="The budget curve (empty if not asked for).")
     units: list[UnitTotals]
     below_minimum: BelowMinimum
+    service: list[UnitService] = Field(
+        default_factory=list,
+        description="Each unit's forecast IKM/SKM and service days under the plan (empty: the "
+        "data have no service metrics to learn from).",
+    )
 
 
 class PlanJob(BaseModel):

@@ -167,6 +167,14 @@ def test_only_hr_may_plan(api: tuple, planned: dict) -> None:
         ({"budget_idr": 1e8, "classroom_share": 0}, "body.classroom_share"),
         ({"budget_idr": 1e8, "lang": "fr"}, "body.lang"),
         ({"budget_idr": 1e8, "budget": 5}, "body.budget"),
+        (
+            {"budget_idr": 1e8, "mandatory": [{"nip": "199001012015011999", "training_id": "X"}]},
+            "body.mandatory",
+        ),
+        (
+            {"budget_idr": 1e8, "mandatory": [{"nip": "123", "training_id": "X"}]},
+            "body.mandatory.0.nip",
+        ),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field(api: tuple, body: dict, field: str) -> None:
@@ -300,3 +308,38 @@ def test_a_failed_job_says_why_and_closing_cancels_the_queued(
     answer = failed.answer()
     assert answer.status == "failed" and "solver exploded" in (answer.error or "")
     assert answer.result is None
+
+
+def test_mandatory_trainings_are_funded_and_the_service_forecast_answered(
+    api: tuple, small_world: Path
+) -> None:
+    client, _ = api
+    agency = _smallest_agency(small_world)
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    nip = employees.loc[
+        (employees["agency"] == agency) & (employees["active"] == "true"), "nip"
+    ].iat[0]
+    catalog = pd.read_csv(small_world / "trainings.csv", dtype=str)
+    klasikal = catalog[(catalog["modality"] == "klasikal") & (catalog["active"] == "true")]
+    course = klasikal.sort_values("cost_idr", key=lambda c: c.astype(float))["training_id"].iat[0]
+    body = {
+        "budget_idr": 2e8,
+        "agency": agency,
+        "curve": False,
+        "mandatory": [{"nip": nip, "training_id": course}],
+    }
+    started = client.post("/v1/plans", json=body, headers=HR)
+    assert started.status_code == 202, started.text
+    job = _wait(client, started.json()["poll"])
+    assert job["status"] == "done", job
+    csv = client.get(f"/v1/plans/{job['job_id']}/document", params={"format": "csv"}, headers=HR)
+    assert csv.status_code == 200
+    items = pd.read_csv(io.StringIO(csv.text), dtype=str)
+    assert ((items.iloc[:, :10] == nip).any(axis=1) & (items == course).any(axis=1)).any()
+    service = job["result"]["service"]
+    assert service and {u["unit"] for u in service} == {u["unit"] for u in job["result"]["units"]}
+    known = [u for u in service if u["satisfaction_change"] is not None]
+    assert known and all(
+        u["satisfaction_lower"] <= u["satisfaction_change"] <= u["satisfaction_upper"]
+        for u in known
+    )

@@ -48,7 +48,7 @@ from recsys.planning.agency_program import (
 )
 from recsys.planning.plan_document import PlanDocument, write_plan
 from recsys.planning.program import SHORTFALL_REASONS, PlanInputError, PlanLimits
-from recsys.planning.program_inputs import plan_year, planning_people
+from recsys.planning.program_inputs import check_required, plan_year, planning_people
 from recsys.tracking.registry import TRAINING_MODEL
 from serving.access.api_keys import Caller
 from serving.access.audit import AuditLog
@@ -219,6 +219,9 @@ def _check(request: schemas.PlanRequest, ds: Dataset) -> None:
         raise PlanInputError("agency", "no active staff to plan for")
     catalog = active_catalog(ds)
     _limits(request).check(set(people["unit"]), set(catalog["training_id"].astype(str)))
+    required = _mandatory(request)
+    if required is not None:
+        check_required(required, people, catalog)
 
 
 def _plan(job: PlanJob, step: Any) -> tuple[schemas.PlanResult, PlanDocument]:
@@ -232,9 +235,16 @@ def _plan(job: PlanJob, step: Any) -> tuple[schemas.PlanResult, PlanDocument]:
         agency=request.agency,
         year=request.year,
         curve=request.curve,
+        required=_mandatory(request),
         on_progress=step,
     )
     return _result(program), plan_document(program, served.dataset)
+
+
+def _mandatory(request: schemas.PlanRequest) -> pd.DataFrame | None:
+    if not request.mandatory:
+        return None
+    return pd.DataFrame([m.model_dump() for m in request.mandatory])
 
 
 def _result(program: AgencyProgram) -> schemas.PlanResult:
@@ -253,7 +263,18 @@ def _result(program: AgencyProgram) -> schemas.PlanResult:
         ],
         units=_units(program),
         below_minimum=schemas.BelowMinimum(total=len(below), by_reason=by_reason),
+        service=_service(program),
     )
+
+
+def _service(program: AgencyProgram) -> list[schemas.UnitService]:
+    if program.service is None:
+        return []
+    fields = list(schemas.UnitService.model_fields)
+    return [
+        schemas.UnitService.model_validate({k: _finite(row[k]) for k in fields})
+        for row in program.service[fields].to_dict("records")
+    ]
 
 
 def _units(program: AgencyProgram) -> list[schemas.UnitTotals]:
