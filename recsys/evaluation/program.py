@@ -43,6 +43,7 @@ from recsys.planning.program import (
     QUARTERS,
     Plan,
     PlanLimits,
+    item_table,
 )
 from recsys.simulation.catalog import POSITION_RANK
 from recsys.simulation.history import (
@@ -365,27 +366,17 @@ def oracle_items(
         log.warning("oracle: %d picks may not be the greedy's best (pool too small)", inexact)
     found = pd.concat(parts, ignore_index=True)
     rows = catalog.iloc[found["column"].to_numpy()]
-    person = found["person"].to_numpy()
-    modality = rows["modality"].astype(str).to_numpy()
-    items = pd.DataFrame(
-        {
-            "person": person,
-            "nip": people["nip"].astype(str).to_numpy()[person],
-            "unit": people["unit"].astype(str).to_numpy()[person],
-            "training_id": rows["training_id"].astype(str).to_numpy(),
-            "rank": found["rank"].to_numpy(dtype=int),
-            "gain": found["gain"].to_numpy(dtype=float),
-            "gain_lower": found["gain"].to_numpy(dtype=float),
-            "gain_upper": found["gain"].to_numpy(dtype=float),
-            "cost_idr": rows["cost_idr"].to_numpy(dtype=float),
-            "hours_jp": rows["hours_jp"].to_numpy(dtype=float),
-            "modality": modality,
-            "classroom": np.isin(modality, CLASSROOM),
-            "remote": people["remote_area"].fillna(False).astype(bool).to_numpy()[person],
-            "required": np.zeros(len(person), dtype=bool),  # no mandatory trainings
-        }
+    gain = found["gain"].to_numpy(dtype=float)
+    items = item_table(
+        people,
+        found["person"].to_numpy(),
+        training_id=rows["training_id"].astype(str).to_numpy(),
+        rank=found["rank"].to_numpy(dtype=int),
+        gain=gain,
+        gain_lower=gain,
+        gain_upper=gain,
+        trainings=rows,
     )
-    items = items.sort_values(["person", "rank"], kind="stable").reset_index(drop=True)
     return items[list(ITEM_COLUMNS)]
 
 

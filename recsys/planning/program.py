@@ -293,24 +293,51 @@ def plan_items(
     chosen |= rest & (running(rest) <= room[person])
     keep = chosen | must
     rows = lists[keep]
-    person = person[keep]
-    modality = rows["modality"].astype(str).to_numpy()
+    return item_table(
+        people,
+        person[keep],
+        training_id=rows["training_id"].astype(str).to_numpy(),
+        rank=rows["rank"].to_numpy(dtype=int),
+        gain=rows["expected_gain"].to_numpy(dtype=float),
+        gain_lower=rows["gain_lower"].to_numpy(dtype=float),
+        gain_upper=rows["gain_upper"].to_numpy(dtype=float),
+        trainings=rows,
+        required=must[keep],
+    )
+
+
+def item_table(
+    people: pd.DataFrame,
+    person: np.ndarray,
+    *,
+    training_id: np.ndarray,
+    rank: np.ndarray,
+    gain: np.ndarray,
+    gain_lower: np.ndarray,
+    gain_upper: np.ndarray,
+    trainings: pd.DataFrame,
+    required: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The item table (:data:`ITEM_COLUMNS`), in person and rank order: item ``i`` is
+    ``people``'s row ``person[i]`` taking ``training_id[i]``; ``trainings``: aligned rows
+    with the training's ``cost_idr``, ``hours_jp`` and ``modality``."""
+    modality = trainings["modality"].astype(str).to_numpy()
     items = pd.DataFrame(
         {
             "person": person,
             "nip": people["nip"].astype(str).to_numpy()[person],
             "unit": people["unit"].astype(str).to_numpy()[person],
-            "training_id": rows["training_id"].astype(str).to_numpy(),
-            "rank": rows["rank"].to_numpy(dtype=int),
-            "gain": rows["expected_gain"].to_numpy(dtype=float),
-            "gain_lower": rows["gain_lower"].to_numpy(dtype=float),
-            "gain_upper": rows["gain_upper"].to_numpy(dtype=float),
-            "cost_idr": rows["cost_idr"].to_numpy(dtype=float),
-            "hours_jp": rows["hours_jp"].to_numpy(dtype=float),
+            "training_id": training_id,
+            "rank": rank,
+            "gain": gain,
+            "gain_lower": gain_lower,
+            "gain_upper": gain_upper,
+            "cost_idr": trainings["cost_idr"].to_numpy(dtype=float),
+            "hours_jp": trainings["hours_jp"].to_numpy(dtype=float),
             "modality": modality,
             "classroom": np.isin(modality, CLASSROOM),
             "remote": people["remote_area"].fillna(False).astype(bool).to_numpy()[person],
-            "required": must[keep],
+            "required": np.zeros(len(person), dtype=bool) if required is None else required,
         }
     )
     return items.sort_values(["person", "rank"], kind="stable").reset_index(drop=True)
