@@ -427,8 +427,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Baseline: greedy per rupiah",
     },
     "plan.row.gap_rule": {
-        "id": "Pembanding: aturan kesenjangan (menurut perkiraannya sendiri)",
-        "en": "Baseline: gap rule (by its own forecast)",
+        "id": "Pembanding: rencana aturan kesenjangan (diukur dengan model yang sama)",
+        "en": "Baseline: the gap rule's plan (measured with the same model)",
     },
     "plan.written": {
         "id": "Dokumen rencana ditulis ke {path}",

@@ -17,7 +17,6 @@ from recsys.models.marginal import marginal_lists
 from recsys.models.service import ServiceForecaster
 from recsys.planning.plan_document import PlanDocument
 from recsys.planning.program import (
-    MAX_ITEMS_PER_PERSON,
     Plan,
     PlanInputError,
     PlanLimits,
@@ -201,18 +200,21 @@ def service_forecast(ds: Dataset, program: AgencyProgram) -> pd.DataFrame | None
     return forecast[forecast["unit"].astype(str).isin(units)].reset_index(drop=True)
 
 
-def rescored(plan: Plan, champion: object, ds: Dataset) -> Plan:
-    """``plan`` with its items' gains as the ``champion`` forecasts them, each person's
-    items counted by marginal gain in the champion's order (:mod:`recsys.models.marginal`),
-    so that a plan made from another ranker's lists (the gap rule's) is measured with the
-    same yardstick as the champion's plan."""
+def rescored(plan: Plan, champion: object, ds: Dataset, candidates: pd.DataFrame) -> Plan:
+    """``plan`` (made from another ranker's lists: the gap rule's) with its items' gains as
+    the champion credits the champion's own plan: each item's marginal gain given every
+    item ranked above it among the person's items and champion ``candidates`` (taken or
+    not), in the champion's order (:mod:`recsys.models.marginal`). The same yardstick for
+    both plans."""
     items = plan.items
     if items.empty:
         return plan
+    theirs = candidates[candidates["nip"].isin(items["nip"])][["nip", "training_id"]]
+    pairs = pd.concat([items[["nip", "training_id"]], theirs]).drop_duplicates()
     forecast, detail = champion.forecast(  # type: ignore[attr-defined]
-        ds, items["nip"], items["training_id"]
+        ds, pairs["nip"], pairs["training_id"]
     )
-    lists = marginal_lists(forecast, detail, MAX_ITEMS_PER_PERSON + 1)
+    lists = marginal_lists(forecast, detail, len(pairs))
     key = lists["nip"].astype(str) + "\t" + lists["training_id"].astype(str)
     at = pd.Index(key).get_indexer(pd.Index(items["nip"] + "\t" + items["training_id"]))
     found = at >= 0
