@@ -32,7 +32,7 @@ that may be away in classroom training at once (at least one person); a plan wit
 quarterly total is scheduled by :func:`schedule` so that no quarter has more.
 
 **Solving.** Over *bundles*: each person takes exactly one of the sets of their items they
-may take (:data:`MAX_ITEMS_PER_PERSON` items give at most 63, nothing included), so their
+may take (:data:`MAX_ITEMS_PER_PERSON` items give at most 255, nothing included), so their
 JP cap, classroom quarters and shortfall are exact per bundle, and the program's LP
 relaxation is much tighter than over items (where a fraction of an item meets the JP
 minimum for a fraction of its cost). The LP is solved by column generation
@@ -73,10 +73,10 @@ MIP_GAP = 0.002
 #: Longest branching of the default method, in seconds (the rounded plan is kept if it
 #: does not improve on it in time).
 AUTO_MIP_SECONDS = 30.0
-#: Most items of a person's list the plan chooses from (their 63 sets are enumerated).
-MAX_ITEMS_PER_PERSON = 6
+#: Most items of a person's list the plan chooses from (their 255 sets are enumerated).
+MAX_ITEMS_PER_PERSON = 8
 #: Of those, places kept for the best e-learning items further down the list.
-JP_FILLERS = 2
+JP_FILLERS = 4
 #: Modalities that fill JP cheaply (no seats, little or no cost).
 FILLER_MODALITIES = ("e_learning",)
 #: Rows of the program that many people share (the others are each person's own).
@@ -837,6 +837,10 @@ def _check_required(items: pd.DataFrame, program: _Program) -> None:
     raise PlanInputError("mandatory", f"the mandatory trainings alone {what}")
 
 
+#: Keys of a person's sets: person × this + the set's bit mask (room for 20 items).
+_KEY_SPAN = 1 << 20
+
+
 def _bundle_choice(
     items: pd.DataFrame,
     people: pd.DataFrame,
@@ -849,9 +853,9 @@ def _bundle_choice(
     person = items["person"].to_numpy()
     starts = np.searchsorted(person, np.arange(len(people)))
     slot_bit = np.left_shift(1, np.arange(len(items)) - starts[person]).astype(np.int64)
-    bundle_key = owner.astype(np.int64) * 64 + members @ slot_bit
+    bundle_key = owner.astype(np.int64) * _KEY_SPAN + members @ slot_bit
     wanted = np.bincount(person[chosen], weights=slot_bit[chosen], minlength=len(people))
-    keys = np.arange(len(people), dtype=np.int64) * 64 + wanted.astype(np.int64)
+    keys = np.arange(len(people), dtype=np.int64) * _KEY_SPAN + wanted.astype(np.int64)
     at = pd.Index(bundle_key).get_indexer(pd.Index(keys))
     choice = np.zeros(len(owner))
     choice[at[at >= 0]] = 1.0

@@ -11,6 +11,8 @@ import pytest
 
 from recsys.planning.program import (
     CLASSROOM,
+    JP_FILLERS,
+    MAX_ITEMS_PER_PERSON,
     QUARTERS,
     Plan,
     PlanInputError,
@@ -273,12 +275,13 @@ def test_lists_keep_the_best_e_learning_further_down_as_jp_fillers() -> None:
         }
     )
     items = plan_items(lists, people)
-    # the first four, then the two best e-learning items that work (not the one shown to
-    # harm), in list order
-    assert items["rank"].tolist() == [1, 2, 3, 4, 9, 10]
+    assert MAX_ITEMS_PER_PERSON == 8 and JP_FILLERS == 4
+    # the first four, then the e-learning items further down that work (not the one shown
+    # to harm), then the rest of the list in its order
+    assert items["rank"].tolist() == [1, 2, 3, 4, 5, 6, 9, 10]
     # without e-learning further down, the list is kept in its order
     lists["modality"] = "klasikal"
-    assert plan_items(lists, people)["rank"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert plan_items(lists, people)["rank"].tolist() == [1, 2, 3, 4, 5, 6, 8, 9]
 
 
 def test_column_generation_reaches_the_lp_over_every_bundle() -> None:
