@@ -110,6 +110,28 @@ def active_catalog(ds: Dataset) -> pd.DataFrame:
     return trainings[trainings["active"].fillna(True).astype(bool)].reset_index(drop=True)
 
 
+def plan_inputs(
+    ds: Dataset,
+    limits: PlanLimits,
+    *,
+    agency: str | None = None,
+    year: int | None = None,
+    required: pd.DataFrame | None = None,
+) -> tuple[int, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """What a plan is made from, checked before any work: the plan year, the staff, the
+    active catalog and the mandatory pairs (:func:`check_required`). Bad input is a
+    :class:`PlanInputError` naming the field."""
+    year = plan_year(ds, year)
+    people = planning_people(ds, agency=agency, year=year)
+    if people.empty:
+        raise PlanInputError("agency", "no active staff to plan for")
+    catalog = active_catalog(ds)
+    limits.check(set(people["unit"]), set(catalog["training_id"].astype(str)))
+    if required is not None:
+        required = check_required(required, people, catalog)
+    return year, people, catalog, required
+
+
 def plan_program(
     ds: Dataset,
     champion: object,
@@ -139,14 +161,9 @@ def plan_program(
     number of trainings in a year, not only with overlapping gaps), where the listed gains
     forecast 1.3 times it (benchmarks/RESULTS.md)."""
     step = on_progress or (lambda _stage: None)
-    year = plan_year(ds, year)
-    people = planning_people(ds, agency=agency, year=year)
-    if people.empty:
-        raise PlanInputError("agency", "no active staff to plan for")
-    catalog = active_catalog(ds)
-    limits.check(set(people["unit"]), set(catalog["training_id"].astype(str)))
-    if required is not None:
-        required = check_required(required, people, catalog)
+    year, people, catalog, required = plan_inputs(
+        ds, limits, agency=agency, year=year, required=required
+    )
     step("forecasts")
     items = candidate_items(champion, ds, people, required=required)
     overlaps = None

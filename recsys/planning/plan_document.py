@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.styles import Font
 
+from recsys.models.service import FORECAST_COLUMNS
 from recsys.planning.program import QUARTERS, Plan, gain_intervals
 from recsys.settings import LANGUAGES
 
@@ -68,20 +69,7 @@ CURVE_SHEET_COLUMNS = (
     "budget_price",
 )
 #: Columns the unit service forecast must have (shares 0–1, IKM points, days).
-SERVICE_SHEET_COLUMNS = (
-    "unit",
-    "staff",
-    "trained_share_now",
-    "trained_share_planned",
-    "satisfaction_now",
-    "satisfaction_change",
-    "satisfaction_lower",
-    "satisfaction_upper",
-    "service_days_now",
-    "service_days_change",
-    "service_days_lower",
-    "service_days_upper",
-)
+SERVICE_SHEET_COLUMNS = FORECAST_COLUMNS
 #: Columns of the plan's items the document reads (``gaps_closed`` too, when present).
 _ITEM_NEEDS = (
     "nip",

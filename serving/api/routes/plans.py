@@ -42,13 +42,12 @@ from starlette.background import BackgroundTask
 from recsys.data.loading import Dataset
 from recsys.planning.agency_program import (
     AgencyProgram,
-    active_catalog,
     plan_document,
+    plan_inputs,
     plan_program,
 )
 from recsys.planning.plan_document import PlanDocument, write_plan
 from recsys.planning.program import SHORTFALL_REASONS, PlanInputError, PlanLimits
-from recsys.planning.program_inputs import check_required, plan_year, planning_people
 from recsys.tracking.registry import TRAINING_MODEL
 from serving.access.api_keys import Caller
 from serving.access.audit import AuditLog
@@ -213,15 +212,13 @@ def _limits(request: schemas.PlanRequest) -> PlanLimits:
 def _check(request: schemas.PlanRequest, ds: Dataset) -> None:
     """What :func:`plan_program` checks before any work, checked before the job starts:
     a :class:`PlanInputError` naming the field."""
-    year = plan_year(ds, request.year)
-    people = planning_people(ds, agency=request.agency, year=year)
-    if people.empty:
-        raise PlanInputError("agency", "no active staff to plan for")
-    catalog = active_catalog(ds)
-    _limits(request).check(set(people["unit"]), set(catalog["training_id"].astype(str)))
-    required = _mandatory(request)
-    if required is not None:
-        check_required(required, people, catalog)
+    plan_inputs(
+        ds,
+        _limits(request),
+        agency=request.agency,
+        year=request.year,
+        required=_mandatory(request),
+    )
 
 
 def _plan(job: PlanJob, step: Any) -> tuple[schemas.PlanResult, PlanDocument]:
