@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,14 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("worlds") / "small"
     simulate(out, employees=SMALL_WORLD_EMPLOYEES, seed=SMALL_WORLD_SEED)
     return out
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Settings are read once per process; read them afresh around every test, so that a
+    test's environment (``monkeypatch.setenv``) is what the code sees, and never leaks."""
+    from recsys.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
