@@ -10,12 +10,13 @@ See :mod:`recsys.data.contract` for the tables and their rules.
 """
 
 from recsys.data.loading import Dataset, ProgressCallback, load_dataset
-from recsys.data.report import LoadReport, TableReport
+from recsys.data.report import Detected, LoadReport, TableReport
 from recsys.data.sources import DataContractError, RawTable, read_raw_tables, write_dataset
 
 __all__ = [
     "DataContractError",
     "Dataset",
+    "Detected",
     "LoadReport",
     "ProgressCallback",
     "RawTable",

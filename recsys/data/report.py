@@ -26,6 +26,18 @@ REPORT_JSON = "report.json"
 REPORT_TXT = "report.txt"
 
 
+@dataclass(frozen=True)
+class Detected:
+    """One thing the loader recognised in how a table was written, and converted.
+
+    ``key`` names the kind (see :mod:`recsys.data.messages` for the texts), ``params``
+    its details, e.g. ``Detected("csv_dialect", {"delimiter": ";", "encoding": "utf-8-sig"})``.
+    """
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class TableReport:
     """One table's load: where it came from and what happened to its rows.
@@ -43,6 +55,9 @@ class TableReport:
     quarantined: int
     reasons: dict[str, int] = field(default_factory=dict)
     quarantine: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    #: What the loader recognised and converted in this table's format, as
+    #: :class:`Detected` notes (separator, encoding, date format, mapped headers...).
+    detected: list[Detected] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.loaded + self.quarantined != self.read:

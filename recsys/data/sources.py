@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -68,6 +68,13 @@ class RawTable:
     frame: pd.DataFrame
     source_row: np.ndarray
     bad_lines: pd.DataFrame
+    #: How the file was written, as detected: ``{"format": "csv", "delimiter": ";",
+    #: "encoding": "utf-8-sig"}``, ``{"format": "xlsx", "sheet": "employees"}``; empty for
+    #: Parquet and SQL.
+    dialect: Mapping[str, str] = field(default_factory=dict)
+    #: The frame exactly as it was read, when ``frame`` holds values converted to the
+    #: contract's format (dates, decimal commas, mapped headers): quarantine shows these.
+    as_sent: pd.DataFrame | None = None
 
     @property
     def read(self) -> int:

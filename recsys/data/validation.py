@@ -609,14 +609,17 @@ def _finish(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _quarantine_frame(raw: RawTable, bad: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
-    rows = raw.frame.iloc[np.flatnonzero(bad)].reset_index(drop=True)
+    """The bad rows as the agency sent them (``raw.as_sent`` if the loader converted
+    values), each with its source row and reasons, and the malformed lines."""
+    sent = raw.frame if raw.as_sent is None else raw.as_sent
+    rows = sent.iloc[np.flatnonzero(bad)].reset_index(drop=True)
     rows.insert(0, SOURCE_ROW, raw.source_row[bad], allow_duplicates=True)
     rows.insert(len(rows.columns), REASON, reasons[bad], allow_duplicates=True)
     if len(raw.bad_lines) == 0:
         return rows
     lines = raw.bad_lines[[SOURCE_ROW, RAW_LINE, REASON]]
     out = pd.concat([rows, lines], ignore_index=True) if len(rows) else lines.copy()
-    ordered = [SOURCE_ROW, *raw.columns, RAW_LINE, REASON]
+    ordered = [SOURCE_ROW, *[str(c) for c in sent.columns], RAW_LINE, REASON]
     out = out.reindex(columns=ordered)
     return out.sort_values(SOURCE_ROW, kind="stable").reset_index(drop=True)
 
