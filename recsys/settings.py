@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     demo_employees: int = 20_000
     #: Seed of the demo world made by ``recsys demo``.
     demo_seed: int = 42
+    #: The agency's column mapping for loading data (``--columns``): a YAML file, a
+    #: shipped mapping's name (``siasn``, ``ekinerja``), or several separated by commas
+    #: (docs/data-formats.md); unset: the contract's own names only.
+    columns: str | None = None
     #: Where load reports and quarantine files go.
     reports_dir: Path = Path("reports")
     #: A team's MLflow tracking server (read from ``MLFLOW_TRACKING_URI``); unset: the

@@ -5,7 +5,10 @@
     ds.report.write("reports/load")           # counts, reasons, quarantined rows
 
 Tables load in :data:`~recsys.data.contract.TABLES` order, each after the tables it
-refers to, so references are checked against rows that were actually loaded.
+refers to, so references are checked against rows that were actually loaded. Each is
+first read the way HR wrote it (:mod:`recsys.data.formats`: their headers through a column
+mapping, day-first dates, decimal commas). A table where most rows break the same rule
+has a format problem, not bad rows: it is refused with the rule and an example.
 """
 
 from __future__ import annotations
@@ -17,10 +20,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from recsys.data.contract import COMPETENCY_STANDARDS, EMPLOYEES, TABLES
+from recsys.data.contract import COMPETENCY_STANDARDS, EMPLOYEES, TABLES, Table
+from recsys.data.formats import normalize
+from recsys.data.mapping import ColumnMapping, load_mapping
 from recsys.data.report import LoadReport, TableReport
-from recsys.data.sources import Source, open_source
-from recsys.data.validation import KnownValues, check_columns, empty_frame, validate_table
+from recsys.data.sources import DataContractError, RawTable, Source, open_source
+from recsys.data.validation import (
+    KnownValues,
+    TableResult,
+    check_columns,
+    empty_frame,
+    validate_table,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +39,12 @@ logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[str, int, int], None]
 
 _MAX_LISTED = 5
+#: A rule broken by more than this share of a table's rows is a format problem: the
+#: table is refused (with at least :data:`FORMAT_MIN_ROWS` rows read).
+FORMAT_SHARE = 0.5
+FORMAT_MIN_ROWS = 5
+#: How a reference's reason says the row it refers to was quarantined in its own table.
+_CASCADE = "(quarantined in "
 
 
 @dataclass(frozen=True)
@@ -83,22 +100,40 @@ class Dataset:
         return self.tables["service_metrics"]
 
 
-def load_dataset(source: str | Path, on_progress: ProgressCallback | None = None) -> Dataset:
-    """Load and validate a data set from a folder or a SQLAlchemy URL (anything with ``://``).
+def load_dataset(
+    source: str | Path,
+    on_progress: ProgressCallback | None = None,
+    *,
+    columns: str | Path | ColumnMapping | None = None,
+) -> Dataset:
+    """Load and validate a data set from a folder (CSV, Parquet or Excel files), an Excel
+    workbook with a sheet per table, or a SQLAlchemy URL (anything with ``://``).
+
+    ``columns``: the agency's column mapping (:func:`~recsys.data.mapping.load_mapping`:
+    a YAML file, a shipped mapping's name, or a loaded mapping); default: the settings'
+    ``columns`` (``RECSYS_COLUMNS``), if any.
 
     Bad rows are quarantined (see :attr:`Dataset.report`), never raised. Raises
     :class:`~recsys.data.sources.DataContractError` if the source does not exist, a
-    required table or column is missing, a file cannot be parsed, or a folder holds both
-    ``<table>.csv`` and ``<table>.parquet``. Nothing is written either way.
+    required table or column is missing, a file cannot be parsed, a folder holds one
+    table in two formats, a NIP column was destroyed by Excel, or most of a table's rows
+    break the same rule; :class:`~recsys.data.mapping.MappingError` for a mapping that
+    cannot be used. Nothing is written either way.
     """
+    if not isinstance(columns, ColumnMapping):
+        if columns is None:
+            from recsys.settings import get_settings
+
+            columns = get_settings().columns
+        columns = load_mapping(columns)
     src = open_source(source)
     try:
-        return _load(src, on_progress)
+        return _load(src, on_progress, columns)
     finally:
         src.close()
 
 
-def _load(src: Source, on_progress: ProgressCallback | None) -> Dataset:
+def _load(src: Source, on_progress: ProgressCallback | None, mapping: ColumnMapping) -> Dataset:
     # Fail on a missing or ambiguous table before spending time on the others.
     locations = {t.name: src.locate(t.name) for t in TABLES}
     for t in TABLES:
@@ -119,9 +154,11 @@ def _load(src: Source, on_progress: ProgressCallback | None) -> Dataset:
                 f"optional table '{table.name}' not found in {src.description}; loaded as empty"
             )
             continue
-        raw = src.read(table.name)
+        read = normalize(table, src.read(table.name), mapping)
+        raw = read.raw
         report.warnings += check_columns(table, raw)
-        result = validate_table(table, raw, known)
+        result = validate_table(table, raw, known, read.dates)
+        _refuse_format_problem(table, raw, result)
         known.update(result.known)
         frames[table.name] = result.frame
         report.tables.append(
@@ -133,6 +170,7 @@ def _load(src: Source, on_progress: ProgressCallback | None) -> Dataset:
                 quarantined=result.quarantined,
                 reasons=result.reasons,
                 quarantine=result.quarantine,
+                detected=read.detected,
             )
         )
         logger.info(
@@ -146,6 +184,52 @@ def _load(src: Source, on_progress: ProgressCallback | None) -> Dataset:
             report.warnings.append(f"{table.name}: no valid rows were loaded")
     report.warnings += _coverage_warnings(frames)
     return Dataset(tables=frames, report=report, source=src.description)
+
+
+def _refuse_format_problem(table: Table, raw: RawTable, result: TableResult) -> None:
+    """Raise if more than :data:`FORMAT_SHARE` of the rows break one rule: the file's
+    format is wrong (a column in another format, another language, damaged by Excel).
+
+    References to rows quarantined in another table do not count: that table is where
+    the problem is, and its own report says so."""
+    if result.read < FORMAT_MIN_ROWS or not result.quarantined:
+        return
+    quarantine = result.quarantine
+    counts: dict[str, int] = {}
+    examples: dict[str, str] = {}
+    for row, reason in zip(quarantine["source_row"], quarantine["reason"], strict=True):
+        for message in str(reason).split("; "):
+            if _CASCADE in message:
+                continue
+            rule = next((k for k in result.reasons if _is_instance(message, k)), None)
+            if rule is None:
+                continue
+            counts[rule] = counts.get(rule, 0) + 1
+            examples.setdefault(rule, f"row {row}: {message}")
+    if not counts:
+        return
+    rule, count = max(counts.items(), key=lambda kv: kv[1])
+    if count <= FORMAT_SHARE * result.read:
+        return
+    column = rule.split(":", 1)[0]
+    raise DataContractError(
+        f"{raw.label}: {count:,} of {result.read:,} rows break the same rule, "
+        f"'{rule}' (e.g. {examples[rule]}). That is a problem with the file's format, not "
+        f"with single rows: fix column '{column}' in the export and load again "
+        "(`recsys validate --fix-report` writes a guide).",
+        file=raw.source,
+        column=column if column in table.column_names else None,
+    )
+
+
+def _is_instance(message: str, rule: str) -> bool:
+    """Whether a row's reason ``message`` is an instance of the counted ``rule`` (its key):
+    the message starts with the key, or (``level: 7.5 outside 1–5``) shares its column and
+    ends with the rule's words."""
+    if message.startswith(rule):
+        return True
+    column, _, words = rule.partition(": ")
+    return message.startswith(column + ": ") and bool(words) and message.endswith(words)
 
 
 def _listed(values: list[str]) -> str:

@@ -37,6 +37,7 @@ from recsys.data.contract import (
     Table,
 )
 from recsys.data.contract import table as contract_table
+from recsys.data.formats import ISO, parse_dates
 from recsys.data.sources import RAW_LINE, REASON, SOURCE_ROW, DataContractError, RawTable
 
 logger = logging.getLogger(__name__)
@@ -300,7 +301,9 @@ def _parse_bool(array: pa.Array, column: Column) -> _Parsed:
     return _Parsed(values, missing, [("not a boolean (true/false)", ~missing & ~ok)])
 
 
-def _parse_date(array: pa.Array, column: Column) -> _Parsed:
+def _parse_date(array: pa.Array, column: Column, fmt: str = ISO) -> _Parsed:
+    """Dates: native date values, or text in ``fmt`` (ISO unless the column's values
+    prevail in another of :data:`~recsys.data.formats.DATE_FORMATS`)."""
     missing = _np(pc.is_null(array))
     failures: list[tuple[str, np.ndarray]] = []
     t = array.type
@@ -313,13 +316,18 @@ def _parse_date(array: pa.Array, column: Column) -> _Parsed:
         timed = _np_series(stamps.notna() & (stamps != stamps.dt.normalize()))
         failures.append(("not a date (has a time of day)", timed))
         stamps = stamps.where(~timed)
+    elif fmt != ISO:
+        text = pc.utf8_trim_whitespace(_as_text(array))
+        missing = _blank(text)
+        stamps = parse_dates(_text_series(text), fmt)
+        failures.append((f"not a date ({fmt})", ~missing & _np_series(stamps.isna())))
     else:
         text = pc.utf8_trim_whitespace(_as_text(array))
         missing = _blank(text)
         ok = _np(pc.match_substring_regex(text, DATE_RE))
         candidates = _text_series(_null_where(~ok, text))
         stamps = pd.to_datetime(candidates, format="%Y-%m-%d", errors="coerce")
-        failures.append(("not a date (YYYY-MM-DD)", ~missing & _np_series(stamps.isna())))
+        failures.append((f"not a date ({ISO})", ~missing & _np_series(stamps.isna())))
     outside = _np_series(stamps.notna() & ((stamps < FIRST_DATE) | (stamps > LAST_DATE)))
     failures.append((f"outside {FIRST_DATE:%Y-%m-%d}–{LAST_DATE:%Y-%m-%d}", outside))
     values = stamps.where(~outside).astype(cast(Any, DATE_DTYPE))
@@ -398,10 +406,16 @@ def _quoted(text: pd.Series) -> pd.Series:
     return "'" + text.fillna("") + "'"
 
 
-def _check_column(column: Column, raw: pd.Series, problems: Problems) -> pd.Series:
-    """Parse one present column, recording its problems; returns the working values."""
+def _check_column(
+    column: Column, raw: pd.Series, problems: Problems, date_format: str | None = None
+) -> pd.Series:
+    """Parse one present column, recording its problems; returns the working values.
+    ``date_format``: the format a date column's text is in, if not ISO."""
     array = _arrow(raw)
-    parsed = _PARSERS[column.kind](array, column)
+    if date_format is not None and column.kind == "date":
+        parsed = _parse_date(array, column, date_format)
+    else:
+        parsed = _PARSERS[column.kind](array, column)
     shown: pd.Series | None = None
 
     def show(mask: np.ndarray) -> pd.Series:
@@ -628,12 +642,15 @@ def validate_table(
     table: Table,
     raw: RawTable,
     references: Mapping[tuple[str, str], KnownValues] | None = None,
+    dates: Mapping[str, str] | None = None,
 ) -> TableResult:
     """Check every row of ``raw`` against ``table``'s rules.
 
     ``references`` holds the loaded values of the columns this table refers to (built
-    from the :attr:`TableResult.known` of tables loaded before). Missing required columns
-    raise :class:`DataContractError` (see :func:`check_columns`); bad rows never raise.
+    from the :attr:`TableResult.known` of tables loaded before); ``dates`` the format of
+    date columns whose text is not ISO (:func:`~recsys.data.formats.date_format`).
+    Missing required columns raise :class:`DataContractError` (see :func:`check_columns`);
+    bad rows never raise.
     """
     references = references or {}
     unknown_rules = [r for r in table.row_rules if r not in ROW_RULES]
@@ -645,7 +662,9 @@ def validate_table(
     working: dict[str, pd.Series] = {}
     for column in table.columns:
         if column.name in raw.frame.columns:
-            working[column.name] = _check_column(column, raw.frame[column.name], problems)
+            working[column.name] = _check_column(
+                column, raw.frame[column.name], problems, (dates or {}).get(column.name)
+            )
         else:
             working[column.name] = _absent(column, n_rows)
     frame = pd.DataFrame(working, columns=table.column_names)

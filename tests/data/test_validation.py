@@ -68,7 +68,7 @@ BAD_ROWS = [
     ("employees", LEAF, {"hire_date": "2016-02-30"}, "hire_date: not a date (YYYY-MM-DD)"),
     ("employees", LEAF, {"birth_date": "1600-01-01"}, "birth_date: outside 1677-09-22–2262-04-11"),
     ("employees", LEAF, {"gender": "X"}, "gender: not one of M, F: 'X'"),
-    ("employees", LEAF, {"gender": "m"}, "gender: not one of M, F: 'm'"),
+    ("employees", LEAF, {"gender": "L"}, "gender: not one of M, F: 'L'"),
     ("employees", LEAF, {"grade": "V/a"}, "grade: not one of I/a … IV/e: 'V/a'"),
     ("employees", LEAF, {"education": "SMK"}, "education: not one of SD, SMP, SMA"),
     ("employees", LEAF, {"position_type": "eselon"}, "position_type: not one of jpt"),
