@@ -15,13 +15,18 @@ from rich.table import Table
 
 from recsys.cli.console import console, fail, progress, warn
 from recsys.cli.messages import t
-from recsys.cli.options import DataOption, LangOption, resolve_lang
+from recsys.cli.options import ColumnsOption, DataOption, LangOption, resolve_lang
 from recsys.data import DataContractError, Dataset, LoadReport, load_dataset
 from recsys.data.contract_doc import render_markdown
+from recsys.data.mapping import MappingError
+from recsys.data.messages import detected_text, error_text, notable, reason_text, warning_text
 from recsys.settings import Language, get_settings
 from recsys.simulation import SimulationError, simulate
 from recsys.simulation.mechanism import MECHANISMS, RANDOM, mechanism_names
 from recsys.simulation.world import FORMATS, TRUTH_DIR
+
+#: The guide ``validate --fix-report`` writes in the report folder.
+FIX_GUIDE_FILE = "panduan-perbaikan.md"
 
 
 def simulate_cmd(
@@ -102,23 +107,43 @@ def write_world(
 
 def validate_cmd(
     data: DataOption,
+    mapping: ColumnsOption = None,
     report_dir: Annotated[
         Path | None,
         typer.Option("--report-dir", help="Where to write the report and quarantine files."),
     ] = None,
+    fix_report: Annotated[
+        bool,
+        typer.Option(
+            "--fix-report",
+            help=f"Also write {FIX_GUIDE_FILE} in the report folder: a short guide for the "
+            "HR data team on what to correct in their export, table by table.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     lang: LangOption = None,
 ) -> None:
     """Load a data set, check every row against the data contract, and report.
 
     Bad rows go, whole and with their reason, to quarantine files beside the report; every
-    valid row is kept. Exits non-zero only when the data set cannot be loaded at all.
+    valid row is kept. Exits non-zero only when the data set cannot be loaded at all (with
+    --fix-report, the guide then says what stopped it).
     """
     lang = resolve_lang(lang)
-    dataset = load_data(data, lang)
     target = report_dir or default_report_dir(data)
     try:
-        dataset.report.write(target)
+        with progress(t("loading", lang)) as update:
+            dataset = load_dataset(
+                data, on_progress=lambda name, i, n: update(name, i, n), columns=mapping
+            )
+    except (DataContractError, MappingError) as exc:
+        if fix_report:
+            written = _write_guide(target, None, exc, lang)
+            console.print(t("fix_report.written", lang, path=written))
+        fail(error_text(str(exc), lang), lang)
+    try:
+        dataset.report.write(target, lang=lang)
+        guide = _write_guide(target, dataset.report, None, lang) if fix_report else None
     except OSError as exc:
         fail(f"{target}: {exc}", lang)
     if as_json:
@@ -126,6 +151,17 @@ def validate_cmd(
         return
     print_report(dataset.report, lang)
     console.print(t("report.written", lang, path=target))
+    if guide is not None:
+        console.print(t("fix_report.written", lang, path=guide))
+
+
+def _write_guide(
+    target: Path, report: LoadReport | None, error: Exception | None, lang: Language
+) -> Path:
+    from recsys.data.fix_guide import write_fix_guide
+
+    target.mkdir(parents=True, exist_ok=True)
+    return write_fix_guide(target / FIX_GUIDE_FILE, report, error, lang)
 
 
 def contract_cmd(
@@ -144,14 +180,17 @@ def contract_cmd(
     console.print(t("contract.written", resolve_lang(lang), path=out))
 
 
-def load_data(data: str, lang: Language) -> Dataset:
-    """The data set at ``data`` (a folder or a database URL), loaded and checked with a
-    progress bar; one that cannot be loaded ends the command."""
+def load_data(data: str, lang: Language, columns: str | None = None) -> Dataset:
+    """The data set at ``data`` (a folder, a workbook or a database URL), loaded and
+    checked with a progress bar, through the column mapping ``columns`` (default: the
+    settings'); one that cannot be loaded ends the command."""
     try:
         with progress(t("loading", lang)) as update:
-            return load_dataset(data, on_progress=lambda name, i, n: update(name, i, n))
-    except DataContractError as exc:
-        fail(str(exc), lang)
+            return load_dataset(
+                data, on_progress=lambda name, i, n: update(name, i, n), columns=columns
+            )
+    except (DataContractError, MappingError) as exc:
+        fail(error_text(str(exc), lang), lang)
 
 
 def default_report_dir(data: str) -> Path:
@@ -176,11 +215,15 @@ def print_report(report: LoadReport, lang: Language) -> None:
             f"{entry.read:,}",
             f"{entry.loaded:,}",
             f"[yellow]{entry.quarantined:,}[/]" if entry.quarantined else "0",
-            "\n".join(f"{reason} ({count:,})" for reason, count in reasons),
+            "\n".join(f"{reason_text(reason, lang)} ({count:,})" for reason, count in reasons),
         )
     console.print(table)
+    for entry in report.tables:
+        for item in entry.detected:
+            if notable(item):
+                console.print(f"[cyan]•[/] {detected_text(item, lang)}")
     for warning in report.warnings:
-        warn(warning, lang)
+        warn(warning_text(warning, lang), lang)
     if report.quarantined:
         console.print(t("report.some_quarantined", lang, count=report.quarantined))
     else:

@@ -34,7 +34,7 @@ def demo_cmd(lang: LangOption = None) -> None:
     write_world(out, settings.demo_employees, settings.demo_seed, "csv", True, lang)
     dataset = load_data(str(out), lang)
     report_dir = default_report_dir(str(out))
-    dataset.report.write(report_dir)
+    dataset.report.write(report_dir, lang=lang)
     print_report(dataset.report, lang)
     truth = ground_truth(out, lang)
     result = train_trainings(dataset, truth, lang)

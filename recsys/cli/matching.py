@@ -18,7 +18,7 @@ from recsys.cli.champions import mentor_champion
 from recsys.cli.console import console, fail, progress
 from recsys.cli.data import load_data
 from recsys.cli.messages import t
-from recsys.cli.options import DataOption, LangOption, clean_nip, resolve_lang
+from recsys.cli.options import ColumnsOption, DataOption, LangOption, clean_nip, resolve_lang
 from recsys.cli.output import check_out, write_frame
 from recsys.data import Dataset, cohorts
 from recsys.settings import Language, get_settings
@@ -38,6 +38,7 @@ ASSIGNMENT_COLUMNS = ("nip", "mentor_nip", "expected_gain", "gain_lower", "gain_
 def match_mentors_cmd(
     data: DataOption,
     out: Annotated[Path, typer.Option("--out", help="Assignment file: .csv, .parquet or .xlsx.")],
+    mapping: ColumnsOption = None,
     capacity: Annotated[
         int | None,
         typer.Option(
@@ -84,7 +85,7 @@ def match_mentors_cmd(
     mentee_list = read_mentee_list(mentees, lang) if mentees is not None else None
     pool = read_mentor_pool(mentors, capacity, lang) if mentors is not None else None
     policies = _policies(lang)
-    dataset = load_data(data, lang)
+    dataset = load_data(data, lang, mapping)
     from recsys.models.mentors.policy import PolicyError
     from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
     from recsys.planning import matching

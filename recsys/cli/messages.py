@@ -42,6 +42,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "col.quarantined": {"id": "Karantina", "en": "Quarantined"},
     "col.reasons": {"id": "Alasan karantina", "en": "Quarantine reasons"},
     "col.rows": {"id": "Baris", "en": "Rows"},
+    "fix_report.written": {
+        "id": "Panduan perbaikan data untuk tim HR: {path}",
+        "en": "Data fix guide for the HR team: {path}",
+    },
     "report.written": {
         "id": "Laporan dan berkas karantina: {path}",
         "en": "Report and quarantine files: {path}",

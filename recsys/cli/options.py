@@ -18,7 +18,20 @@ LangOption = Annotated[
     typer.Option("--lang", help="Language of messages: id (Bahasa Indonesia) or en."),
 ]
 DataOption = Annotated[
-    str, typer.Option("--data", help="Folder of CSV/Parquet files, or a database URL.")
+    str,
+    typer.Option(
+        "--data",
+        help="Folder of CSV, Parquet or Excel files (one per table), an Excel workbook "
+        "with a sheet per table, or a database URL.",
+    ),
+]
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="The agency's column names: a mapping file (YAML), or a shipped mapping "
+        "(siasn, ekinerja), or several separated by commas. Default: RECSYS_COLUMNS.",
+    ),
 ]
 #: ``--out`` of the recommend commands: a file instead of a table on screen.
 RecommendOutOption = Annotated[

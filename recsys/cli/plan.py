@@ -23,7 +23,7 @@ from recsys.cli.champions import training_champion
 from recsys.cli.console import console, fail, progress
 from recsys.cli.data import load_data
 from recsys.cli.messages import t
-from recsys.cli.options import DataOption, LangOption, resolve_lang
+from recsys.cli.options import ColumnsOption, DataOption, LangOption, resolve_lang
 from recsys.data import cohorts
 from recsys.planning.plan_document import PLAN_SUFFIXES
 from recsys.planning.program import SHORTFALL_REASONS, PlanInputError, PlanLimits
@@ -74,6 +74,7 @@ def plan_cmd(
     out: Annotated[
         Path, typer.Option("--out", help="Plan document: .xlsx (every sheet) or .csv (items).")
     ],
+    mapping: ColumnsOption = None,
     agency: Annotated[
         str | None, typer.Option("--agency", help="Only this agency (instansi), by name.")
     ] = None,
@@ -145,7 +146,7 @@ def plan_cmd(
     required = read_mandatory(mandatory, lang) if mandatory else None
     # the limits that need no data are checked before the data are loaded
     _check(lambda: replace(limits, unit_budgets=None, seats=None).check(set(), set()), lang)
-    dataset = load_data(data, lang)
+    dataset = load_data(data, lang, mapping)
     from recsys.planning.agency_program import plan_document, plan_program
     from recsys.planning.plan_document import write_plan
     from recsys.planning.program_inputs import plan_year

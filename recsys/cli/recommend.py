@@ -18,6 +18,7 @@ from recsys.cli.console import console, fail, progress
 from recsys.cli.data import load_data
 from recsys.cli.messages import t
 from recsys.cli.options import (
+    ColumnsOption,
     DataOption,
     LangOption,
     RecommendOutOption,
@@ -44,6 +45,7 @@ PREVIEW_ROWS = 20
 @app.command("trainings")
 def trainings_cmd(
     data: DataOption,
+    mapping: ColumnsOption = None,
     nip: Annotated[str | None, typer.Option("--nip", help="One employee's NIP.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every active employee.")] = False,
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="Trainings per person.")] = 5,
@@ -55,7 +57,7 @@ def trainings_cmd(
 
     lang = resolve_lang(lang)
     nip = _one_or_all(nip, all_, out, lang)
-    dataset = load_data(data, lang)
+    dataset = load_data(data, lang, mapping)
     recs = recommend(training_champion(lang), dataset, nip, k, lang)
     if _export_or_preview(recs, nip, out, TRAINING_EXPORT_COLUMNS, "rekomendasi", lang):
         return
@@ -80,6 +82,7 @@ def trainings_cmd(
 @app.command("mentors")
 def mentors_cmd(
     data: DataOption,
+    mapping: ColumnsOption = None,
     nip: Annotated[str | None, typer.Option("--nip", help="One mentee's NIP.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every active employee.")] = False,
     k: Annotated[int, typer.Option("--k", min=1, max=20, help="Mentors per person.")] = 3,
@@ -107,7 +110,7 @@ def mentors_cmd(
 
     lang = resolve_lang(lang)
     nip = _one_or_all(nip, all_, out, lang)
-    dataset = load_data(data, lang)
+    dataset = load_data(data, lang, mapping)
     result = _suggest(mentor_champion(lang), dataset, nip, k, capacity, lang)
     console.print(_matching_line(result, lang))
     columns = SUGGESTION_EXPORT_COLUMNS if nip is None else tuple(result.suggestions.columns)

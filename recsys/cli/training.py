@@ -12,7 +12,7 @@ from recsys.cli.champions import quiet_mlflow, training_champion
 from recsys.cli.console import console, fail, progress, warn
 from recsys.cli.data import load_data
 from recsys.cli.messages import t
-from recsys.cli.options import DataOption, LangOption, resolve_lang
+from recsys.cli.options import ColumnsOption, DataOption, LangOption, resolve_lang
 from recsys.data import Dataset
 from recsys.evaluation.ground_truth import GroundTruth, Problem, find_ground_truth
 from recsys.settings import Language
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from recsys.tracking.registry import TrainResult
 
 
-def train_cmd(data: DataOption, lang: LangOption = None) -> None:
+def train_cmd(data: DataOption, mapping: ColumnsOption = None, lang: LangOption = None) -> None:
     """Train the training and mentor recommenders, log the runs to MLflow and register the
     models.
 
@@ -31,7 +31,7 @@ def train_cmd(data: DataOption, lang: LangOption = None) -> None:
     champion on the evaluation. A data set that cannot be loaded trains nothing.
     """
     lang = resolve_lang(lang)
-    dataset = load_data(data, lang)
+    dataset = load_data(data, lang, mapping)
     truth = ground_truth(data, lang)
     trainings = train_trainings(dataset, truth, lang)
     mentors = train_mentors(dataset, truth, lang)
@@ -46,11 +46,11 @@ def train_cmd(data: DataOption, lang: LangOption = None) -> None:
             print_trained(trained, lang)
 
 
-def evaluate_cmd(data: DataOption, lang: LangOption = None) -> None:
+def evaluate_cmd(data: DataOption, mapping: ColumnsOption = None, lang: LangOption = None) -> None:
     """Evaluate the champion training model on a data set (on a demo world: against the
     ground truth, beside the baselines)."""
     lang = resolve_lang(lang)
-    dataset = load_data(data, lang)
+    dataset = load_data(data, lang, mapping)
     from recsys.evaluation import trainings as evaluation
 
     model = training_champion(lang)

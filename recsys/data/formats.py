@@ -2,13 +2,15 @@
 Excel serial dates, decimal commas; and refuse NIPs that Excel has destroyed.
 
 :func:`normalize` turns a :class:`~recsys.data.sources.RawTable` as read into the
-contract's text format before the row rules run, and says what it recognised
-(:class:`~recsys.data.report.Detected`). The rows as sent are kept (``RawTable.as_sent``)
-so that quarantine shows them unchanged. Only whole-column evidence converts anything:
+contract's text format before the row rules run (:mod:`recsys.data.validation`), and says
+what it recognised (:class:`~recsys.data.report.Detected`). The rows as sent are kept
+(``RawTable.as_sent``) so that quarantine shows them unchanged. Only whole-column
+evidence converts anything:
 
 - **dates**: the format most of a column's values use (``YYYY-MM-DD``, ``DD/MM/YYYY``,
-  ``DD-MM-YYYY`` or an Excel serial number) is converted; values in another format are
-  left alone and quarantined with the format expected;
+  ``DD-MM-YYYY`` or an Excel serial number) is the column's format
+  (:attr:`Normalized.dates`, read by the validation with :func:`parse_dates`); values in
+  another format are quarantined with the format expected;
 - **decimal commas**: in a ``;`` CSV or a workbook, a number column written ``3,5`` (and,
   in such a column, ``1.234,5`` with thousands dots);
 - **headers and categories**: the mapping file's (:mod:`recsys.data.mapping`), then any
@@ -277,11 +279,12 @@ def _refuse_destroyed_nips(raw: RawTable, column: str, values: pd.Series) -> Non
     count = int(damaged.sum())
     row = int(np.asarray(raw.source_row)[values.index.get_loc(text[damaged].index[0])])
     raise DataContractError(
-        f"{raw.label}: column '{column}' holds {count:,} NIPs {why} (e.g. row {row}: "
-        f"'{example}'). Excel stored the column as numbers and kept only 15 digits, so the "
-        "real NIPs cannot be recovered from this file. Store the column as text: in Excel, "
-        "select the column, Format Cells → Text, paste the NIPs again from the source "
-        "(e.g. SIASN), and save; or export to CSV without opening the file in Excel.",
+        f"{raw.label}: column '{column}' holds {count:,} {'NIP' if count == 1 else 'NIPs'} "
+        f"{why} (e.g. row {row}: '{example}'). Excel stored the column as numbers and kept "
+        "only 15 digits, so the real NIPs cannot be recovered from this file. Store the "
+        "column as text: in Excel, select the column, Format Cells → Text, paste the NIPs "
+        "again from the source (e.g. SIASN), and save; or export to CSV without opening "
+        "the file in Excel.",
         file=raw.source,
         column=column,
     )

@@ -17,9 +17,9 @@ them (``Sangat Baik``, ``Laki-laki``). A mapping file (YAML) says what each mean
         columns:
           NILAI SKP: score
 
-Headers and values match ignoring case and repeated spaces. Two ready mappings ship with
-the project (``siasn``, ``ekinerja``; see docs/data-formats.md); a name without a path
-suffix picks one of them. Several files can be combined (``siasn,ekinerja``).
+Headers and values match ignoring case, underscores and repeated spaces. Two ready
+mappings ship with the project (``siasn``, ``ekinerja``; see docs/data-formats.md); a
+name without a path suffix picks one of them. Several files can be combined (``siasn,ekinerja``).
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ def shipped_mappings() -> list[str]:
 
 
 def header_key(text: object) -> str:
-    """How headers and values are compared: case-folded, spaces collapsed, trimmed."""
-    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+    """How headers and values are compared: case-folded, underscores as spaces, spaces
+    collapsed, trimmed (``NIP_BARU``, ``NIP BARU`` and `` nip  baru`` are one header)."""
+    return re.sub(r"[\s_]+", " ", str(text)).strip().casefold()
 
 
 @dataclass(frozen=True)
