@@ -1,12 +1,16 @@
-"""Where a data set lives: a folder of CSV/Parquet files or a SQL database.
+"""Where a data set lives: a folder of CSV/Parquet/Excel files, an Excel workbook or a SQL
+database.
 
 This module only moves tables in and out. Reading keeps every value as it was read (CSV
-cells as text, Parquet and SQL values in their native types) so that a bad row can be
-quarantined exactly as the agency sent it; checking values against the contract is
+and Excel cells as text, Parquet and SQL values in their native types) so that a bad row
+can be quarantined exactly as the agency sent it; checking values against the contract is
 :mod:`recsys.data.validation`'s job.
 
-A source is a folder when it is a path and a SQL database when it contains ``://``
-(any SQLAlchemy URL, e.g. ``sqlite:///data/asn.db`` or ``postgresql://host/asn``).
+A source is a SQL database when it contains ``://`` (any SQLAlchemy URL, e.g.
+``sqlite:///data/asn.db`` or ``postgresql://host/asn``), a workbook with a sheet per table
+when it is an ``.xlsx`` or ``.xlsm`` file (:mod:`recsys.data.excel`), and a folder
+otherwise. CSV files may be UTF-8 (with or without a byte order mark) or Windows-1252,
+with ``,``, ``;`` or tab between fields, as Excel saves them (:mod:`recsys.data.dialect`).
 """
 
 from __future__ import annotations
@@ -27,11 +31,17 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from recsys.data.contract import TABLES
+from recsys.data.dialect import CsvDialect, CsvEncodingError, detect_csv
 
 logger = logging.getLogger(__name__)
 
-#: File formats a folder may hold, one file per table: ``<table>.csv`` or ``<table>.parquet``.
-FILE_FORMATS = ("csv", "parquet")
+#: File formats a folder may hold, one file per table: ``<table>.csv``, ``<table>.parquet``
+#: or ``<table>.xlsx``.
+FILE_FORMATS = ("csv", "parquet", "xlsx")
+#: File formats :func:`write_dataset` writes.
+WRITE_FORMATS = ("csv", "parquet")
+#: Suffixes of a workbook that holds a whole data set, a sheet per table.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: Column of :attr:`RawTable.bad_lines` holding a malformed CSV line as it was in the file.
 RAW_LINE = "raw_line"
 SOURCE_ROW = "source_row"
@@ -92,7 +102,8 @@ class Source(Protocol):
     description: str
 
     def locate(self, name: str) -> str | None:
-        """Where table ``name`` is (a path or ``sql:<name>``), or None if absent."""
+        """Where table ``name`` is (a path, ``<workbook>[<sheet>]`` or ``sql:<name>``), or
+        None if absent."""
         ...
 
     def missing(self, name: str) -> DataContractError:
@@ -114,10 +125,29 @@ def is_url(source: str | Path) -> bool:
 
 
 def open_source(source: str | Path) -> Source:
-    """The :class:`Source` for a folder path or SQLAlchemy URL; it must exist."""
+    """The :class:`Source` for a folder, an ``.xlsx``/``.xlsm`` workbook or a SQLAlchemy
+    URL; it must exist."""
     if is_url(source):
         return SqlSource(str(source))
-    return FolderSource(Path(source))
+    path = Path(source)
+    if path.suffix.lower() in WORKBOOK_SUFFIXES and not path.is_dir():
+        # Imported here, like below: recsys.data.excel builds on this module, and openpyxl
+        # takes a while to import, which most sources do not need.
+        from recsys.data.excel import WorkbookSource
+
+        return WorkbookSource(path)
+    if path.is_file():
+        hint = (
+            "; Excel 97-2003 workbooks cannot be read: save it as 'Excel Workbook (*.xlsx)'"
+            if path.suffix.lower() == ".xls"
+            else ""
+        )
+        raise DataContractError(
+            f"{path} is a file: a data folder, an .xlsx workbook or a database URL is "
+            f"expected{hint}",
+            file=str(path),
+        )
+    return FolderSource(path)
 
 
 def read_raw_tables(source: str | Path, tables: Iterable[str] | None = None) -> dict[str, RawTable]:
@@ -134,7 +164,8 @@ def read_raw_tables(source: str | Path, tables: Iterable[str] | None = None) -> 
         src.close()
 
 
-def _empty_bad_lines() -> pd.DataFrame:
+def empty_bad_lines() -> pd.DataFrame:
+    """:attr:`RawTable.bad_lines` of a table without malformed lines."""
     return pd.DataFrame(
         {
             SOURCE_ROW: pd.Series([], dtype="int64"),
@@ -151,7 +182,8 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
 
 
 class FolderSource:
-    """A folder with one ``<table>.csv`` or ``<table>.parquet`` file per table."""
+    """A folder with one ``<table>.csv``, ``<table>.parquet`` or ``<table>.xlsx`` file per
+    table. A workbook's table is its sheet named like the table, or else its first sheet."""
 
     def __init__(self, folder: Path) -> None:
         if not folder.is_dir():
@@ -188,43 +220,59 @@ class FolderSource:
         path = Path(location)
         if path.suffix == ".csv":
             return _read_csv(name, path)
+        if path.suffix == ".xlsx":
+            from recsys.data.excel import read_workbook_file
+
+            return read_workbook_file(name, path)
         return _read_parquet(name, path)
 
     def close(self) -> None:
         """Nothing to release for files."""
 
 
-def _csv_header(path: Path) -> list[str]:
-    label = path.name
+def check_header(header: list[str], *, label: str, file: str) -> None:
+    """Raise :class:`DataContractError` if a column name appears twice in ``header``."""
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            raise DataContractError(
+                f"{label}: column '{column}' appears more than once in the header",
+                file=file,
+                column=column,
+            )
+        seen.add(column)
+
+
+def _csv_dialect(path: Path) -> CsvDialect:
     try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            header = next(csv.reader(f), None)
-    except UnicodeDecodeError as e:
-        raise DataContractError(
-            f"{label}: cannot be parsed: not UTF-8 text ({e.reason} at byte {e.start})",
-            file=str(path),
-        ) from e
+        return detect_csv(path)
+    except CsvEncodingError as e:
+        raise DataContractError(str(e), file=str(path)) from e
+    except OSError as e:
+        raise DataContractError(f"{path.name}: cannot be read: {e}", file=str(path)) from e
+
+
+def _csv_header(path: Path, dialect: CsvDialect) -> list[str]:
+    label = path.name
+    # "utf-8-sig" also reads UTF-8 without a byte order mark.
+    encoding = "cp1252" if dialect.encoding == "cp1252" else "utf-8-sig"
+    try:
+        with path.open(encoding=encoding, newline="") as f:
+            header = next(csv.reader(f, delimiter=dialect.delimiter), None)
     except csv.Error as e:
         raise DataContractError(f"{label}: cannot be parsed: {e}", file=str(path)) from e
     if not header:
         raise DataContractError(
             f"{label}: cannot be parsed: the file is empty (no header row)", file=str(path)
         )
-    seen: set[str] = set()
-    for column in header:
-        if column in seen:
-            raise DataContractError(
-                f"{label}: column '{column}' appears more than once in the header",
-                file=str(path),
-                column=column,
-            )
-        seen.add(column)
+    check_header(header, label=label, file=str(path))
     return header
 
 
 def _read_csv(name: str, path: Path) -> RawTable:
     """Read a CSV file with every column as text; lines with the wrong field count set aside."""
-    header = _csv_header(path)
+    dialect = _csv_dialect(path)
+    header = _csv_header(path, dialect)
     bad: list[tuple[int, str, str]] = []
 
     def on_invalid_row(row: pacsv.InvalidRow) -> str:
@@ -238,10 +286,18 @@ def _read_csv(name: str, path: Path) -> RawTable:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                use_threads=False, column_names=header, skip_rows=1, block_size=1 << 24
+                use_threads=False,
+                column_names=header,
+                skip_rows=1,
+                block_size=1 << 24,
+                # Arrow reads UTF-8 natively (skipping a byte order mark) and transcodes
+                # anything else through Python's codec.
+                encoding="cp1252" if dialect.encoding == "cp1252" else "utf8",
             ),
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=on_invalid_row
+                delimiter=dialect.delimiter,
+                newlines_in_values=True,
+                invalid_row_handler=on_invalid_row,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
@@ -251,13 +307,10 @@ def _read_csv(name: str, path: Path) -> RawTable:
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as e:
-        message = str(e)
-        if "UTF8" in message:
-            message = f"not UTF-8 text ({message})"
-        raise DataContractError(f"{path.name}: cannot be parsed: {message}", file=str(path)) from e
+        raise DataContractError(f"{path.name}: cannot be parsed: {e}", file=str(path)) from e
 
     frame = _to_pandas(table)
-    bad_lines = _empty_bad_lines()
+    bad_lines = empty_bad_lines()
     if bad:
         bad_lines = pd.DataFrame(bad, columns=[SOURCE_ROW, RAW_LINE, REASON])
         bad_lines[SOURCE_ROW] = bad_lines[SOURCE_ROW].astype("int64")
@@ -271,6 +324,7 @@ def _read_csv(name: str, path: Path) -> RawTable:
         frame=frame,
         source_row=source_row,
         bad_lines=bad_lines,
+        dialect=dialect.as_dict(),
     )
 
 
@@ -296,7 +350,7 @@ def _read_parquet(name: str, path: Path) -> RawTable:
         label=path.name,
         frame=frame,
         source_row=np.arange(1, len(frame) + 1, dtype="int64"),
-        bad_lines=_empty_bad_lines(),
+        bad_lines=empty_bad_lines(),
     )
 
 
@@ -382,7 +436,7 @@ class SqlSource:
             label=label,
             frame=frame,
             source_row=np.arange(1, len(frame) + 1, dtype="int64"),
-            bad_lines=_empty_bad_lines(),
+            bad_lines=empty_bad_lines(),
         )
 
     def close(self) -> None:
@@ -416,16 +470,16 @@ def write_dataset(
     """Write ``tables`` (name -> frame) to a folder or a SQL database.
 
     A folder gets one ``<name>.csv`` or ``<name>.parquet`` per table (``format``), replacing
-    the file of the other format if there is one, so that the folder stays unambiguous.
-    CSV follows the contract: UTF-8, header row, ISO dates, ``true``/``false``, empty
-    cells for missing values. A SQL URL gets one table per frame, replacing tables of the
+    the file of another format (an ``.xlsx`` too) if there is one, so that the folder stays
+    unambiguous. CSV follows the contract: UTF-8, header row, ISO dates, ``true``/``false``,
+    empty cells for missing values. A SQL URL gets one table per frame, replacing tables of the
     same name (``format`` is ignored); dates are written as ISO ``YYYY-MM-DD`` text.
     """
     if is_url(target):
         _write_sql(tables, str(target))
         return
-    if format not in FILE_FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FILE_FORMATS)}, not {format!r}")
+    if format not in WRITE_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(WRITE_FORMATS)}, not {format!r}")
     folder = Path(target)
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
