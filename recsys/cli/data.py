@@ -25,6 +25,9 @@ from recsys.simulation import SimulationError, simulate
 from recsys.simulation.mechanism import MECHANISMS, RANDOM, mechanism_names
 from recsys.simulation.world import FORMATS, TRUTH_DIR
 
+#: What the loader recognised (separator, date formats...): at most this many lines on
+#: screen; report.txt has them all.
+MAX_NOTES_SHOWN = 8
 #: The guide ``validate --fix-report`` writes in the report folder.
 FIX_GUIDE_FILE = "panduan-perbaikan.md"
 
@@ -218,10 +221,11 @@ def print_report(report: LoadReport, lang: Language) -> None:
             "\n".join(f"{reason_text(reason, lang)} ({count:,})" for reason, count in reasons),
         )
     console.print(table)
-    for entry in report.tables:
-        for item in entry.detected:
-            if notable(item):
-                console.print(f"[cyan]•[/] {detected_text(item, lang)}")
+    notes = [item for entry in report.tables for item in entry.detected if notable(item)]
+    for item in notes[:MAX_NOTES_SHOWN]:
+        console.print(f"[cyan]•[/] {detected_text(item, lang)}")
+    if len(notes) > MAX_NOTES_SHOWN:
+        console.print(t("report.more_detected", lang, count=len(notes) - MAX_NOTES_SHOWN))
     for warning in report.warnings:
         warn(warning_text(warning, lang), lang)
     if report.quarantined:

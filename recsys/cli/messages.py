@@ -42,6 +42,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "col.quarantined": {"id": "Karantina", "en": "Quarantined"},
     "col.reasons": {"id": "Alasan karantina", "en": "Quarantine reasons"},
     "col.rows": {"id": "Baris", "en": "Rows"},
+    "report.more_detected": {
+        "id": "… dan {count} hal lain yang dikenali dan dikonversi (lihat report.txt)",
+        "en": "… and {count} more things recognised and converted (see report.txt)",
+    },
     "fix_report.written": {
         "id": "Panduan perbaikan data untuk tim HR: {path}",
         "en": "Data fix guide for the HR team: {path}",

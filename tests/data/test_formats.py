@@ -130,6 +130,7 @@ def write_workbook(
     path: Path,
     *,
     dates_as_text: str | None = None,
+    decimals_as_text: bool = False,
     agency_words: bool = False,
     one_file_per_table: bool = False,
 ) -> Path:
@@ -147,6 +148,11 @@ def write_workbook(
                 c.strftime(dates_as_text) if dates_as_text and isinstance(c, dt.date) else c
                 for c in row
             ]
+            if decimals_as_text:
+                cells = [
+                    str(c).replace(".", ",") if isinstance(c, float) and not c.is_integer() else c
+                    for c in cells
+                ]
             ws.append(cells)
 
     if one_file_per_table:
@@ -207,9 +213,19 @@ def test_excel_files_load_the_same(tmp_path: Path, world: Tables, one_file_per_t
     assert ds.report.quarantined == 0
 
 
-def test_excel_dates_typed_as_day_first_text_load_the_same(tmp_path: Path, world: Tables) -> None:
-    book = write_workbook(world, tmp_path / "agency.xlsx", dates_as_text="%d/%m/%Y")
-    assert_same_tables(load_dataset(book).tables, world)
+def test_excel_dates_and_decimals_typed_as_text_load_the_same(
+    tmp_path: Path, world: Tables
+) -> None:
+    """Cells typed as text the Indonesian way: ``31/12/2023``, ``3,75``."""
+    book = write_workbook(
+        world, tmp_path / "agency.xlsx", dates_as_text="%d/%m/%Y", decimals_as_text=True
+    )
+    cells = [c.value for c in openpyxl.load_workbook(book)["assessments"]["C"]]
+    assert "3,75" in cells
+    ds = load_dataset(book)
+    assert_same_tables(ds.tables, world)
+    detected = {d.key for d in ds.report.table("assessments").detected}
+    assert {"xlsx", "decimal_comma", "date_format"} <= detected
 
 
 def test_the_agencys_headers_and_words_load_through_a_mapping_file(
