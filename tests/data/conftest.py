@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -194,6 +194,15 @@ def make_world() -> dict[str, pd.DataFrame]:
             },
         ),
     }
+
+
+def assert_same_tables(
+    loaded: Mapping[str, pd.DataFrame], expected: Mapping[str, pd.DataFrame]
+) -> None:
+    """The same tables, in the same order, with equal frames (dtypes included)."""
+    assert list(loaded) == list(expected)
+    for name in expected:
+        pd.testing.assert_frame_equal(loaded[name], expected[name], obj=name)
 
 
 def read_text_tables(folder: Path) -> TextTables:

@@ -10,14 +10,9 @@ import pytest
 
 from recsys.data import DataContractError, load_dataset, read_raw_tables
 from recsys.data.dialect import CsvDialect, CsvEncodingError, detect_csv
+from tests.data.conftest import assert_same_tables
 
 TextTables = dict[str, pd.DataFrame]
-
-
-def assert_same_tables(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -> None:
-    assert list(left) == list(right)
-    for name in left:
-        pd.testing.assert_frame_equal(left[name], right[name], obj=name)
 
 
 def write_csv_tables(

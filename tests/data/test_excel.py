@@ -17,14 +17,9 @@ from recsys.data import DataContractError, load_dataset, read_raw_tables, write_
 from recsys.data.contract import TABLES
 from recsys.data.excel import cell_text
 from recsys.data.sources import open_source
+from tests.data.conftest import assert_same_tables
 
 Rows = Iterable[Sequence[object]]
-
-
-def assert_same_tables(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -> None:
-    assert list(left) == list(right)
-    for name in left:
-        pd.testing.assert_frame_equal(left[name], right[name], obj=name)
 
 
 def _cell(value: object) -> object:

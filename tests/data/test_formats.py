@@ -7,7 +7,7 @@ load to exactly the frames of the contract's own format, or be refused with a cl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import pytest
 from recsys.data import DataContractError, load_dataset
 from recsys.data.contract import TABLES
 from recsys.data.mapping import MappingError, load_mapping
+from tests.data.conftest import assert_same_tables
 
 Tables = dict[str, pd.DataFrame]
 
@@ -43,12 +44,6 @@ tables:
       PREDIKAT KINERJA: rating
 """
 WORDS = {("employees", "gender"): {"M": "Laki-laki", "F": "Perempuan"}}
-
-
-def assert_same_tables(loaded: Mapping[str, pd.DataFrame], expected: Mapping[str, pd.DataFrame]):
-    assert list(loaded) == list(expected)
-    for name in expected:
-        pd.testing.assert_frame_equal(loaded[name], expected[name], obj=name)
 
 
 def _cell(value: Any) -> Any:

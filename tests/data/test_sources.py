@@ -13,14 +13,9 @@ import pytest
 
 from recsys.data import load_dataset, read_raw_tables, write_dataset
 from recsys.data.contract import TABLES
+from tests.data.conftest import assert_same_tables
 
 TextTables = dict[str, pd.DataFrame]
-
-
-def assert_same_tables(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -> None:
-    assert list(left) == list(right)
-    for name in left:
-        pd.testing.assert_frame_equal(left[name], right[name], obj=name)
 
 
 def test_csv_parquet_and_sqlite_load_the_same(
