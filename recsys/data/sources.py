@@ -131,8 +131,7 @@ def open_source(source: str | Path) -> Source:
         return SqlSource(str(source))
     path = Path(source)
     if path.suffix.lower() in WORKBOOK_SUFFIXES and not path.is_dir():
-        # Imported here, like below: recsys.data.excel builds on this module, and openpyxl
-        # takes a while to import, which most sources do not need.
+        # Imported here, like below: recsys.data.excel builds on this module.
         from recsys.data.excel import WorkbookSource
 
         return WorkbookSource(path)

@@ -257,7 +257,7 @@ def test_an_empty_sheet_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (b"this is not a workbook", "not an Excel workbook (File is not a zip file)"),
+        (b"this is not a workbook", "not an Excel workbook (invalid Zip archive"),
         (b"code,name,kind\nM1,Integritas,manajerial\n", "not an Excel workbook"),
     ],
     ids=["garbage", "csv-named-xlsx"],
