@@ -91,12 +91,23 @@ class CompetencyImportance(BaseEstimator):
     ) -> np.ndarray:
         """Weights for aligned (position type, competency) pairs; 0 for unknown competencies."""
         check_is_fitted(self, "weights_")
-        stacked = self.weights_.stack()
-        keys = pd.MultiIndex.from_arrays(
-            [np.asarray(competency, dtype=object), np.asarray(position_type, dtype=object)]
-        )
-        found = stacked.reindex(keys).to_numpy(dtype=float)
-        fallback = self.fallback_.reindex(np.asarray(competency, dtype=object)).to_numpy(
-            dtype=float
-        )
-        return np.nan_to_num(np.where(np.isnan(found), fallback, found), nan=0.0)
+        # look up distinct values once, then index a (competency × position type) table:
+        # a batch of recommendations weighs millions of pairs
+        row = _positions(competency, self.weights_.index)
+        column = _positions(position_type, self.weights_.columns)
+        table = self.weights_.to_numpy(dtype=float)
+        fallback = self.fallback_.reindex(self.weights_.index).to_numpy(dtype=float)
+        known = row >= 0
+        found = np.full(len(row), np.nan)
+        both = known & (column >= 0)
+        found[both] = table[row[both], column[both]]
+        found[known & np.isnan(found)] = fallback[row[known & np.isnan(found)]]
+        return np.nan_to_num(found, nan=0.0)
+
+
+def _positions(values: pd.Series | np.ndarray, index: pd.Index) -> np.ndarray:
+    """Position of each value in ``index`` (-1 if absent), looking each distinct value up
+    once."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    where = index.get_indexer(pd.Index(uniques, dtype=object))
+    return np.where(codes >= 0, where[np.maximum(codes, 0)], -1)
