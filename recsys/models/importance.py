@@ -108,6 +108,8 @@ class CompetencyImportance(BaseEstimator):
 def _positions(values: pd.Series | np.ndarray, index: pd.Index) -> np.ndarray:
     """Position of each value in ``index`` (-1 if absent), looking each distinct value up
     once."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    where = index.get_indexer(pd.Index(uniques, dtype=object))
+    # a Series (Arrow text, as loaded) factorizes natively, without a copy to objects
+    values = values if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    codes, uniques = pd.factorize(values)
+    where = index.get_indexer(pd.Index(np.asarray(uniques, dtype=object), dtype=object))
     return np.where(codes >= 0, where[np.maximum(codes, 0)], -1)
