@@ -315,7 +315,7 @@ def _read_table(
         fail(t("plan.bad_table", lang, option=option, path=path, columns=wanted), lang)
     try:
         if suffix == ".xlsx":
-            frame = pd.read_excel(path, dtype=object)
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
         else:
             text = path.read_text(encoding="utf-8-sig")
             header = text.partition("\n")[0]

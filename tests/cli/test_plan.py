@@ -238,7 +238,7 @@ def test_the_workbook_has_every_sheet_and_stays_within_the_budget(
     expected = plan_tables(plan_document(program, ds), "id")
     book = load_workbook(planned["xlsx"], read_only=True)
     assert book.sheetnames == list(expected)
-    items = pd.read_excel(planned["xlsx"], sheet_name="Rencana")
+    items = pd.read_excel(planned["xlsx"], sheet_name="Rencana", engine="openpyxl")
     cost = next(c for c in items.columns if c.startswith("(g)"))
     assert 0 < items[cost].sum() <= BUDGET
 

@@ -74,7 +74,9 @@ def test_the_export_carries_each_lists_gain(
         args = ("--data", str(small_world), "--all", "--k", "3", "--out", str(out))
         _recommend(champion, *args)
         frame = (
-            pd.read_parquet(out) if suffix == "parquet" else pd.read_excel(out, dtype={"nip": str})
+            pd.read_parquet(out)
+            if suffix == "parquet"
+            else pd.read_excel(out, dtype={"nip": str}, engine="openpyxl")
         )
         assert list(frame.columns) == list(TRAINING_EXPORT_COLUMNS)
         assert "list_gain" in frame.columns
@@ -106,7 +108,7 @@ def one_per_mentor(
         champion, "--data", str(small_world), "--all", "--capacity", "1", "--out", str(out)
     )
     assert "Pencocokan mentor instansi:" in " ".join(shown.stdout.split())
-    return pd.read_excel(out, dtype={"nip": str, "mentor_nip": str})
+    return pd.read_excel(out, dtype={"nip": str, "mentor_nip": str}, engine="openpyxl")
 
 
 def test_the_mentor_export_follows_the_matching(

@@ -162,7 +162,7 @@ def workbook(document: PlanDocument, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def _sheets(path: Path) -> dict[str, pd.DataFrame]:
-    return pd.read_excel(path, sheet_name=None, dtype=TEXT)
+    return pd.read_excel(path, sheet_name=None, dtype=TEXT, engine="openpyxl")
 
 
 def _body(table: pd.DataFrame, first: str, total: str = "Jumlah") -> pd.DataFrame:
@@ -376,7 +376,7 @@ def test_the_english_workbook_has_english_names_and_headers(
     document: PlanDocument, tmp_path: Path
 ) -> None:
     path = write_plan(document, tmp_path / "plan.xlsx", lang="en")
-    sheets = pd.read_excel(path, sheet_name=None)
+    sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
     assert list(sheets)[:3] == ["Summary", "Plan", "a. Competencies"]
     assert "20-JP compliance" in sheets
     columns = list(sheets["Plan"].columns)

@@ -383,7 +383,7 @@ def test_match_mentors_with_a_mentor_pool(store: dict, small_world: Path, tmp_pa
         cwd=store["root"], env=store["env"],
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    frame = pd.read_excel(out, dtype={"nip": str, "mentor_nip": str})
+    frame = pd.read_excel(out, dtype={"nip": str, "mentor_nip": str}, engine="openpyxl")
     matched = frame[frame["status"] == "matched"]
     assert len(matched) > 0
     limits = pd.Series(capacity, index=seniors.to_numpy())
