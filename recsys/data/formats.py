@@ -11,8 +11,8 @@ evidence converts anything:
   ``DD-MM-YYYY`` or an Excel serial number) is the column's format
   (:attr:`Normalized.dates`, read by the validation with :func:`parse_dates`); values in
   another format are quarantined with the format expected;
-- **decimal commas**: in a ``;`` CSV or a workbook, a number column written ``3,5`` (and,
-  in such a column, ``1.234,5`` with thousands dots);
+- **decimal commas and thousands dots**: in a ``;`` CSV or a workbook, a number column
+  written ``3,5``, ``1.234,5`` or ``12.500.000``, and an integer column written ``1.500``;
 - **headers and categories**: the mapping file's (:mod:`recsys.data.mapping`), then any
   header or category that differs from the contract's only by case and spaces.
 
@@ -99,8 +99,8 @@ def normalize(table: Table, raw: RawTable, mapping: ColumnMapping | None = None)
                     "values_mapped", {"file": raw.label, "column": column.name, "count": count}
                 )
             )
-        if column.kind == "number" and _comma_locale(raw):
-            converted = _decimal_commas(values)
+        if column.kind in ("number", "int") and _comma_locale(raw):
+            converted = _decimal_commas(values, whole=column.kind == "int")
             if converted is not None:
                 values = converted
                 comma_columns.append(column.name)
@@ -198,13 +198,18 @@ def _map_values(
     return out.astype(values.dtype), int(hit.sum())
 
 
-def _decimal_commas(values: pd.Series) -> pd.Series | None:
-    """``3,5`` -> ``3.5`` and, where a column uses decimal commas, ``1.234,5`` ->
-    ``1234.5``; None if no value has a decimal comma."""
+def _decimal_commas(values: pd.Series, *, whole: bool = False) -> pd.Series | None:
+    """Numbers written the Indonesian way, as the contract writes them: ``3,5`` ->
+    ``3.5``, and thousands dots dropped (``1.234,5`` -> ``1234.5``) where the column shows
+    it uses them: a decimal comma somewhere, a number with two dots (``12.500.000``), or
+    (``whole``: an integer column, which cannot hold decimals) any ``1.500``. None if
+    nothing is written that way."""
     text = values.astype("string").str.strip()
     comma = text.str.fullmatch(_DECIMAL_COMMA).fillna(False).astype(bool)
     grouped = text.str.fullmatch(_GROUPED_COMMA).fillna(False).astype(bool)
-    if not comma.any() and not (grouped & text.str.contains(",", regex=False).fillna(False)).any():
+    has_comma = text.str.contains(",", regex=False).fillna(False).astype(bool)
+    two_dots = text.str.count(r"\.").fillna(0) >= 2
+    if not (comma.any() or (grouped & (has_comma | two_dots)).any() or (whole and grouped.any())):
         return None
     fix = comma | grouped
     fixed = text[fix].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)

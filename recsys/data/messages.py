@@ -551,8 +551,8 @@ def _detected_id(key: str, p: Mapping[str, Any]) -> str | None:
         return f"{file}: dibaca dari lembar (sheet) '{p.get('sheet', '?')}' buku kerja Excel"
     if key == "decimal_comma":
         return (
-            f"{file}: angka dengan koma desimal (3,5) dibaca sebagai 3.5 di kolom "
-            f"{_names(p.get('columns', '?'))}"
+            f"{file}: angka ditulis cara Indonesia (3,5 atau 1.500) dibaca sebagai 3.5 dan "
+            f"1500 di kolom {_names(p.get('columns', '?'))}"
         )
     if key == "date_format":
         return (
@@ -580,7 +580,7 @@ def _detected_en(key: str, p: Mapping[str, Any]) -> str | None:
         return f"{file}: read from the Excel workbook's sheet '{p.get('sheet', '?')}'"
     if key == "decimal_comma":
         return (
-            f"{file}: numbers with a decimal comma (3,5) read as 3.5 in "
+            f"{file}: numbers written the Indonesian way (3,5 or 1.500) read as 3.5 and 1500 in "
             f"{_names(p.get('columns', '?'))}"
         )
     if key == "date_format":

@@ -416,3 +416,39 @@ def test_two_headers_for_one_column_are_refused(tmp_path: Path, world: Tables) -
     _rewrite(folder, "employees", twice)
     with pytest.raises(DataContractError, match="both map to 'nip'"):
         load_dataset(folder, columns="siasn")
+
+
+def test_thousands_dots_are_read_in_an_indonesian_csv(tmp_path: Path, world: Tables) -> None:
+    """``12.500.000`` in a number column and ``1.500`` in an integer column of a ``;``
+    file are thousands, as Excel id-ID writes them with a "#.##0" format."""
+    trainings = world["trainings"].copy()
+    trainings["capacity"] = pd.array([1500, None, 25], dtype=trainings["capacity"].dtype)
+    trainings["cost_idr"] = [12_500_000.0, 0.0, 1_750_000.0]
+    changed = {**world, "trainings": trainings}
+    folder = write_semicolon_csv(changed, tmp_path / "thousands")
+
+    def group(lines: list[list[str]]) -> None:
+        cost, capacity = lines[0].index("cost_idr"), lines[0].index("capacity")
+        lines[1][cost], lines[1][capacity] = "12.500.000", "1.500"
+        lines[3][cost] = "1.750.000"
+
+    _rewrite(folder, "trainings", group)
+    ds = load_dataset(folder)
+    assert_same_tables(ds.tables, changed)
+    detected = [d for d in ds.report.table("trainings").detected if d.key == "decimal_comma"]
+    assert detected[0].params["columns"] == ["cost_idr", "capacity"]
+
+
+def test_dots_stay_decimal_points_where_nothing_says_otherwise(
+    tmp_path: Path, world: Tables
+) -> None:
+    """A ``;`` file written with decimal points (no comma, no second dot) keeps them."""
+    folder = write_semicolon_csv(world, tmp_path / "points")
+
+    def points(lines: list[list[str]]) -> None:
+        level = lines[0].index("level")
+        for line in lines[1:]:
+            line[level] = line[level].replace(",", ".")
+
+    _rewrite(folder, "assessments", points)
+    assert_same_tables(load_dataset(folder).tables, world)

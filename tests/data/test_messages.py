@@ -432,8 +432,10 @@ DETECTED = [
     ),
     (
         Detected("decimal_comma", {"file": "assessments.csv", "columns": ["level", "score"]}),
-        "assessments.csv: angka dengan koma desimal (3,5) dibaca sebagai 3.5 di kolom level, score",
-        "assessments.csv: numbers with a decimal comma (3,5) read as 3.5 in level, score",
+        "assessments.csv: angka ditulis cara Indonesia (3,5 atau 1.500) dibaca sebagai 3.5 "
+        "dan 1500 di kolom level, score",
+        "assessments.csv: numbers written the Indonesian way (3,5 or 1.500) read as 3.5 and "
+        "1500 in level, score",
     ),
     (
         Detected("date_format", {"file": "e.csv", "column": "birth_date", "format": "DD/MM/YYYY"}),
