@@ -184,6 +184,12 @@ _PHRASES: tuple[_Phrase, ...] = (
     ),
     _Phrase("same_as", r"same as (?P<other>\w+)", "sama dengan {other}", "same as {other}"),
     _Phrase(
+        "nip_digits",
+        r"NIP ends in 000 \(digits lost in Excel\?\)" + _SHOWN,
+        "NIP berakhiran 000 (digit hilang di Excel?){shown}",
+        "NIP ends in 000 (digits lost in Excel?)",
+    ),
+    _Phrase(
         "unknown",
         r"unknown (?P<noun>\w+)(?P<shown> '.*?')?(?: \(quarantined in (?P<table>\w+)\))?",
         _unknown_id,

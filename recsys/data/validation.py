@@ -49,6 +49,8 @@ DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 #: The dates a ``datetime64[ns]`` column can hold.
 FIRST_DATE = pd.Timestamp("1677-09-22")
 LAST_DATE = pd.Timestamp("2262-04-11")
+#: The rule of a reference to a NIP ending in 000 (Excel keeps 15 significant digits).
+LOST_DIGITS = "NIP ends in 000 (digits lost in Excel?)"
 #: Key under which CSV lines with the wrong number of fields are counted.
 BAD_LINE_KEY = "row: wrong number of fields"
 
@@ -570,6 +572,13 @@ def _add_unknown(
 ) -> None:
     assert column.references is not None
     ref_table, ref_column = column.references
+    if contract_table(ref_table).column(ref_column).pattern == NIP_PATTERN:
+        # no NIP has sequence 000: such a value is a NIP whose last digits Excel dropped,
+        # not somebody unknown
+        lost = mask & _np_series(values.astype(TEXT_DTYPE).str.fullmatch(r"\d{15}000"))
+        rule = f"{column.name}: {LOST_DIGITS}"
+        problems.add(rule, lost, f"{rule}: " + _quoted(values[lost].astype(TEXT_DTYPE)))
+        mask = mask & ~lost
     noun = _noun(ref_table, ref_column)
     bad = values[mask].astype(TEXT_DTYPE)
     messages = f"{column.name}: unknown {noun} " + _quoted(bad)

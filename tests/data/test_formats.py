@@ -19,6 +19,7 @@ import pytest
 from recsys.data import DataContractError, load_dataset
 from recsys.data.contract import TABLES
 from recsys.data.mapping import MappingError, load_mapping
+from recsys.data.messages import reason_text
 from tests.data.conftest import assert_same_tables
 
 Tables = dict[str, pd.DataFrame]
@@ -452,3 +453,24 @@ def test_dots_stay_decimal_points_where_nothing_says_otherwise(
 
     _rewrite(folder, "assessments", points)
     assert_same_tables(load_dataset(folder).tables, world)
+
+
+def test_a_single_nip_ending_in_000_is_lost_digits_not_an_unknown_employee(
+    tmp_path: Path, world: Tables
+) -> None:
+    folder = write_semicolon_csv(world, tmp_path / "one-000")
+    column = list(world["enrollments"].columns).index("nip")
+    damaged = world["enrollments"]["nip"].iloc[1][:15] + "000"
+
+    def damage(lines: list[list[str]]) -> None:
+        lines[2][column] = damaged
+
+    _rewrite(folder, "enrollments", damage)
+    report = load_dataset(folder).report.table("enrollments")
+    assert report.reasons == {"nip: NIP ends in 000 (digits lost in Excel?)": 1}
+    assert report.quarantine.loc[0, "reason"] == (
+        f"nip: NIP ends in 000 (digits lost in Excel?): '{damaged}'"
+    )
+    assert "unknown" not in report.quarantine.loc[0, "reason"]
+    indonesian = reason_text(report.quarantine.loc[0, "reason"], "id")
+    assert indonesian == f"nip: NIP berakhiran 000 (digit hilang di Excel?): '{damaged}'"
