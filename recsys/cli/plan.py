@@ -235,57 +235,50 @@ def _amount(text: str, option: str, lang: Language) -> float:
 def read_unit_budgets(path: Path, lang: Language) -> dict[str, float]:
     """Budget per unit kerja (IDR) from ``path`` (:data:`UNIT_BUDGET_COLUMNS`); a bad file,
     amount or repeated unit ends the command naming it."""
-    frame = _read_table(path, UNIT_BUDGET_COLUMNS, "--unit-budgets", lang)
-    budgets: dict[str, float] = {}
-    for row, (unit, amount) in enumerate(zip(frame["unit"], frame["budget_idr"], strict=True)):
-        unit = "" if pd.isna(unit) else str(unit).strip()
-        if not unit and _blank(amount):
-            continue
-        value = _cell_number(amount)
-        if not unit or value is None:
-            fail(
-                t(
-                    "plan.bad_row",
-                    lang,
-                    path=path,
-                    row=row + 2,
-                    option="--unit-budgets",
-                    value=f"{unit!r}: {amount!r}",
-                ),
-                lang,
-            )
-        if unit in budgets:
-            fail(t("plan.repeated", lang, path=path, name=unit), lang)
-        budgets[unit] = value
-    return budgets
+    return _read_amounts(path, UNIT_BUDGET_COLUMNS, "--unit-budgets", lang, lambda v: True)
 
 
 def read_seats(path: Path, lang: Language) -> dict[str, int]:
     """Seats per training id from ``path`` (:data:`SEAT_COLUMNS`); a bad file, a number of
     seats that is not a whole number ≥ 0 or a repeated training ends the command naming it."""
-    frame = _read_table(path, SEAT_COLUMNS, "--seats", lang)
-    seats: dict[str, int] = {}
-    for row, (training, count) in enumerate(zip(frame["training_id"], frame["seats"], strict=True)):
-        training = "" if pd.isna(training) else str(training).strip()
-        if not training and _blank(count):
+    seats = _read_amounts(path, SEAT_COLUMNS, "--seats", lang, lambda v: v >= 0 and v == int(v))
+    return {training: int(value) for training, value in seats.items()}
+
+
+def _read_amounts(
+    path: Path,
+    columns: Mapping[str, Sequence[str]],
+    option: str,
+    lang: Language,
+    valid: Callable[[float], bool],
+) -> dict[str, float]:
+    """A number per key from a two-column file (key, number): blank rows skipped; a row
+    without its key, with a number that is not one or not ``valid``, or a repeated key ends
+    the command naming the row."""
+    frame = _read_table(path, columns, option, lang)
+    key_column, value_column = columns
+    amounts: dict[str, float] = {}
+    for row, (key, cell) in enumerate(zip(frame[key_column], frame[value_column], strict=True)):
+        key = "" if pd.isna(key) else str(key).strip()
+        if not key and _blank(cell):
             continue
-        value = _cell_number(count)
-        if not training or value is None or value < 0 or value != int(value):
+        value = _cell_number(cell)
+        if not key or value is None or not valid(value):
             fail(
                 t(
                     "plan.bad_row",
                     lang,
                     path=path,
                     row=row + 2,
-                    option="--seats",
-                    value=f"{training!r}: {count!r}",
+                    option=option,
+                    value=f"{key!r}: {cell!r}",
                 ),
                 lang,
             )
-        if training in seats:
-            fail(t("plan.repeated", lang, path=path, name=training), lang)
-        seats[training] = int(value)
-    return seats
+        if key in amounts:
+            fail(t("plan.repeated", lang, path=path, name=key), lang)
+        amounts[key] = value
+    return amounts
 
 
 def read_mandatory(path: Path, lang: Language) -> pd.DataFrame:
