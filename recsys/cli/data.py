@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -134,16 +135,12 @@ def validate_cmd(
     """
     lang = resolve_lang(lang)
     target = report_dir or default_report_dir(data)
-    try:
-        with progress(t("loading", lang)) as update:
-            dataset = load_dataset(
-                data, on_progress=lambda name, i, n: update(name, i, n), columns=mapping
-            )
-    except (DataContractError, MappingError) as exc:
-        if fix_report:
-            written = _write_guide(target, None, exc, lang)
-            console.print(t("fix_report.written", lang, path=written))
-        fail(error_text(str(exc), lang), lang)
+
+    def guide_the_failure(exc: Exception) -> None:
+        written = _write_guide(target, None, exc, lang)
+        console.print(t("fix_report.written", lang, path=written))
+
+    dataset = load_data(data, lang, mapping, on_failure=guide_the_failure if fix_report else None)
     try:
         dataset.report.write(target, lang=lang)
         guide = _write_guide(target, dataset.report, None, lang) if fix_report else None
@@ -183,16 +180,23 @@ def contract_cmd(
     console.print(t("contract.written", resolve_lang(lang), path=out))
 
 
-def load_data(data: str, lang: Language, columns: str | None = None) -> Dataset:
+def load_data(
+    data: str,
+    lang: Language,
+    columns: str | None = None,
+    on_failure: Callable[[Exception], None] | None = None,
+) -> Dataset:
     """The data set at ``data`` (a folder, a workbook or a database URL), loaded and
     checked with a progress bar, through the column mapping ``columns`` (default: the
-    settings'); one that cannot be loaded ends the command."""
+    settings'); one that cannot be loaded ends the command, after ``on_failure(error)``."""
     try:
         with progress(t("loading", lang)) as update:
             return load_dataset(
                 data, on_progress=lambda name, i, n: update(name, i, n), columns=columns
             )
     except (DataContractError, MappingError) as exc:
+        if on_failure is not None:
+            on_failure(exc)
         fail(error_text(str(exc), lang), lang)
 
 
