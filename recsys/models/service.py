@@ -130,9 +130,10 @@ class ServiceForecaster(BaseEstimator):
     Learned: ``features_`` (the unit-year table it was fitted on), ``coef_`` (outcome ×
     driver), ``covariance_`` (per outcome, the drivers' clustered covariance),
     ``coefficients_`` (a table for people: :data:`COEFFICIENT_COLUMNS`),
-    ``learning_share_`` / ``learning_share_se_`` (share of the gap to its target a
-    completed training closes), ``completion_rate_`` (overall) and ``completion_`` (per
-    training), ``n_obs_``, ``n_units_`` and ``last_year_`` (the last year with metrics).
+    ``residuals_`` (per unit-year of the panel: each outcome's residual within its unit),
+    ``residual_sd_`` (per outcome), ``learning_share_`` / ``learning_share_se_`` (share of
+    the gap to its target a completed training closes), ``completion_rate_`` (overall) and
+    ``completion_`` (per training), ``n_obs_``, ``n_units_`` and ``last_year_`` (the last year with metrics).
     """
 
     def __init__(
@@ -175,6 +176,10 @@ class ServiceForecaster(BaseEstimator):
                 fit.cov[: len(DRIVERS), : len(DRIVERS)], index=list(DRIVERS), columns=list(DRIVERS)
             )
             for o, fit in fits.items()
+        }
+        self.residuals_ = panel[[UNIT, YEAR]].assign(**{o: fit.resid for o, fit in fits.items()})
+        self.residual_sd_ = {
+            o: float(np.sqrt(fit.resid @ fit.resid / fit.dof)) for o, fit in fits.items()
         }
         self.n_obs_ = len(panel)
         self.n_units_ = int(panel[UNIT].nunique())
@@ -344,6 +349,8 @@ class _Fit:
     terms: list[str]
     beta: np.ndarray
     cov: np.ndarray
+    resid: np.ndarray  # per panel row, within units
+    dof: int  # residual degrees of freedom (rows − units − terms)
 
 
 def _usable(features: pd.DataFrame, min_periods: int) -> pd.DataFrame:
@@ -397,7 +404,7 @@ def _within_fit(panel: pd.DataFrame, outcome: str, *, year_effects: bool) -> _Fi
     g = len(scores)
     small = g / (g - 1) * (n - 1) / max(n - k, 1)
     cov = small * inverse @ (scores.T @ scores) @ inverse
-    return _Fit(terms=terms, beta=beta, cov=cov)
+    return _Fit(terms=terms, beta=beta, cov=cov, resid=resid, dof=max(n - g - k, 1))
 
 
 def _demean(values: np.ndarray, group: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ from recsys.simulation.mechanism import (
     Mechanism,
     competency_term,
     focus_slot,
+    gain_in_points,
     jp_dose,
     mentoring_delta,
     mentoring_strength_of,
@@ -155,6 +156,9 @@ class History:
     unit_term_sum: np.ndarray  # units × years: sum of staff competency term at mid-year
     unit_staff: np.ndarray  # units × years
     unit_trained: np.ndarray  # units × years: staff who completed a training that year
+    #: enrollment_id, true_gain: SKP points each completed enrollment added when it took
+    #: effect (NaN if dropped or still running)
+    enrollment_gain: pd.DataFrame = field(default_factory=pd.DataFrame)
     years: list[int] = field(default_factory=list)
 
 
@@ -268,6 +272,12 @@ def simulate_history(
     enrollments.insert(
         0, "enrollment_id", [f"{id_prefix}E{i + 1:07d}" for i in range(len(enrollments))]
     )
+    enrollment_gain = pd.DataFrame(
+        {
+            "enrollment_id": enrollments["enrollment_id"].to_numpy(),
+            "true_gain": np.concatenate([b["true_gain"] for b in pending_enroll]),
+        }
+    )
     mentorships = pd.concat(mentor_parts, ignore_index=True)
     mentorships.insert(
         0, "mentorship_id", [f"{id_prefix}M{i + 1:06d}" for i in range(len(mentorships))]
@@ -283,6 +293,7 @@ def simulate_history(
         unit_term_sum=unit_term_sum,
         unit_staff=unit_staff,
         unit_trained=unit_trained,
+        enrollment_gain=enrollment_gain,
         years=years,
     )
 
@@ -406,6 +417,7 @@ def _decide_enrollments(
         "status_code": dropped.astype(np.int8),  # 0 completed, 1 dropped; in_progress later
         "pre_level": np.full(len(emp), np.nan),
         "gain_level": np.full(len(emp), np.nan),
+        "true_gain": np.full(len(emp), np.nan),
     }
 
 
@@ -532,6 +544,10 @@ def _apply_trainings(
             touched.any(1), (before * touched).sum(1) / n_touched, before.mean(1)
         )
         batch["gain_level"][sel] = (delta * touched).sum(1) / n_touched
+        position = pop.position_idx[e]
+        batch["true_gain"][sel] = gain_in_points(
+            before, delta, cat.required[position], cat.weights[position], mech
+        )
         levels[e] = np.minimum(before + delta, 5.0)
 
 

@@ -225,7 +225,13 @@ def _write_world(
     writers = {t.name: _TableWriter(root / f"{t.name}.{fmt}", fmt) for t in TABLES}
     truth_writers = {
         name: _TableWriter(root / TRUTH_DIR / f"{name}.parquet", "parquet")
-        for name in ("training_gain", "mentor_gain", "employees", "competency_levels")
+        for name in (
+            "training_gain",
+            "mentor_gain",
+            "employees",
+            "competency_levels",
+            "enrollment_gain",
+        )
     }
     n_chunks = -(-n_employees // chunk_size)
     steps_per_chunk = n_half_years(HISTORY_END) + 1
@@ -328,6 +334,7 @@ def _write_chunk(
     writers["enrollments"].write(hist.enrollments)
     writers["mentorships"].write(hist.mentorships)
     truth_writers["training_gain"].write(training_truth(pop, hist, catalog, mech))
+    truth_writers["enrollment_gain"].write(hist.enrollment_gain)
     truth_writers["mentor_gain"].write(mentor_truth(rng, pop, hist, catalog, mech))
     people, levels = latent_frames(pop, hist, catalog)
     truth_writers["employees"].write(people)
@@ -425,6 +432,9 @@ mentor_gain.parquet        mentee_nip, mentor_nip, true_gain, rank, n_candidates
                            any other pair: recsys.simulation.oracle.MentorOracle
 employees.parquet          latent traits: ability, learn_rate, mentor_skill, person_effect
 competency_levels.parquet  true competency level per employee and standard competency
+enrollment_gain.parquet    enrollment_id, true_gain — SKP points each completed enrollment of
+                           the history added when it took effect (NaN: dropped or running);
+                           a training's true average effect on its participants is their mean
 competency_weights.parquet position, competency, weight — each standard competency's weight
                            in performance (a position's weights sum to 1)
 trainings.parquet          latent training quality and popularity
