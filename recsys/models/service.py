@@ -133,7 +133,8 @@ class ServiceForecaster(BaseEstimator):
     ``residuals_`` (per unit-year of the panel: each outcome's residual within its unit),
     ``residual_sd_`` (per outcome), ``learning_share_`` / ``learning_share_se_`` (share of
     the gap to its target a completed training closes), ``completion_rate_`` (overall) and
-    ``completion_`` (per training), ``n_obs_``, ``n_units_`` and ``last_year_`` (the last year with metrics).
+    ``completion_`` (per training), ``n_obs_``, ``n_units_`` and ``last_year_`` (the last
+    year with metrics).
     """
 
     def __init__(
