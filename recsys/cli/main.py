@@ -6,6 +6,7 @@ registered from the module of its group.
 - :mod:`.recommend`: ``recommend trainings``, ``recommend mentors``
 - :mod:`.matching`: ``match-mentors``
 - :mod:`.plan`: ``plan``
+- :mod:`.evaluation`: ``evaluate-program``
 - :mod:`.export`: ``export``
 - :mod:`.demo`: ``demo``
 """
@@ -18,7 +19,7 @@ from typing import Annotated
 import typer
 
 from recsys import __version__
-from recsys.cli import data, demo, export, matching, plan, recommend, training
+from recsys.cli import data, demo, evaluation, export, matching, plan, recommend, training
 from recsys.cli.console import console
 
 app = typer.Typer(
@@ -51,6 +52,7 @@ app.command("train")(training.train_cmd)
 app.command("evaluate")(training.evaluate_cmd)
 app.command("match-mentors")(matching.match_mentors_cmd)
 app.command("plan")(plan.plan_cmd)
+app.command("evaluate-program")(evaluation.evaluate_program_cmd)
 app.command("export")(export.export_cmd)
 app.command("contract")(data.contract_cmd)
 app.command("demo")(demo.demo_cmd)

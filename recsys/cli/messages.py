@@ -442,6 +442,41 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "Dokumen rencana ditulis ke {path}",
         "en": "Plan document written to {path}",
     },
+    "evaluating": {"id": "Mengevaluasi program pengembangan", "en": "Evaluating the program"},
+    "evaluation.bad_out": {
+        "id": "--out: buku kerja evaluasi harus berupa .xlsx, bukan {path}",
+        "en": "--out: the evaluation workbook must be .xlsx, not {path}",
+    },
+    "evaluation.bad_option": {
+        "id": "{option}: nilai {value} tidak valid",
+        "en": "{option}: {value} is not a valid value",
+    },
+    "evaluation.failed": {
+        "id": "Evaluasi tidak dapat dibuat: {reason}",
+        "en": "The evaluation cannot be made: {reason}",
+    },
+    "evaluation.written": {
+        "id": "Buku kerja evaluasi ditulis ke {path}",
+        "en": "Evaluation workbook written to {path}",
+    },
+    "plan.logged_evaluation": {
+        "id": "Evaluasi dicatat di MLflow (eksperimen {experiment}, run {run_id})",
+        "en": "Evaluation logged to MLflow (experiment {experiment}, run {run_id})",
+    },
+    "evaluation.title": {
+        "id": "Evaluasi pelatihan yang dimulai tahun {year}",
+        "en": "Evaluation of the trainings started in {year}",
+    },
+    "evaluation.verdict": {"id": "Kesimpulan", "en": "Verdict"},
+    "evaluation.trainings": {"id": "Pelatihan", "en": "Trainings"},
+    "evaluation.flagged": {
+        "id": "Tidak berhasil, tinjau ulang di rencana berikutnya: {ids}",
+        "en": "Do not work, reconsider in the next plan: {ids}",
+    },
+    "evaluation.no_units": {
+        "id": "Layanan unit tidak dievaluasi: {reason}",
+        "en": "Unit service not evaluated: {reason}",
+    },
     "plan.logged": {
         "id": "Rencana dicatat di MLflow (eksperimen {experiment}, run {run_id})",
         "en": "Plan logged to MLflow (experiment {experiment}, run {run_id})",

@@ -48,7 +48,7 @@ VERDICTS = (WORKS, UNCLEAR, DOES_NOT_WORK, TOO_FEW)
 #: Completers with an outcome below which a training gets no effect.
 MIN_PARTICIPANTS = 10
 #: The smallest effect worth funding, SKP points (0–120 scale).
-MIN_EFFECT = 0.5
+MIN_EFFECT = 0.25
 
 #: Columns of :attr:`ProgramEvaluation.trainings` (and, with ``provider`` first and without
 #: the training's own columns, of ``providers``).
