@@ -54,6 +54,7 @@ COMMANDS = (
     "recommend mentors",
     "match-mentors",
     "plan",
+    "evaluate-program",
     "export",
     "demo",
 )
