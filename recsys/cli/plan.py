@@ -43,6 +43,7 @@ FIELD_OPTIONS = {
     "agency": "--agency",
     "year": "--year",
     "mandatory": "--mandatory",
+    "excluded": "--exclude",
 }
 #: Columns of the ``--unit-budgets`` file: each name, then the Indonesian one it may have.
 UNIT_BUDGET_COLUMNS = {"unit": ("unit", "unit_kerja"), "budget_idr": ("budget_idr", "anggaran")}
@@ -106,6 +107,15 @@ def plan_cmd(
             "every plan must fund (e.g. Latsar for new CPNS).",
         ),
     ] = None,
+    exclude: Annotated[
+        str | None,
+        typer.Option(
+            "--exclude",
+            help="Trainings no plan may offer: a program evaluation workbook (its "
+            "'Tinjau Ulang' sheet, from `recsys evaluate-program`) or training ids "
+            "separated by commas. Mandatory trainings stay.",
+        ),
+    ] = None,
     max_jp: Annotated[
         float, typer.Option("--max-jp", help="Most JP planned for one person in the year.")
     ] = 120.0,
@@ -144,6 +154,7 @@ def plan_cmd(
         remote_budget_share=remote_share,
     )
     required = read_mandatory(mandatory, lang) if mandatory else None
+    excluded = read_excluded(exclude, lang) if exclude else []
     # the limits that need no data are checked before the data are loaded
     _check(lambda: replace(limits, unit_budgets=None, seats=None).check(set(), set()), lang)
     dataset = load_data(data, lang, mapping)
@@ -173,6 +184,7 @@ def plan_cmd(
                 year=year,
                 curve=not no_curve,
                 required=required,
+                excluded=excluded,
                 on_progress=step,
             )
     except PlanInputError as exc:
@@ -186,6 +198,19 @@ def plan_cmd(
     quiet_mlflow()
     run_id = log_plan(program, out_path=out, data=data)
     console.print(t("plan.logged", lang, run_id=run_id, experiment=EXPERIMENT))
+
+
+def read_excluded(value: str, lang: Language) -> list[str]:
+    """``--exclude``: the flagged trainings of an evaluation workbook, or ids separated by
+    commas; an unreadable workbook ends the command naming the option."""
+    from recsys.evaluation.evaluation_document import read_flagged
+
+    if value.lower().endswith(".xlsx"):
+        try:
+            return read_flagged(value)
+        except ValueError as exc:
+            _fail_input(PlanInputError("excluded", str(exc)), lang)
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def _check(check: Callable[[], object], lang: Language) -> None:

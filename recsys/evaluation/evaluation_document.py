@@ -242,6 +242,30 @@ def write_evaluation(evaluation: ProgramEvaluation, path: Path | str, lang: str 
     return path
 
 
+def read_flagged(path: Path | str) -> list[str]:
+    """The trainings an evaluation workbook (:func:`write_evaluation`, either language)
+    lists as not working. A file that is not such a workbook is a ValueError naming it."""
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    try:
+        book = load_workbook(path, read_only=True)
+    except Exception as exc:  # any unreadable file is the same user error
+        raise ValueError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+    names = [_SHEETS["flagged"][lang] for lang in LANGUAGES]
+    sheet = next((book[n] for n in names if n in book.sheetnames), None)
+    if sheet is None:
+        raise ValueError(
+            f"{path}: not a program evaluation workbook (no sheet {' or '.join(names)}; "
+            "write one with `recsys evaluate-program`)"
+        )
+    rows = list(sheet.values)
+    headers = {_COLUMNS["training_id"][lang] for lang in LANGUAGES}
+    if not rows or rows[0][0] not in headers:
+        raise ValueError(f"{path}: sheet {sheet.title!r} has no training id column")
+    return [str(r[0]) for r in rows[1:] if r and r[0] not in (None, "")]
+
+
 def verdict_text(verdict: str, lang: str = "id") -> str:
     """A verdict (:data:`recsys.evaluation.kirkpatrick.VERDICTS`) in words."""
     return _VERDICT[verdict][lang]

@@ -29,6 +29,7 @@ from recsys.planning.program_inputs import (
     plan_year,
     planning_people,
     set_valuation,
+    without_trainings,
 )
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ def plan_program(
     required: pd.DataFrame | None = None,
     exact_sets: bool = False,
     method: str = "auto",
+    excluded: Sequence[str] = (),
     on_progress: ProgressFn | None = None,
 ) -> AgencyProgram:
     """The agency's program for ``year`` (default: the year after the last appraisal)
@@ -159,8 +161,15 @@ def plan_program(
     Off by default: on the demo worlds it buys 1–3 points more of the oracle's true gain,
     but its forecast of the plan is twice the truth (the truth's returns diminish with the
     number of trainings in a year, not only with overlapping gaps), where the listed gains
-    forecast 1.3 times it (benchmarks/RESULTS.md)."""
+    forecast 1.3 times it (benchmarks/RESULTS.md).
+
+    ``excluded``: trainings no list or plan may offer (e.g. those the last program evaluation
+    found not to work: :meth:`~recsys.evaluation.kirkpatrick.ProgramEvaluation.flagged`);
+    mandatory ones stay."""
     step = on_progress or (lambda _stage: None)
+    if excluded:
+        mandatory = () if required is None else required["training_id"].astype(str).tolist()
+        ds = without_trainings(ds, excluded, keep=mandatory)
     year, people, catalog, required = plan_inputs(
         ds, limits, agency=agency, year=year, required=required
     )

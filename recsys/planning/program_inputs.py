@@ -5,7 +5,8 @@ from the training champion's lists (:func:`recsys.planning.program.plan_items`).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import replace
 
 import pandas as pd
 
@@ -114,6 +115,26 @@ def check_required(
     if len(absent):
         raise PlanInputError("mandatory", f"{absent.iat[0]}: not an active training")
     return pairs.reset_index(drop=True)
+
+
+def without_trainings(
+    ds: Dataset, excluded: Collection[str], *, keep: Collection[str] = ()
+) -> Dataset:
+    """``ds`` with the ``excluded`` trainings taken out of the active catalog (e.g. those a
+    program evaluation found not to work), so that no list or plan offers them; those in
+    ``keep`` (mandatory trainings) stay. An id not in the catalog is a
+    :class:`PlanInputError` (``excluded``) naming it."""
+    ids = ds.trainings["training_id"].astype(str)
+    asked = {str(t) for t in excluded}
+    unknown = sorted(asked - set(ids))
+    if unknown:
+        raise PlanInputError("excluded", f"{unknown[0]}: not a training of the catalog")
+    out = asked - {str(t) for t in keep}
+    if not out:
+        return ds
+    trainings = ds.trainings.copy()
+    trainings.loc[ids.isin(out).to_numpy(), "active"] = False
+    return replace(ds, tables={**ds.tables, "trainings": trainings})
 
 
 def _with_required(

@@ -107,3 +107,23 @@ def test_bad_input_is_named_and_nothing_is_written(small_world: Path, tmp_path: 
     )
     assert_clean_failure(wrong)
     assert ".xlsx" in _flat(wrong.stdout + wrong.stderr)
+
+
+def test_read_flagged_reads_the_workbook_and_refuses_others(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from recsys.evaluation.evaluation_document import read_flagged
+
+    book = tmp_path / "evaluasi.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        pd.DataFrame({"Ringkasan": ["x"]}).to_excel(writer, sheet_name="Ringkasan", index=False)
+        pd.DataFrame({"ID Pelatihan": ["PLT-001", "PLT-002"], "Judul": ["a", "b"]}).to_excel(
+            writer, sheet_name="Tinjau Ulang", index=False
+        )
+    assert read_flagged(book) == ["PLT-001", "PLT-002"]
+    other = tmp_path / "lain.xlsx"
+    pd.DataFrame({"a": [1]}).to_excel(other, index=False)
+    import pytest
+
+    with pytest.raises(ValueError, match="not a program evaluation workbook"):
+        read_flagged(other)

@@ -409,3 +409,22 @@ def test_mandatory_trainings_are_in_the_plan(
     )
     assert poor.returncode != 0 and "--mandatory" in poor.stdout + poor.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_excluded_trainings_are_checked_and_named(
+    champion: tuple[dict[str, str], Path], small_world: Path, tmp_path: Path
+) -> None:
+    """``--exclude``: an unknown training id, or a workbook that is not a program
+    evaluation, ends the command naming the option; nothing is written."""
+    env, root = champion
+    out = tmp_path / "rencana.xlsx"
+    args = ("--budget", "150.000.000", "--agency", AGENCY)
+    unknown = _plan(small_world, *args, "--exclude", "NOPE-1", "--out", str(out), env=env, cwd=root)
+    assert_clean_failure(unknown)
+    assert "--exclude" in unknown.stderr and "NOPE-1" in _flat(unknown.stderr)
+    other = tmp_path / "lain.xlsx"
+    pd.DataFrame({"a": [1]}).to_excel(other, index=False)
+    wrong = _plan(small_world, *args, "--exclude", str(other), "--out", str(out), env=env, cwd=root)
+    assert_clean_failure(wrong)
+    assert "--exclude" in wrong.stderr and "evaluation" in _flat(wrong.stderr)
+    assert not out.exists()

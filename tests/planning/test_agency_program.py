@@ -209,3 +209,34 @@ def test_exact_set_values_credit_skipped_items_and_keep_the_limits(
     assert (by_person["gain"] >= by_person["listed"] - 1e-9).all()
     assert (by_person["gain"] <= by_person["alone"] + 1e-9).all()
     assert (by_person["gain"] > by_person["listed"] + 1e-6).any()
+
+
+def test_trainings_found_not_to_work_leave_the_plan(
+    ds: Dataset, champion: TrainingRecommender, agency: str, program: AgencyProgram
+) -> None:
+    """A program evaluation's flagged trainings (``excluded``) get no seat; the rest of the
+    plan stays within its limits; an unknown id is named; a mandatory training stays."""
+    planned = program.plan.items["training_id"].value_counts()
+    flagged = planned.index[:2].astype(str).tolist()  # the two the plan used most
+    limits = program.limits
+    again = plan_program(
+        ds, champion, limits, agency=agency, excluded=flagged, baselines=False, curve=False
+    )
+    assert not again.plan.items["training_id"].isin(flagged).any()
+    assert len(again.plan.items) > 0 and again.plan.cost <= limits.budget_idr + 1e-6
+    with pytest.raises(PlanInputError, match="NOPE-1: not a training"):
+        plan_program(ds, champion, limits, agency=agency, excluded=["NOPE-1"], curve=False)
+    person = str(again.people["nip"].iloc[0])
+    required = pd.DataFrame({"nip": [person], "training_id": [flagged[0]]})
+    kept = plan_program(
+        ds,
+        champion,
+        limits,
+        agency=agency,
+        excluded=flagged,
+        required=required,
+        baselines=False,
+        curve=False,
+    )
+    items = kept.plan.items
+    assert ((items["nip"] == person) & (items["training_id"] == flagged[0])).any()
