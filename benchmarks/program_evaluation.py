@@ -39,12 +39,11 @@ from harness import OUT, machine, write_section
 from worlds import SUITE
 
 from recsys.data import load_dataset
-from recsys.data.loading import Dataset
+from recsys.evaluation.ground_truth import ENROLLMENT_FILE, true_training_effects
 from recsys.evaluation.kirkpatrick import DOES_NOT_WORK, TOO_FEW, evaluate_program
-from recsys.features import outcomes as O
 from recsys.simulation.world import TRUTH_DIR
 
-GAIN = "enrollment_gain.parquet"
+GAIN = ENROLLMENT_FILE
 
 
 def world(mechanism: str, seed: int, employees: int, name: str | None = None) -> Path:
@@ -66,26 +65,15 @@ def world(mechanism: str, seed: int, employees: int, name: str | None = None) ->
     return path
 
 
-def true_effects(ds: Dataset, path: Path, year: int) -> pd.Series:
-    gain = pd.read_parquet(path / TRUTH_DIR / GAIN)
-    e = ds.enrollments
-    done = e[(e["status"] == "completed") & (e["start_date"].dt.year == year)]
-    done = done.reset_index(drop=True)
-    outcome = O.activity_outcomes(done, ds.performance, key="enrollment_id")
-    done = done[outcome[O.OUTCOME].notna().to_numpy()]
-    merged = done.assign(enrollment_id=done["enrollment_id"].astype(str)).merge(
-        gain.assign(enrollment_id=gain["enrollment_id"].astype(str)), on="enrollment_id"
-    )
-    return merged.groupby(merged["training_id"].astype(str))["true_gain"].mean()
-
-
 def judge(path: Path, year: int) -> tuple[dict[str, object], object]:
     ds = load_dataset(path)
     started = time.perf_counter()
     ev = evaluate_program(ds, year)
     seconds = time.perf_counter() - started
     table = ev.trainings.assign(training_id=ev.trainings["training_id"].astype(str))
-    table["truth"] = true_effects(ds, path, year).reindex(table["training_id"]).to_numpy()
+    truth = true_training_effects(ds, path / TRUTH_DIR, year)
+    assert truth is not None, f"{path} has no enrollment truth"
+    table["truth"] = truth.reindex(table["training_id"]).to_numpy()
     judged = table[table["verdict"] != TOO_FEW]
     covered = (judged["effect_lower"] <= judged["truth"]) & (
         judged["truth"] <= judged["effect_upper"]
@@ -185,6 +173,8 @@ def main() -> None:
 
 def write(table: pd.DataFrame, args: argparse.Namespace, plan: dict[str, float] | None) -> None:
     lines = [
+        "## Program evaluation: effects per training against the truth (issue 15)",
+        "",
         f"Measured {time.strftime('%Y-%m-%d')} on {machine()}. Trainings that started in "
         f"{args.year}, evaluated as `recsys evaluate-program` does (observed records only; "
         "90% intervals, at least 10 participants with an SKP outcome, smallest effect worth "

@@ -15,8 +15,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 
+from recsys.data.loading import Dataset
+from recsys.features.outcomes import OUTCOME, activity_outcomes
 from recsys.simulation.world import TRUTH_DIR
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,8 @@ MENTOR_FILES: dict[str, tuple[str, ...]] = {
     "competency_levels.parquet": ("nip", "competency", "true_level"),
     "employees.parquet": ("nip", "learn_rate", "mentor_skill"),
 }
+#: What the program evaluation's check reads: each completed enrollment's true SKP gain.
+ENROLLMENT_FILE = "enrollment_gain.parquet"
 #: The mechanism's parameters (mentor oracle); must hold this key.
 PARAMS_FILE = "params.json"
 PARAMS_KEY = "mechanism"
@@ -138,3 +143,26 @@ def find_ground_truth(data: str | Path) -> GroundTruth | None:
             "; ".join(map(str, truth.problems)),
         )
     return truth
+
+
+def true_training_effects(ds: Dataset, folder: Path, year: int) -> pd.Series | None:
+    """Each training's true average effect on the participants a program evaluation of
+    ``year`` is about (:mod:`recsys.evaluation.training_effects`): the mean true SKP gain
+    over its completed enrollments that started in ``year`` and have an appraisal outcome,
+    by training id (text). None when the truth ``folder`` has no enrollment gains (a world
+    simulated before they were recorded)."""
+    path = folder / ENROLLMENT_FILE
+    if _check_parquet(folder, ENROLLMENT_FILE, ("enrollment_id", "true_gain")) is not None:
+        return None
+    gains = pd.read_parquet(path, columns=["enrollment_id", "true_gain"])
+    e = ds.enrollments
+    done = e[(e["status"].astype(str) == "completed") & (e["start_date"].dt.year == year)]
+    done = done.reset_index(drop=True)
+    outcome = activity_outcomes(done, ds.performance, key="enrollment_id")
+    done = done[outcome[OUTCOME].notna().to_numpy()]
+    merged = (
+        done[["enrollment_id", "training_id"]]
+        .astype(str)
+        .merge(gains.astype({"enrollment_id": str}), on="enrollment_id")
+    )
+    return merged.groupby("training_id")["true_gain"].mean().rename("true_effect")

@@ -149,7 +149,8 @@ def training_effects(
     beta, cov = _clustered_ols(design, windows["uplift"].to_numpy(dtype=float), cluster)
     reported = [i for i, c in enumerate(columns) if not c.startswith((OTHER, MENTORING))]
     ids = [columns[i] for i in reported]
-    counts = pd.Series(np.asarray(design[:, reported].sum(0)).ravel(), index=ids)
+    # completers with an outcome (a completion can sit inside several windows of its person)
+    counts = period["training_id"].astype(str).value_counts().reindex(ids).fillna(0)
     se = np.sqrt(np.clip(np.diag(cov)[reported], 0.0, None))
     n_clusters = int(cluster.max()) + 1 if len(cluster) else 0
     # each training's own clusters are its degrees of freedom

@@ -15,6 +15,7 @@ from scipy import stats
 
 from recsys.data.loading import Dataset, load_dataset
 from recsys.evaluation.evaluation_document import evaluation_tables, write_evaluation
+from recsys.evaluation.ground_truth import true_training_effects
 from recsys.evaluation.kirkpatrick import (
     DOES_NOT_WORK,
     TOO_FEW,
@@ -24,6 +25,7 @@ from recsys.evaluation.kirkpatrick import (
     evaluate_program,
 )
 from recsys.features import outcomes as O
+from recsys.simulation.world import TRUTH_DIR
 
 YEAR = 2024
 
@@ -41,21 +43,6 @@ def evaluation(ds: Dataset) -> ProgramEvaluation:
 def _with(ds: Dataset, **tables: pd.DataFrame) -> Dataset:
     """``ds`` with some tables replaced."""
     return replace(ds, tables={**ds.tables, **tables})
-
-
-def _true_effects(ds: Dataset, world: Path, year: int) -> pd.Series:
-    """Each training's true mean effect on its completers of ``year`` with an outcome."""
-    gain = pd.read_parquet(world / "_truth" / "enrollment_gain.parquet")
-    e = ds.enrollments
-    done = e[(e["status"] == "completed") & (e["start_date"].dt.year == year)].reset_index(
-        drop=True
-    )
-    outcome = O.activity_outcomes(done, ds.performance, key="enrollment_id")
-    done = done[outcome[O.OUTCOME].notna().to_numpy()]
-    merged = done.assign(enrollment_id=done["enrollment_id"].astype(str)).merge(
-        gain.assign(enrollment_id=gain["enrollment_id"].astype(str)), on="enrollment_id"
-    )
-    return merged.groupby(merged["training_id"].astype(str))["true_gain"].mean()
 
 
 def test_every_training_of_the_year_has_its_four_levels_and_a_verdict(
@@ -82,7 +69,8 @@ def test_every_training_of_the_year_has_its_four_levels_and_a_verdict(
 
 
 def test_effects_track_the_worlds_truth(small_world: Path, ds: Dataset, evaluation) -> None:
-    truth = _true_effects(ds, small_world, YEAR)
+    truth = true_training_effects(ds, small_world / TRUTH_DIR, YEAR)
+    assert truth is not None
     judged = evaluation.trainings[evaluation.trainings["verdict"] != TOO_FEW]
     truth = truth.reindex(judged["training_id"].astype(str)).to_numpy()
     assert len(judged) >= 20
