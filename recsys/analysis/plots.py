@@ -8,13 +8,17 @@ returned figure), save it (``fig.savefig``) or log it (``mlflow.log_figure``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from recsys.data.contract import RATINGS
+from recsys.evaluation.kirkpatrick import DOES_NOT_WORK, TOO_FEW, UNCLEAR, WORKS
 
 #: The model's colour; baselines are drawn in greys.
 MODEL_COLOR = "#1f6f8b"
@@ -323,4 +327,225 @@ def unit_service_forecast(service: pd.DataFrame, *, top: int = 15) -> Figure:
     axes[0].set_yticks(y, [_short(u, 36) for u in rows["unit"]])
     axes[0].set_title("Satisfaction index under the plan (90%)")
     axes[1].set_title("Service days under the plan (90%)")
+    return fig
+
+
+# ----------------------------------------------------------------------------- program evaluation
+
+#: Verdicts of :mod:`recsys.evaluation.kirkpatrick`, in legend order, with their colours.
+VERDICT_COLORS = {
+    WORKS: "#1a9850",
+    UNCLEAR: "#f4a259",
+    DOES_NOT_WORK: "#b2182b",
+    TOO_FEW: "#a5b1b8",
+}
+
+
+def _verdict_colors(verdicts: pd.Series) -> list[str]:
+    unknown = sorted(set(verdicts.astype(str)) - set(VERDICT_COLORS))
+    if unknown:
+        raise ValueError(f"unknown verdict(s) {unknown}; known: {list(VERDICT_COLORS)}")
+    return [VERDICT_COLORS[str(v)] for v in verdicts]
+
+
+def _verdict_handles(verdicts: pd.Series, min_effect: float) -> list[Line2D]:
+    """Legend entries: each verdict present (with its count) and the ``min_effect`` line."""
+    counts = verdicts.astype(str).value_counts()
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=color, label=f"{name} ({counts[name]})")
+        for name, color in VERDICT_COLORS.items()
+        if name in counts
+    ]
+    handles.append(
+        Line2D([], [], color="#555555", linestyle="--", label=f"min_effect ({min_effect:g})")
+    )
+    return handles
+
+
+def _estimated(trainings: pd.DataFrame) -> pd.DataFrame:
+    """The trainings with an effect, smallest effect at the bottom of a horizontal plot."""
+    rows = trainings.dropna(subset=["effect"])
+    if rows.empty:
+        raise ValueError("nothing to plot: no training has an effect (too few participants)")
+    return rows.sort_values("effect", kind="stable").reset_index(drop=True)
+
+
+def _training_labels(rows: pd.DataFrame, width: int = 36) -> list[str]:
+    pairs = zip(rows["training_id"], rows["title"], strict=True)
+    return [_short(f"{training} {title}", width) for training, title in pairs]
+
+
+def _effect_axis(ax: Axes, min_effect: float) -> None:
+    ax.axvline(0, color="#555555", linewidth=1)
+    ax.axvline(min_effect, color="#555555", linestyle="--", linewidth=1)
+
+
+def training_effects_forest(
+    trainings: pd.DataFrame, *, min_effect: float, level: float = 0.9
+) -> Figure:
+    """Each training's effect on its participants' SKP score (points) with its interval,
+    sorted, coloured by verdict; a line at zero and a dashed one at ``min_effect`` (the
+    smallest effect worth funding). Trainings without an effect (too few participants) are
+    left out and counted in the title. ``trainings``: :attr:`ProgramEvaluation.trainings
+    <recsys.evaluation.kirkpatrick.ProgramEvaluation>` (``training_id``, ``title``,
+    ``effect``, ``effect_lower``, ``effect_upper``, ``verdict``); ``level``: the intervals'
+    coverage (1 − alpha), for the title."""
+    rows = _estimated(trainings)
+    y = np.arange(len(rows))
+    fig = Figure(figsize=(9, 1.4 + 0.2 * len(rows)), layout="constrained")
+    ax = fig.subplots()
+    effect = rows["effect"].to_numpy(dtype=float)
+    low = effect - rows["effect_lower"].to_numpy(dtype=float)
+    high = rows["effect_upper"].to_numpy(dtype=float) - effect
+    colors = _verdict_colors(rows["verdict"])
+    ax.hlines(y, effect - low, effect + high, colors=colors, linewidth=1.5)
+    ax.scatter(effect, y, c=colors, s=18, zorder=3)
+    _effect_axis(ax, min_effect)
+    ax.set_yticks(y, _training_labels(rows), fontsize=7)
+    ax.set_ylim(-0.8, len(rows) - 0.2)
+    ax.set_xlabel(f"effect on the SKP score (points, {level:.0%} interval)")
+    left_out = len(trainings) - len(rows)
+    note = f"; {left_out} with too few participants left out" if left_out else ""
+    ax.set_title(
+        f"What each training did to its participants' SKP score\n({len(rows)} trainings{note})"
+    )
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(handles=_verdict_handles(rows["verdict"], min_effect), frameon=False, fontsize=8)
+    return fig
+
+
+def kirkpatrick_levels(trainings: pd.DataFrame, *, min_effect: float) -> Figure:
+    """The four Kirkpatrick levels side by side, one row per training with an effect (the
+    same order as :func:`training_effects_forest`), coloured by verdict: reaction (mean
+    survey score, 1–5), learning (mean post − pre test gain, points, with its interval),
+    behaviour (mean supervisor's score, 1–5) and results (effect on SKP, points, with its
+    interval). ``trainings``: :attr:`ProgramEvaluation.trainings
+    <recsys.evaluation.kirkpatrick.ProgramEvaluation>`. A missing dot: nobody answered or
+    was tested."""
+    rows = _estimated(trainings)
+    y = np.arange(len(rows))
+    colors = _verdict_colors(rows["verdict"])
+    fig = Figure(figsize=(13, 1.6 + 0.2 * len(rows)), layout="constrained")
+    axes = fig.subplots(1, 4, sharey=True)
+    panels = (
+        ("reaction_mean", None, None, "1 · reaction (survey, 1–5)"),
+        ("learning_gain", "learning_lower", "learning_upper", "2 · learning (test gain, points)"),
+        ("behavior_mean", None, None, "3 · behaviour (supervisor, 1–5)"),
+        ("effect", "effect_lower", "effect_upper", "4 · results (SKP effect, points)"),
+    )
+    for ax, (column, lower, upper, title) in zip(axes, panels, strict=True):
+        value = rows[column].to_numpy(dtype=float)
+        if lower is not None and upper is not None:
+            ax.hlines(y, rows[lower], rows[upper], colors=colors, linewidth=1.2)
+        ax.scatter(value, y, c=colors, s=16, zorder=3)
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3, axis="x")
+    for ax in (axes[0], axes[2]):
+        ax.set_xlim(0.8, 5.2)
+    _effect_axis(axes[3], min_effect)
+    axes[0].set_yticks(y, _training_labels(rows, 30), fontsize=7)
+    axes[0].set_ylim(-0.8, len(rows) - 0.2)
+    fig.legend(
+        handles=_verdict_handles(rows["verdict"], min_effect),
+        loc="outside lower center",
+        ncols=5,
+        frameon=False,
+        fontsize=8,
+    )
+    fig.suptitle("The Kirkpatrick levels per training (sorted by the SKP effect)")
+    return fig
+
+
+def unit_service_trends(
+    metrics: pd.DataFrame, highlight: Iterable[str] = (), *, year: int | None = None
+) -> Figure:
+    """Each unit's satisfaction index (IKM/SKM points, left) and average service days
+    (right, log scale) over the years: every unit in grey, the median unit in black, the
+    ``highlight`` units (e.g. those that served better than expected) in colour, ``year``
+    shaded. ``metrics``: ``service_metrics`` of the data contract (``unit``,
+    ``period_end``, ``satisfaction_index``, ``avg_service_days``)."""
+    if metrics.empty:
+        raise ValueError("nothing to plot: no service metrics")
+    frame = metrics.assign(year=pd.to_datetime(metrics["period_end"]).dt.year)
+    chosen = {str(u) for u in highlight}
+    fig = Figure(figsize=(11, 4), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, column, label in (
+        (axes[0], "satisfaction_index", "satisfaction index (IKM/SKM points)"),
+        (axes[1], "avg_service_days", "average service days (log scale; fewer is better)"),
+    ):
+        wide = frame.pivot_table(index="year", columns="unit", values=column, aggfunc="mean")
+        years = wide.index.to_numpy()
+        marked = [u for u in wide.columns if str(u) in chosen]
+        others = [u for u in wide.columns if str(u) not in chosen]
+        ax.plot(years, wide[others].to_numpy(), color=BASELINE_COLORS[2], linewidth=0.6)
+        if marked:
+            ax.plot(years, wide[marked].to_numpy(), color=MODEL_COLOR, linewidth=1.2, alpha=0.8)
+        ax.plot(years, wide.median(axis=1).to_numpy(), color="black", linewidth=2.2)
+        if year is not None:
+            ax.axvspan(year - 0.4, year + 0.4, color="#f4d35e", alpha=0.25, linewidth=0)
+        ax.set_xticks(years, [str(y) for y in years])
+        if column == "avg_service_days":
+            ax.set_yscale("log")  # a few slow units would flatten everyone else
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(ScalarFormatter())
+            ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("year")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    n_units = frame["unit"].nunique()
+    handles = [
+        Line2D([], [], color=BASELINE_COLORS[2], label=f"units ({n_units})"),
+        Line2D([], [], color="black", linewidth=2.2, label="median unit"),
+    ]
+    if chosen:
+        when = f" in {year}" if year is not None else ""
+        handles.append(
+            Line2D([], [], color=MODEL_COLOR, label=f"better than expected{when} ({len(chosen)})")
+        )
+    axes[0].legend(handles=handles, frameon=False, fontsize=8)
+    fig.suptitle("Public service of the units over the years")
+    return fig
+
+
+def effects_against_truth(table: pd.DataFrame, *, level: float = 0.9) -> Figure:
+    """Estimated against true effect per training (SKP points), with the estimate's
+    interval; the diagonal is a perfect estimate. Intervals that miss the truth are red.
+    ``table``: ``effect``, ``effect_lower``, ``effect_upper``, ``true_effect`` (a demo
+    world's truth); ``level``: the intervals' coverage, for the labels."""
+    rows = table.dropna(subset=["effect", "true_effect"])
+    if rows.empty:
+        raise ValueError("nothing to plot: no training has both an estimate and a true effect")
+    truth = rows["true_effect"].to_numpy(dtype=float)
+    effect = rows["effect"].to_numpy(dtype=float)
+    lower = rows["effect_lower"].to_numpy(dtype=float)
+    upper = rows["effect_upper"].to_numpy(dtype=float)
+    covers = (lower <= truth) & (truth <= upper)
+    fig = Figure(figsize=(5.8, 5.2), layout="constrained")
+    ax = fig.subplots()
+    for inside, color, label in (
+        (covers, MODEL_COLOR, f"interval holds the truth ({covers.sum()})"),
+        (~covers, "#b2182b", f"interval misses it ({(~covers).sum()})"),
+    ):
+        if inside.any():
+            ax.errorbar(
+                truth[inside],
+                effect[inside],
+                yerr=[effect[inside] - lower[inside], upper[inside] - effect[inside]],
+                fmt="o",
+                markersize=4,
+                color=color,
+                elinewidth=1,
+                alpha=0.85,
+                label=label,
+            )
+    span = [float(min(truth.min(), lower.min())), float(max(truth.max(), upper.max()))]
+    ax.plot(span, span, color="#999999", linestyle="--", linewidth=1, label="estimate = truth")
+    ax.set_xlabel("true average effect on participants (SKP points)")
+    ax.set_ylabel(f"estimated effect (points, {level:.0%} interval)")
+    ax.set_title(
+        f"Estimates against the truth: {covers.mean():.0%} of {level:.0%} intervals hold it"
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
     return fig

@@ -2,7 +2,7 @@
 a small world (every cell must pass, every figure must show, the model notebooks must log
 to MLflow) and rendered to HTML.
 
-Executing all six takes about two minutes on two idle cores; it happens once, in one
+Executing all seven takes about two minutes on two idle cores; it happens once, in one
 test, so that parallel workers (pytest -n) do not each run them. Nothing here has a time limit
 short enough to trip on a busy machine: cells run without one, commands get many minutes.
 """
@@ -25,7 +25,7 @@ from recsys.notebooks import hygiene, runner
 from recsys.notebooks.render import render
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-#: Seconds a command may take: rendering six notebooks is quick on an idle machine, not on a
+#: Seconds a command may take: rendering seven notebooks is quick on an idle machine, not on a
 #: loaded one.
 COMMAND_TIMEOUT = 900
 #: Each notebook and the figures it must show at least.
@@ -36,6 +36,7 @@ FIGURES = {
     "4.0-impact-estimation": 4,
     "5.0-mentor-matching": 3,
     "6.0-program-plan": 3,
+    "7.0-program-evaluation": 4,
 }
 #: Notebooks that train or compare models, and so log an MLflow run.
 TRACKED = {
@@ -43,6 +44,7 @@ TRACKED = {
     "4.0-impact-estimation",
     "5.0-mentor-matching",
     "6.0-program-plan",
+    "7.0-program-evaluation",
 }
 PNG_MAGIC = b"\x89PNG"
 
@@ -174,6 +176,8 @@ def test_every_notebook_runs_on_a_small_world(
     assert by_name["5.0-mentor-matching"].metrics["match_gap"] == pytest.approx(0.0, abs=1e-6)
     program = by_name["6.0-program-plan"].metrics
     assert program["cost_idr"] <= program["budget_idr"] and program["gap"] <= 0.01
+    evaluation = by_name["7.0-program-evaluation"].metrics
+    assert evaluation["trainings"] > 0 and 0 < evaluation["truth_coverage"] <= 1
 
     # one command renders every executed notebook to standalone HTML, code hidden
     rendered = cli("render", "--out", str(root), cwd=root)
