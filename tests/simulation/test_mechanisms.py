@@ -303,6 +303,7 @@ def test_the_training_truth_is_what_the_history_applies(name: str) -> None:
         "t": t,
         "pre_level": np.full(len(emp), np.nan),
         "gain_level": np.full(len(emp), np.nan),
+        "true_gain": np.full(len(emp), np.nan),
     }
     after = levels.copy()
     _apply_trainings(rng, batch, np.arange(len(emp)), pop, cat, after, recent, mech)
@@ -320,6 +321,8 @@ def test_the_training_truth_is_what_the_history_applies(name: str) -> None:
     expected = truth["true_gain"].reindex(pairs).to_numpy()
     np.testing.assert_allclose(expected, applied, rtol=1e-5, atol=1e-5)
     assert applied.max() > 0
+    # each enrollment's recorded truth (enrollment_gain.parquet) is what it applied
+    np.testing.assert_allclose(batch["true_gain"], applied, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("mentoring", MENTORING)
