@@ -10,24 +10,40 @@ observational data under strong selection, where the treated look nothing like m
 
 Steps of :meth:`ImpactEstimator.fit`:
 
-1. **Cross-fitted nuisances.** K folds, stratified by treatment. On each training part a
-   LightGBM classifier learns the propensity e(x) = P(T = 1 | x) and two LightGBM regressors
-   learn mu0(x) = E[Y | T = 0, x] (controls) and mu1(x) = E[Y | T = 1, x] (treated); each unit
-   is scored by the models that did not see it (Chernozhukov et al. 2018, "Double/debiased
-   machine learning", Econometrics Journal 21(1)).
-2. **Doubly-robust pseudo-outcomes** (AIPW; Robins, Rotnitzky & Zhao 1994):
+1. **Cross-fitted nuisances, repeated.** K folds, stratified by treatment. On each training
+   part a LightGBM classifier learns the propensity e(x) = P(T = 1 | x) and two LightGBM
+   regressors learn mu0(x) = E[Y | T = 0, x] (controls) and mu1(x) = E[Y | T = 1, x]
+   (treated); each unit is scored by the models that did not see it (Chernozhukov et al.
+   2018, "Double/debiased machine learning", Econometrics Journal 21(1)). The whole
+   cross-fitting is done ``n_repeats`` times on different fold splits (and model seeds),
+   each derived from ``random_state``: one split's answer depends on which units happened
+   to share a fold, and on small or strongly selected samples that noise is a sizeable
+   share of the standard error.
+2. **Doubly-robust pseudo-outcomes** (AIPW; Robins, Rotnitzky & Zhao 1994), per repeat:
 
        phi = mu1 - mu0 + T (Y - mu1) / e - (1 - T) (Y - mu0) / (1 - e),
 
-   with e clipped to [clip, 1 - clip]. E[phi | x] = tau(x) when either the propensity or the
-   outcome models are right, and the bias is a product of their errors.
-3. **Overlap.** Units whose out-of-fold propensity lies outside [trim, 1 - trim] are left out
-   of the final stage and of the ATE (Crump, Hotz, Imbens & Mitnik 2009, Biometrika 96(1)):
-   their pseudo-outcomes divide by a near-zero propensity and carry almost no information.
-   They are counted in :attr:`ImpactEstimator.overlap_`. Effects are still predicted for any
-   row (the final stage extrapolates), and :meth:`ImpactEstimator.in_overlap` tells the
-   caller which rows lie outside the overlap region learned in training.
-4. **Final stage** (DR-learner; Kennedy 2023, "Towards optimal doubly robust estimation of
+   with e clipped to [clip, 1 - clip] (to [trim, 1 - trim] for the units kept in step 3:
+   one repeat's estimate may stray outside the range their mean lies in). E[phi | x] =
+   tau(x) when either the propensity or the outcome models are right, and the bias is a
+   product of their errors.
+3. **Overlap.** Units whose out-of-fold propensity (the mean over repeats) lies outside
+   [trim, 1 - trim] are left out of the final stage and of the averages (Crump, Hotz, Imbens
+   & Mitnik 2009, Biometrika 96(1)): their pseudo-outcomes divide by a near-zero propensity
+   and carry almost no information. One set for all repeats, so every repeat estimates the
+   same quantity. They are counted in :attr:`ImpactEstimator.overlap_`. Effects are still
+   predicted for any row (the final stage extrapolates), and
+   :meth:`ImpactEstimator.in_overlap` tells the caller which rows lie outside the overlap
+   region learned in training.
+4. **Averages** over the kept units, per repeat: the ATE is the mean of phi, the ATT the
+   doubly-robust effect on the treated
+
+       (1 / n1) sum [T (Y - mu0) - (1 - T) e / (1 - e) (Y - mu0)],
+
+   each with its influence-function standard error. Over repeats the estimate is the median
+   and its variance the median of se_s^2 + (theta_s - median)^2, which adds the spread
+   between splits to the sampling variance (Chernozhukov et al. 2018, section 3.4).
+5. **Final stage** (DR-learner; Kennedy 2023, "Towards optimal doubly robust estimation of
    heterogeneous causal effects", Electronic Journal of Statistics 17(2), arXiv 2004.14497):
    LightGBM regressions of phi on x over the overlap units, bagged: ``n_bags`` members in
    pairs, each pair splitting the units into two random halves, one member per half. The
@@ -37,8 +53,11 @@ Steps of :meth:`ImpactEstimator.fit`:
    affords less smoothing than one member, and its bias shrinks next to its spread
    (undersmoothing, the usual route to honest intervals: Hall 1992, "Effect of bias
    estimation on coverage accuracy of bootstrap confidence intervals", Annals of Statistics
-   20(2); Wager & Athey 2018, JASA 113(523)). ``effect(x)`` is the members' mean.
-5. **Intervals** from the members' spread, checked on held-out pseudo-outcomes; see
+   20(2); Wager & Athey 2018, JASA 113(523)). ``effect(x)`` is the members' mean. The final
+   stage is fitted once, on the pseudo-outcomes averaged over repeats: each repeat's phi
+   has the same conditional mean, so the average has it too, with the split noise partly
+   averaged out, at the cost of one final stage instead of ``n_repeats``.
+6. **Intervals** from the members' spread, checked on held-out pseudo-outcomes; see
    :meth:`ImpactEstimator.effect_interval` and :class:`IntervalCalibration`.
 
 Threads: ``n_jobs`` LightGBM (OpenMP) threads per model. Keep n_jobs x concurrent fits at or
@@ -49,7 +68,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import lightgbm as lgb
 import numpy as np
@@ -103,8 +122,17 @@ EARLY_STOPPING_ROUNDS = 50
 EARLY_STOPPING_SHARE = 0.2
 #: Propensity quantiles reported per group in :class:`OverlapReport`.
 PROPENSITY_QUANTILES = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
-#: Two-sided level of :attr:`ImpactEstimator.ate_interval_`.
+#: Two-sided level of :attr:`ImpactEstimator.ate_interval_` and ``att_interval_``.
 ATE_ALPHA = 0.05
+#: One cross-fitting's out-of-fold e(x), mu0(x), mu1(x) and its propensity models' tree counts.
+_Nuisances = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], list[int]]
+#: ``n_repeats="auto"``: repeats at least AUTO_MIN_REPEATS and at most AUTO_MAX_REPEATS
+#: cross-fittings, stopping once the split noise left in the ATE and ATT medians (their
+#: Monte-Carlo standard error over fold splits) is at most REPEAT_TOLERANCE of their
+#: standard errors, so that refits with other seeds agree to about that share of the se.
+AUTO_MIN_REPEATS = 10
+AUTO_MAX_REPEATS = 100
+REPEAT_TOLERANCE = 0.08
 #: Significance level below which the held-out calibration check widens the intervals.
 CALIBRATION_LEVEL = 0.05
 
@@ -208,9 +236,19 @@ class ImpactEstimator(BaseEstimator):
 
     Parameters:
         n_folds: Folds for cross-fitting the nuisance models, >= 2.
+        n_repeats: Times the cross-fitting is repeated on different fold splits: an integer
+            >= 1, or ``"auto"``: at least :data:`AUTO_MIN_REPEATS`, then more until the split
+            noise left in the ATE and ATT is at most :data:`REPEAT_TOLERANCE` of their
+            standard errors (or :data:`AUTO_MAX_REPEATS` is reached). The ATE and ATT are
+            medians over repeats; the nuisances' fit time grows linearly with the repeats.
+            The default 5 costs five times the nuisance fits of one cross-fitting and leaves
+            split noise (sd over seeds) of 0.1-0.3 se on LaLonde's strongly selected samples
+            (benchmarks/RESULTS.md, ``impact_public``); use ``"auto"`` when a reported
+            average must not depend on the seed (35-60 repeats there, 0.07-0.10 se).
         trim: Overlap bound, in [0, 0.5): units with out-of-fold propensity outside
-            [trim, 1 - trim] are left out of the final stage and of the ATE, and new rows with
-            propensity outside it are flagged by :meth:`in_overlap`. 0 keeps every unit.
+            [trim, 1 - trim] are left out of the final stage, the ATE and the ATT, and new
+            rows with propensity outside it are flagged by :meth:`in_overlap`. 0 keeps every
+            unit.
         clip: Propensities are clipped to [clip, 1 - clip] inside the pseudo-outcome, in
             (0, 0.5). Only matters for kept units when clip > trim.
         n_bags: Members of the final-stage ensemble, an even number >= 4 (pairs of
@@ -221,7 +259,10 @@ class ImpactEstimator(BaseEstimator):
         propensity_params: LightGBM parameters overriding :data:`PROPENSITY_DEFAULTS`.
         outcome_params: LightGBM parameters overriding :data:`OUTCOME_DEFAULTS`.
         final_params: LightGBM parameters overriding :data:`FINAL_DEFAULTS`.
-        random_state: Seed; the same seed, data and n_jobs give identical effects.
+        random_state: Seed of the fold splits and models (0 by default, so that two fits
+            with default settings agree); the same seed, data and n_jobs give identical
+            results. None draws a fresh seed per fit. Other seeds move the ATE and ATT by
+            the split noise that ``n_repeats`` leaves.
         n_jobs: LightGBM threads per model (see the module docstring on oversubscription).
 
     Attributes:
@@ -230,14 +271,24 @@ class ImpactEstimator(BaseEstimator):
         column_kinds_: ``{name: "numeric" | "bool" | "category"}`` per column.
         categories_: Levels of each category column seen in fit (unseen levels predict as
             missing).
-        propensity_: Out-of-fold propensity per training unit, in [0, 1].
-        pseudo_outcome_: Pseudo-outcome phi per training unit (outcome units).
+        propensity_: Out-of-fold propensity per training unit, in [0, 1] (mean over repeats).
+        pseudo_outcome_: Pseudo-outcome phi per training unit, mean over repeats (outcome
+            units).
         in_overlap_: Whether each training unit was kept (propensity in [trim, 1 - trim]).
-        ate_: AIPW average effect over the kept units (outcome units): the ATE of the overlap
-            population, not of everyone when units were trimmed.
-        ate_se_: Its standard error, sd(phi) / sqrt(n_kept) (outcome units).
+        ate_: AIPW average effect over the kept units (outcome units), median over repeats:
+            the ATE of the overlap population, not of everyone when units were trimmed.
+        ate_se_: Its standard error (outcome units): the root of the median over repeats of
+            se_s^2 + (ate_s - ate_)^2, with se_s = sd(phi_s) / sqrt(n_kept) of repeat s.
         ate_interval_: Normal-approximation interval ``ate_ +- z * ate_se_`` at level
             1 - :data:`ATE_ALPHA` (95%); other levels follow from ``ate_se_``.
+        att_: Doubly-robust average effect on the kept treated units (outcome units), median
+            over repeats (see the module docstring): the ATT of the overlap population.
+        att_se_: Its standard error, aggregated over repeats like ``ate_se_``.
+        att_interval_: ``att_ +- z * att_se_`` at level 1 - :data:`ATE_ALPHA` (95%).
+        n_repeats_: Repeats of the cross-fitting done (``n_repeats`` unless ``"auto"``).
+        ate_repeats_, att_repeats_: The estimate of each repeat, shape (n_repeats_,).
+        ate_se_repeats_, att_se_repeats_: The standard error of each repeat alone (sampling
+            variance only), shape (n_repeats_,).
         overlap_: :class:`OverlapReport`.
         propensity_model_: Propensity classifier fitted on all units (for :meth:`in_overlap`).
         n_trees_tuned_: Trees minimising one final-stage member's held-out loss.
@@ -250,6 +301,7 @@ class ImpactEstimator(BaseEstimator):
         self,
         *,
         n_folds: int = 5,
+        n_repeats: int | Literal["auto"] = 5,
         trim: float = 0.05,
         clip: float = 0.01,
         n_bags: int = 16,
@@ -258,10 +310,11 @@ class ImpactEstimator(BaseEstimator):
         propensity_params: dict[str, Any] | None = None,
         outcome_params: dict[str, Any] | None = None,
         final_params: dict[str, Any] | None = None,
-        random_state: int | None = None,
+        random_state: int | None = 0,
         n_jobs: int = 2,
     ) -> None:
         self.n_folds = n_folds
+        self.n_repeats = n_repeats
         self.trim = trim
         self.clip = clip
         self.n_bags = n_bags
@@ -302,27 +355,44 @@ class ImpactEstimator(BaseEstimator):
             )
         rng = check_random_state(self.random_state)
 
-        e, mu0, mu1, prop_trees = self._cross_fit(frame, t, y, rng)
+        # Each repeat's generator comes from one draw of rng and the repeat's index: repeat s
+        # is the same whatever the number of repeats, and the final stage (which goes on with
+        # rng) does not depend on it either.
+        base = _seed(rng)
+        auto = isinstance(self.n_repeats, str)
+        least = AUTO_MIN_REPEATS if auto else int(self.n_repeats)
+        fits: list[_Nuisances] = []
+        while True:
+            fits.append(
+                self._cross_fit(frame, t, y, np.random.RandomState(_child_seed(base, len(fits))))
+            )
+            if len(fits) < least:
+                continue
+            if not auto or len(fits) >= AUTO_MAX_REPEATS:
+                break
+            e_now = np.mean([f[0] for f in fits], axis=0)
+            if _Repeats.of(fits, t, y, self._overlap(e_now), self.clip, self.trim).settled():
+                break
+        self.n_repeats_ = len(fits)
+        e = np.mean([f[0] for f in fits], axis=0)
         self.propensity_ = e
         self.propensity_model_ = _lgbm(
             "classifier",
             self._propensity_params(),
             n_jobs=self.n_jobs,
             seed=_seed(rng),
-            n_estimators=max(1, int(np.median(prop_trees))),
+            n_estimators=max(1, int(np.median([n for f in fits for n in f[3]]))),
         ).fit(frame, t)
 
-        e_clip = np.clip(e, self.clip, 1.0 - self.clip)
-        phi = mu1 - mu0 + t * (y - mu1) / e_clip - (1 - t) * (y - mu0) / (1.0 - e_clip)
-        keep = (e >= self.trim) & (e <= 1.0 - self.trim)
-        self.pseudo_outcome_ = phi
+        keep = self._overlap(e)
         self.in_overlap_ = keep
         n_keep = int(keep.sum())
         min_keep = max(4 * self.n_bins, 20)
-        if n_keep < min_keep:
+        if n_keep < min_keep or min(int(t[keep].sum()), int(n_keep - t[keep].sum())) < 2:
             raise ValueError(
-                f"only {n_keep} units have propensity in [{self.trim}, {1 - self.trim}] "
-                f"(need {min_keep}): treated and controls barely overlap; lower trim"
+                f"only {n_keep} units ({int(t[keep].sum())} treated) have propensity in "
+                f"[{self.trim}, {1 - self.trim}] (need {min_keep}, at least 2 per group): "
+                "treated and controls barely overlap; lower trim"
             )
         if n_keep < len(t):
             logger.info(
@@ -333,21 +403,38 @@ class ImpactEstimator(BaseEstimator):
                 1 - self.trim,
             )
 
-        phi_k = phi[keep]
-        self.ate_ = float(phi_k.mean())
-        self.ate_se_ = float(phi_k.std(ddof=1) / np.sqrt(n_keep))
+        reps = _Repeats.of(fits, t, y, keep, self.clip, self.trim)
+        phi = reps.phi.mean(axis=0)
+        self.pseudo_outcome_ = phi
+        self.ate_repeats_, self.ate_se_repeats_ = reps.ate, reps.ate_se
+        self.att_repeats_, self.att_se_repeats_ = reps.att, reps.att_se
+        self.ate_, self.ate_se_ = _median_aggregate(reps.ate, reps.ate_se)
+        self.att_, self.att_se_ = _median_aggregate(reps.att, reps.att_se)
         z = float(stats.norm.ppf(1 - ATE_ALPHA / 2))
         self.ate_interval_ = (self.ate_ - z * self.ate_se_, self.ate_ + z * self.ate_se_)
+        self.att_interval_ = (self.att_ - z * self.att_se_, self.att_ + z * self.att_se_)
 
-        self._fit_final(frame[keep], phi_k, rng)
+        self._fit_final(frame[keep], phi[keep], rng)
         self.overlap_ = _overlap_report(
-            frame, t, e, e_clip, keep, self.trim, self.feature_names_in_
+            frame,
+            t,
+            e,
+            np.clip(e, self.clip, 1.0 - self.clip),
+            keep,
+            self.trim,
+            self.feature_names_in_,
         )
         return self
 
     def _check_params(self) -> None:
         if not isinstance(self.n_folds, int | np.integer) or self.n_folds < 2:
             raise ValueError(f"n_folds must be an integer >= 2, got {self.n_folds!r}")
+        if self.n_repeats != "auto" and (
+            not isinstance(self.n_repeats, int | np.integer)
+            or isinstance(self.n_repeats, bool)
+            or self.n_repeats < 1
+        ):
+            raise ValueError(f"n_repeats must be 'auto' or an integer >= 1, got {self.n_repeats!r}")
         if not 0.0 <= self.trim < 0.5:
             raise ValueError(f"trim must be in [0, 0.5), got {self.trim!r}")
         if not 0.0 < self.clip < 0.5:
@@ -361,6 +448,9 @@ class ImpactEstimator(BaseEstimator):
         if not isinstance(self.n_jobs, int | np.integer) or self.n_jobs == 0:
             raise ValueError(f"n_jobs must be a non-zero integer, got {self.n_jobs!r}")
 
+    def _overlap(self, e: NDArray[np.float64]) -> NDArray[np.bool_]:
+        return (e >= self.trim) & (e <= 1.0 - self.trim)
+
     def _propensity_params(self) -> dict[str, Any]:
         return {**PROPENSITY_DEFAULTS, **(self.propensity_params or {})}
 
@@ -372,7 +462,7 @@ class ImpactEstimator(BaseEstimator):
 
     def _cross_fit(
         self, frame: pd.DataFrame, t: NDArray[np.int8], y: NDArray[np.float64], rng: Any
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], list[int]]:
+    ) -> _Nuisances:
         """Out-of-fold e(x), mu0(x), mu1(x); also the propensity models' tree counts."""
         n = len(t)
         e, mu0, mu1 = np.empty(n), np.empty(n), np.empty(n)
@@ -640,6 +730,99 @@ def _check_targets(
 
 def _seed(rng: np.random.RandomState) -> int:
     return int(rng.randint(np.iinfo(np.int32).max))
+
+
+def _child_seed(base: int, index: int) -> int:
+    """A seed for the index-th repeat, derived from base (independent streams per index)."""
+    return int(np.random.SeedSequence([base, index]).generate_state(1)[0])
+
+
+def _ate(phi: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per repeat (rows of phi): the mean pseudo-outcome and its standard error."""
+    return phi.mean(axis=1), phi.std(axis=1, ddof=1) / np.sqrt(phi.shape[1])
+
+
+def _att(
+    t: NDArray[np.int8],
+    y: NDArray[np.float64],
+    mu0: NDArray[np.float64],
+    e: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per repeat (rows of mu0 and e): the doubly-robust effect on the treated and its se.
+
+    theta = sum(a) / n1 with a = T (Y - mu0) - (1 - T) e / (1 - e) (Y - mu0): the treated's
+    outcomes minus their predicted untreated outcomes, corrected by the controls' residuals
+    weighted to look like the treated (the odds e / (1 - e)). Its influence function is
+    (a - T theta) / P(T = 1), so se = sd(a - T theta) / (sqrt(n) * n1 / n).
+    """
+    n, n1 = len(t), float(t.sum())
+    residual = y - mu0
+    a = np.where(t == 1, residual, -e / (1.0 - e) * residual)
+    theta = a.sum(axis=1) / n1
+    influence = a - t * theta[:, None]
+    se = influence.std(axis=1, ddof=1) / np.sqrt(n) / (n1 / n)
+    return theta, se
+
+
+@dataclass(frozen=True)
+class _Repeats:
+    """Pseudo-outcomes (rows: repeats) and each repeat's ATE and ATT over the kept units."""
+
+    phi: NDArray[np.float64]
+    ate: NDArray[np.float64]
+    ate_se: NDArray[np.float64]
+    att: NDArray[np.float64]
+    att_se: NDArray[np.float64]
+
+    @classmethod
+    def of(
+        cls,
+        fits: list[_Nuisances],
+        t: NDArray[np.int8],
+        y: NDArray[np.float64],
+        keep: NDArray[np.bool_],
+        clip: float,
+        trim: float,
+    ) -> _Repeats:
+        """From each repeat's out-of-fold (e, mu0, mu1, ...).
+
+        A kept unit's propensity lies in [trim, 1 - trim] on average over repeats, but one
+        repeat's estimate may stray outside, and its weight 1 / e then explodes: within a
+        repeat it is bounded to that range too (one cross-fitting kept only units inside it).
+        """
+        e = np.stack([f[0] for f in fits])
+        bound = max(clip, trim)
+        e = np.where(keep, np.clip(e, bound, 1.0 - bound), np.clip(e, clip, 1.0 - clip))
+        mu0 = np.stack([f[1] for f in fits])
+        mu1 = np.stack([f[2] for f in fits])
+        phi = mu1 - mu0 + t * (y - mu1) / e - (1 - t) * (y - mu0) / (1.0 - e)
+        ate, ate_se = _ate(phi[:, keep])
+        att, att_se = _att(t[keep], y[keep], mu0[:, keep], e[:, keep])
+        return cls(phi=phi, ate=ate, ate_se=ate_se, att=att, att_se=att_se)
+
+    def settled(self) -> bool:
+        """Whether both medians' split noise is at most REPEAT_TOLERANCE of their se.
+
+        The median of S draws with spread sd has Monte-Carlo standard error about
+        sqrt(pi / 2) sd / sqrt(S) (asymptotic variance of a normal sample's median).
+        """
+        for theta, se in ((self.ate, self.ate_se), (self.att, self.att_se)):
+            _, total_se = _median_aggregate(theta, se)
+            noise = np.sqrt(np.pi / 2) * theta.std(ddof=1) / np.sqrt(len(theta))
+            if not noise <= REPEAT_TOLERANCE * total_se:
+                return False
+        return True
+
+
+def _median_aggregate(theta: NDArray[np.float64], se: NDArray[np.float64]) -> tuple[float, float]:
+    """Median over repeats and its standard error, sqrt(median(se_s^2 + (theta_s - med)^2)).
+
+    Chernozhukov et al. 2018, "Double/debiased machine learning", Econometrics Journal 21(1),
+    section 3.4: the second term adds the spread between fold splits to each split's sampling
+    variance, so the interval owns up to the split noise.
+    """
+    middle = float(np.median(theta))
+    return middle, float(np.sqrt(np.median(se**2 + (theta - middle) ** 2)))
 
 
 def _lgbm(kind: str, params: dict[str, Any], *, n_jobs: int, seed: int, n_estimators: int) -> Any:
