@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from recsys.data.contract import RATINGS
-from recsys.evaluation.kirkpatrick import DOES_NOT_WORK, TOO_FEW, UNCLEAR, WORKS
+from recsys.evaluation.verdicts import DOES_NOT_WORK, TOO_FEW, UNCLEAR, WORKS
 
 #: The model's colour; baselines are drawn in greys.
 MODEL_COLOR = "#1f6f8b"

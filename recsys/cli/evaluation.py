@@ -8,7 +8,7 @@ before anything is written."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,9 +17,11 @@ from recsys.cli.console import console, fail, progress
 from recsys.cli.data import load_data
 from recsys.cli.messages import t
 from recsys.cli.options import ColumnsOption, DataOption, LangOption, resolve_lang
-from recsys.evaluation.evaluation_document import SUFFIXES, verdict_text
-from recsys.evaluation.kirkpatrick import MIN_EFFECT, MIN_PARTICIPANTS, VERDICTS
+from recsys.evaluation.verdicts import MIN_EFFECT, MIN_PARTICIPANTS, VERDICTS, verdict_text
 from recsys.settings import Language
+
+if TYPE_CHECKING:
+    from recsys.evaluation.kirkpatrick import ProgramEvaluation
 
 
 def evaluate_program_cmd(
@@ -64,6 +66,9 @@ def evaluate_program_cmd(
     provider, dropout, and the effect on each unit's public service; write the workbook
     and log it to MLflow."""
     lang = resolve_lang(lang)
+    from recsys.evaluation.evaluation_document import SUFFIXES, write_evaluation
+    from recsys.evaluation.kirkpatrick import evaluate_program
+
     if out.suffix.lower() not in SUFFIXES:
         fail(t("evaluation.bad_out", lang, path=out), lang)
     if min_effect < 0:
@@ -74,9 +79,6 @@ def evaluate_program_cmd(
             lang,
         )
     dataset = load_data(data, lang, mapping)
-    from recsys.evaluation.evaluation_document import write_evaluation
-    from recsys.evaluation.kirkpatrick import evaluate_program
-
     try:
         with progress(t("evaluating", lang)) as update:
             update("", 0, 1)
@@ -102,10 +104,7 @@ def evaluate_program_cmd(
     console.print(t("plan.logged_evaluation", lang, run_id=run_id, experiment=EXPERIMENT))
 
 
-def _print_summary(evaluation: object, lang: Language) -> None:
-    from recsys.evaluation.kirkpatrick import ProgramEvaluation
-
-    assert isinstance(evaluation, ProgramEvaluation)
+def _print_summary(evaluation: ProgramEvaluation, lang: Language) -> None:
     counts = evaluation.trainings["verdict"].value_counts()
     table = Table(title=t("evaluation.title", lang, year=evaluation.year))
     table.add_column(t("evaluation.verdict", lang))

@@ -22,22 +22,20 @@ a group or a unit.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from openpyxl.styles import Font
 
-from recsys.evaluation.kirkpatrick import ProgramEvaluation
+from recsys.evaluation.verdicts import VERDICTS, verdict_text
 from recsys.settings import LANGUAGES
+
+if TYPE_CHECKING:
+    from recsys.evaluation.kirkpatrick import ProgramEvaluation
 
 SUFFIXES = (".xlsx",)
 
-_VERDICT = {
-    "works": {"id": "berhasil", "en": "works"},
-    "unclear": {"id": "belum jelas", "en": "unclear"},
-    "does_not_work": {"id": "tidak berhasil", "en": "does not work"},
-    "too_few": {"id": "peserta terlalu sedikit", "en": "too few participants"},
-}
 _SHEETS = {
     "summary": {"id": "Ringkasan", "en": "Summary"},
     "trainings": {"id": "Per Pelatihan", "en": "By training"},
@@ -266,11 +264,6 @@ def read_flagged(path: Path | str) -> list[str]:
     return [str(r[0]) for r in rows[1:] if r and r[0] not in (None, "")]
 
 
-def verdict_text(verdict: str, lang: str = "id") -> str:
-    """A verdict (:data:`recsys.evaluation.kirkpatrick.VERDICTS`) in words."""
-    return _VERDICT[verdict][lang]
-
-
 def _header(column: str, lang: str) -> str:
     return _COLUMNS[column][lang] if column in _COLUMNS else column
 
@@ -290,7 +283,7 @@ def _summary(evaluation: ProgramEvaluation, lang: str) -> pd.DataFrame:
             f"{s['dropout_rate']:.1%}" if np.isfinite(s["dropout_rate"]) else "—",
         ),
     ]
-    for verdict in _VERDICT:
+    for verdict in VERDICTS:
         rows.append(
             (
                 _TEXT["verdict"][lang].format(verdict=verdict_text(verdict, lang)),

@@ -29,7 +29,7 @@ Providers get the same, their effect being their trainings' participant-weighted
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -39,16 +39,15 @@ from recsys.data.contract import ID_DTYPE
 from recsys.data.loading import Dataset
 from recsys.evaluation.training_effects import TrainingEffects, training_effects
 from recsys.evaluation.unit_effects import UnitEffects, unit_effects
-
-WORKS = "works"
-UNCLEAR = "unclear"
-DOES_NOT_WORK = "does_not_work"
-TOO_FEW = "too_few"
-VERDICTS = (WORKS, UNCLEAR, DOES_NOT_WORK, TOO_FEW)
-#: Completers with an outcome below which a training gets no effect.
-MIN_PARTICIPANTS = 10
-#: The smallest effect worth funding, SKP points (0–120 scale).
-MIN_EFFECT = 0.25
+from recsys.evaluation.verdicts import (
+    DOES_NOT_WORK,
+    MIN_EFFECT,
+    MIN_PARTICIPANTS,
+    TOO_FEW,
+    UNCLEAR,
+    VERDICTS,
+    WORKS,
+)
 
 #: Columns of :attr:`ProgramEvaluation.trainings` (and, with ``provider`` first and without
 #: the training's own columns, of ``providers``).
@@ -120,7 +119,19 @@ class ProgramEvaluation:
     min_participants: int
     min_effect: float
     unit_note: str = ""
-    notes: list[str] = field(default_factory=list)
+
+    def limited(self, wanted: set[str] | None) -> ProgramEvaluation:
+        """The report limited to the trainings ``wanted`` (:func:`report_trainings`; None:
+        all) and their providers; the estimates are those of the whole year."""
+        if wanted is None:
+            return self
+        table = self.trainings[self.trainings["training_id"].astype(str).isin(wanted)]
+        providers = self.providers[self.providers["provider"].isin(set(table["provider"]))]
+        return replace(
+            self,
+            trainings=table.reset_index(drop=True),
+            providers=providers.reset_index(drop=True),
+        )
 
     def flagged(self) -> list[str]:
         """Trainings that do not work: to leave out of the next plan."""
@@ -159,15 +170,16 @@ def evaluate_program(
 ) -> ProgramEvaluation:
     """The Kirkpatrick evaluation of the development that started in ``year`` (module
     docstring). ``trainings`` / ``provider`` limit the report (not the estimate, which
-    always uses every training of the year). Raises ValueError, naming the problem, for an
-    unknown training or provider, a year without enrollments, or one whose trainings have
-    no appraisal outcome yet."""
+    always uses every training of the year; :meth:`ProgramEvaluation.limited`). Raises
+    :class:`EvaluationInputError` for an unknown training or provider (before any work),
+    ValueError for a year without enrollments or one whose trainings have no appraisal
+    outcome yet; each names the problem."""
     if min_participants < 2:
         raise ValueError(f"min_participants must be 2 or more, got {min_participants}")
     if min_effect < 0:
         raise ValueError(f"min_effect must be 0 or more SKP points, got {min_effect}")
+    wanted = report_trainings(ds, trainings, provider)
     catalog = ds.trainings.assign(training_id=ds.trainings["training_id"].astype(str))
-    wanted = _wanted(catalog, trainings, provider)
     started = ds.enrollments[ds.enrollments["start_date"].dt.year == year]
     if started.empty:
         years = sorted(ds.enrollments["start_date"].dt.year.dropna().unique().astype(int))
@@ -180,10 +192,6 @@ def evaluate_program(
     table = _with_verdicts(table, min_participants, min_effect)
     providers = _provider_table(table, effects, alpha, min_participants, min_effect)
     dropout = _dropout_table(ds, started)
-    if wanted is not None:
-        table = table[table["training_id"].isin(wanted)].reset_index(drop=True)
-        providers = providers[providers["provider"].isin(set(table["provider"]))]
-        providers = providers.reset_index(drop=True)
     units, note = None, ""
     try:
         units = unit_effects(ds, year, alpha=alpha)
@@ -200,34 +208,47 @@ def evaluate_program(
         min_participants=min_participants,
         min_effect=min_effect,
         unit_note=note,
-    )
+    ).limited(wanted)
 
 
-def _wanted(
-    catalog: pd.DataFrame, trainings: Iterable[str] | None, provider: str | None
+class EvaluationInputError(ValueError):
+    """A report limit that names nothing in the catalog; ``field`` is ``training_id`` or
+    ``provider`` (the message says which value and what exists)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+
+
+def report_trainings(
+    ds: Dataset, trainings: Iterable[str] | None, provider: str | None
 ) -> set[str] | None:
-    """The training ids the report is limited to (None: all); unknown ones are an error."""
+    """The training ids a report is limited to (None: all); an unknown training or
+    provider is an :class:`EvaluationInputError`."""
     if trainings is None and provider is None:
         return None
-    ids = set(catalog["training_id"])
+    catalog = ds.trainings
+    ids = set(catalog["training_id"].astype(str))
     wanted = set(ids)
     if trainings is not None:
         asked = [str(t) for t in trainings]
         unknown = sorted(set(asked) - ids)
         if unknown:
-            raise ValueError(
+            raise EvaluationInputError(
+                "training_id",
                 f"unknown training(s): {', '.join(unknown)}; the catalog has "
-                f"{len(ids):,} trainings (e.g. {', '.join(sorted(ids)[:3])})"
+                f"{len(ids):,} trainings (e.g. {', '.join(sorted(ids)[:3])})",
             )
         wanted &= set(asked)
     if provider is not None:
         providers = catalog["provider"].astype(str)
         if provider not in set(providers):
             known = sorted(set(providers))
-            raise ValueError(
-                f"unknown provider {provider!r}; providers in the catalog: {', '.join(known)}"
+            raise EvaluationInputError(
+                "provider",
+                f"unknown provider {provider!r}; providers in the catalog: {', '.join(known)}",
             )
-        wanted &= set(catalog.loc[providers == provider, "training_id"])
+        wanted &= set(catalog.loc[providers == provider, "training_id"].astype(str))
     return wanted
 
 

@@ -12,7 +12,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
-from recsys.evaluation.kirkpatrick import VERDICTS
+from recsys.evaluation.verdicts import VERDICTS
 
 #: A training's or provider's verdict, read from the level-4 interval.
 Verdict = Literal["works", "unclear", "does_not_work", "too_few"]

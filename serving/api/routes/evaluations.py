@@ -30,7 +30,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from recsys.data.loading import Dataset
 from recsys.evaluation import kirkpatrick
 from serving.api.deps import AuditDep, ReadCaller, ServedDep
 from serving.api.errors import ERRORS
@@ -72,7 +71,9 @@ class Evaluations:
         provider: str | None,
     ) -> schemas.ProgramEvaluation:
         """The evaluation of ``year`` on ``current``'s data, limited to ``trainings`` and
-        ``provider``; the library's ValueError when it cannot be made."""
+        ``provider``; the library's :class:`~recsys.evaluation.kirkpatrick.
+        EvaluationInputError` for an unknown one, its ValueError when the year cannot be
+        evaluated."""
         key = (current.loaded_at, year, trainings, provider)
         found = self._cached_answer(key)
         if found is not None:
@@ -145,16 +146,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _unknown_filter(ds: Dataset, trainings: tuple[str, ...] | None, provider: str | None) -> str:
-    """The query parameter the library's error is about (it checks the training ids
-    first, then the provider, then the year), or "" when both are known."""
-    if trainings is not None and set(trainings) - set(ds.trainings["training_id"].astype(str)):
-        return "training_id"
-    if provider is not None and provider not in set(ds.trainings["provider"].astype(str)):
-        return "provider"
-    return ""
-
-
 # ----------------------------------------------------------------------------- the route
 
 
@@ -220,12 +211,11 @@ async def evaluation(
     trainings = None if training_id is None else tuple(sorted(set(training_id)))
     try:
         answer = await run_in_threadpool(cached.get, current, year, trainings, provider)
+    except kirkpatrick.EvaluationInputError as exc:
+        raise RequestValidationError(
+            [{"loc": ("query", exc.field), "msg": str(exc), "type": "value_error"}]
+        ) from exc
     except ValueError as exc:
-        field = _unknown_filter(current.dataset, trainings, provider)
-        if field:
-            raise RequestValidationError(
-                [{"loc": ("query", field), "msg": str(exc), "type": "value_error"}]
-            ) from exc
         raise HTTPException(http.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
     audit.record(
         caller=caller.name,
