@@ -16,9 +16,11 @@ them (``shrinkage`` pseudo-windows), a difference-in-differences within the unit
 window, so the effects are learned jointly: least squares of the windows' uplifts on how
 many times each training was completed in the window (a column per training of the period,
 one per other training, one for mentorships), without intercept. With one training per
-window this is each training's mean uplift. The covariance is clustered by unit and window
-period (the shock's level), with the usual small-sample factor, and intervals use a *t*
-quantile on (clusters − 1) degrees of freedom. The estimate is the average effect on the
+window this is each training's mean uplift. Each effect's variance is the larger of the
+one clustered by unit and window period (the shock's level, with the usual small-sample
+factor) and the model-based one (steadier for a training with few participants), and its
+interval uses a *t* quantile on the training's own clusters − 1 degrees of freedom. The
+estimate is the average effect on the
 trainings' own participants (an ATT): it says what the training did for those it was given
 to, not what it would do for anyone else.
 
