@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     )
     #: The embedded MLflow store: SQLite database and artifacts.
     mlflow_dir: Path = Path("mlflow")
+    #: The recommendation store ``recsys score`` writes and the API reads: a SQLAlchemy
+    #: URL, e.g. ``postgresql://user:password@host/asn`` in production; the embedded
+    #: default is a SQLite file under the project.
+    store: str = "sqlite:///store/recommendations.db"
     #: The mentoring policy file (YAML or TOML): rules per agency over the default below
     #: (docs/mentoring-policy.md, :mod:`recsys.models.mentors.policy`); unset: no file.
     mentor_policy: Path | None = None

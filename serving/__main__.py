@@ -114,16 +114,12 @@ async def _run(args: argparse.Namespace, settings: ServingSettings, text: dict[s
         return
     base = f"http://{args.host}:{args.port}"
     lines = [
-        f"{text['ready']} — {base}  ({current.models.versions})",
+        f"{text['ready']} — {base}  ({current.versions})",
         f"  {text['docs']}: {base}/docs",
     ]
     if args.demo:
-        # juniors (pelaksana) with both trainings and a mentor make the best demo
-        staff = current.dataset.employees
-        juniors = staff.loc[staff["active"] & (staff["position_type"] == "pelaksana"), "nip"]
-        mentored = (current.answers.mentors or {}).get("id", {})
-        people = [n for n in sorted(juniors.astype(str)) if n in mentored]
-        portal = create_portal_app(base, DEMO_KEYS["demo-portal"][0], nips=people[:PORTAL_PEOPLE])
+        people = current.demo_people(PORTAL_PEOPLE)
+        portal = create_portal_app(base, DEMO_KEYS["demo-portal"][0], nips=people)
         portal_server = uvicorn.Server(
             uvicorn.Config(portal, host=args.host, port=args.portal_port, log_level="warning")
         )

@@ -1,8 +1,10 @@
 """The HTTP API for HR, analysts and portals: FastAPI over the recsys library.
 
-Run: ``uvicorn serving.main:create_app --factory`` (or ``python -m serving``). Models are
-loaded once in the lifespan (``/readyz`` answers 503 until then), never per request and
-never at import.
+Run: ``uvicorn serving.main:create_app --factory`` (or ``python -m serving``). With a
+recommendation store (``RECSYS_API_STORE``, written by ``recsys score``) the API serves its
+current generation and starts in seconds; without one, models are loaded and everybody's
+answers computed once in the lifespan. Either way ``/readyz`` answers 503 until then, and
+nothing is loaded per request or at import.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
-from serving.access.audit import AuditLog
-from serving.access.rate_limit import RateLimiter
+from recsys.scoring.store import RecommendationStore
+from serving.access.audit import AuditLog, StoreAuditLog
+from serving.access.rate_limit import RateLimiter, SharedRateLimiter
+from serving.api.docs import install_docs
 from serving.api.errors import invalid_input
 from serving.api.main import api_router
 from serving.core.config import ServingSettings
@@ -44,19 +48,38 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.exception("loading the models failed; /readyz stays 503")
     yield
     app.state.audit.close()
+    app.state.state.close()
 
 
 def create_app(settings: ServingSettings | None = None) -> FastAPI:
     """The application; ``settings`` default to the environment's (which refuse to start
     without a widget-token secret outside demo mode)."""
     settings = settings or ServingSettings()
-    app = FastAPI(title="ASN Recsys API", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="ASN Recsys API",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # install_docs serves them without a CDN
+        redoc_url=None,
+    )
+    install_docs(app)
     # what the dependencies (serving.api.deps) and the fast path read
     app.state.settings = settings
-    app.state.state = State()
-    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
-    app.state.widget_limiter = RateLimiter(settings.widget_rate_per_minute, burst=10)
-    app.state.audit = AuditLog(settings.audit_log)
+    store = RecommendationStore(settings.store) if settings.store is not None else None
+    app.state.state = State(store)
+    if store is None:
+        app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+        app.state.widget_limiter = RateLimiter(settings.widget_rate_per_minute, burst=10)
+    else:  # limits hold across every worker and replica reading the store
+        app.state.limiter = SharedRateLimiter(store, settings.rate_limit_per_minute)
+        app.state.widget_limiter = SharedRateLimiter(
+            store, settings.widget_rate_per_minute, burst=10, scope="widget|"
+        )
+    if store is not None and store.engine.dialect.name == "postgresql":  # production
+        app.state.audit = StoreAuditLog(store)
+    else:
+        app.state.audit = AuditLog(settings.audit_log)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.widget_origins),

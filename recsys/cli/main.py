@@ -8,6 +8,7 @@ registered from the module of its group.
 - :mod:`.plan`: ``plan``
 - :mod:`.evaluation`: ``evaluate-program``
 - :mod:`.export`: ``export``
+- :mod:`.score`: ``score``
 - :mod:`.demo`: ``demo``
 """
 
@@ -19,7 +20,17 @@ from typing import Annotated
 import typer
 
 from recsys import __version__
-from recsys.cli import data, demo, evaluation, export, matching, plan, recommend, training
+from recsys.cli import (
+    data,
+    demo,
+    evaluation,
+    export,
+    matching,
+    plan,
+    recommend,
+    score,
+    training,
+)
 from recsys.cli.console import console
 
 app = typer.Typer(
@@ -54,6 +65,7 @@ app.command("match-mentors")(matching.match_mentors_cmd)
 app.command("plan")(plan.plan_cmd)
 app.command("evaluate-program")(evaluation.evaluate_program_cmd)
 app.command("export")(export.export_cmd)
+app.command("score")(score.score_cmd)
 app.command("contract")(data.contract_cmd)
 app.command("demo")(demo.demo_cmd)
 app.add_typer(recommend.app, name="recommend")

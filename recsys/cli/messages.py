@@ -355,6 +355,25 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Model bundle written to {path}: {models}. The API can serve it without an "
         "MLflow server.",
     },
+    # --- score: the recommendation store
+    "score.scoring": {
+        "id": "Menghitung rekomendasi per instansi",
+        "en": "Scoring recommendations agency by agency",
+    },
+    "score.no_models": {
+        "id": "Belum ada model juara untuk dinilai ({error}). Jalankan `recsys train` dulu, "
+        "atau berikan --bundle.",
+        "en": "No champion model to score with ({error}). Run `recsys train` first, or give "
+        "--bundle.",
+    },
+    "score.done": {
+        "id": "Generasi {generation} siap dan kini dilayani: {people:,} pegawai dari "
+        "{partitions} instansi ({resumed} dilanjutkan dari proses sebelumnya) dalam "
+        "{seconds:.1f} detik; model {models}; penyimpanan {store}.",
+        "en": "Generation {generation} is complete and now served: {people:,} employees in "
+        "{partitions} agencies ({resumed} resumed from an earlier run) in {seconds:.1f} s; "
+        "models {models}; store {store}.",
+    },
     "contract.written": {
         "id": "Dokumentasi kontrak data ditulis ke {path}",
         "en": "Data contract documentation written to {path}",

@@ -123,3 +123,28 @@ def load_bundle(path: Path) -> Bundle:
         versions={name: entry["version"] for name, entry in models.items() if name in loaded},
         source=str(path),
     )
+
+
+def load_champions() -> Bundle:
+    """The registry's champion models (training required, mentor optional) with their
+    versions: what the API and ``recsys score`` serve when no bundle is given. A mentor
+    champion this version cannot use is left out with a warning."""
+    from recsys.tracking import registry
+
+    trainings = registry.load_champion()
+    client = MlflowClient()
+    versions = {
+        TRAINING_MODEL: str(client.get_model_version_by_alias(TRAINING_MODEL, CHAMPION).version)
+    }
+    mentors = None
+    try:
+        mentors = registry.load_mentor_champion()
+        versions[MENTOR_MODEL] = str(
+            client.get_model_version_by_alias(MENTOR_MODEL, CHAMPION).version
+        )
+    except registry.NoChampionError:
+        mentors = None
+    except LookupError as exc:  # e.g. saved by an earlier version: must be retrained
+        log.warning("the mentor champion is not served: %s", exc)
+        mentors = None
+    return Bundle(trainings=trainings, mentors=mentors, versions=versions, source="registry")

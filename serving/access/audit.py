@@ -1,6 +1,7 @@
 """The audit log: who asked for whose personal data, what, when, with which model.
 
-One JSON object per line, appended and flushed per record (UU PDP accountability).
+One JSON object per line, appended and flushed per record (UU PDP accountability); or,
+with a PostgreSQL recommendation store, one row per record in its append-only table.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+
+from recsys.scoring.store import RecommendationStore
 
 
 class AuditLog:
@@ -37,3 +40,29 @@ class AuditLog:
     def close(self) -> None:
         with self._lock:
             self._handle.close()
+
+
+class StoreAuditLog:
+    """Audit records appended to the recommendation store's ``rec_audit`` table (the
+    production choice with PostgreSQL: one table for every worker and replica, never
+    updated or deleted by the project)."""
+
+    def __init__(self, store: RecommendationStore) -> None:
+        self.store = store
+
+    def record(self, *, caller: str, role: str, nip: str, action: str, model: str) -> None:
+        self.store.record_access(
+            [
+                {
+                    "at": datetime.now(UTC).isoformat(),
+                    "caller": caller,
+                    "role": role,
+                    "nip": nip,
+                    "action": action,
+                    "model": model,
+                }
+            ]
+        )
+
+    def close(self) -> None:
+        """Nothing to close: the store's connections belong to the store."""

@@ -22,7 +22,7 @@ from serving.access.audit import AuditLog
 from serving.access.rate_limit import RateLimiter, too_many_requests
 from serving.api.errors import over_the_maximum
 from serving.core.config import ServingSettings
-from serving.generation.state import Served, State
+from serving.generation.state import Person, Served, State
 from serving.schemas.requests import NIP_PATTERN
 
 api_key = APIKeyHeader(
@@ -157,17 +157,21 @@ def widget_grant(
 WidgetHolder = Annotated[widget_tokens.WidgetGrant, Depends(widget_grant)]
 
 
-def known(current: Served, nip: str) -> None:
-    """404 unless ``nip`` is in the data served."""
-    if nip not in current.answers.known:
+def known(current: Served, nip: str) -> Person:
+    """The person's answers; 404 unless ``nip`` is in the data served."""
+    person = current.person(nip)
+    if person is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown NIP {nip}")
+    return person
 
 
-def active(current: Served, nip: str) -> None:
-    """404 unless ``nip`` is known, 422 unless they are an active employee."""
-    known(current, nip)
-    if nip not in current.answers.active:
+def active(current: Served, nip: str) -> Person:
+    """The person's answers; 404 unless ``nip`` is known, 422 unless they are an active
+    employee."""
+    person = known(current, nip)
+    if not person.active:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=f"NIP {nip} is not an active employee: no recommendations",
         )
+    return person

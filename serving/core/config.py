@@ -48,6 +48,13 @@ class ServingSettings(BaseSettings):
 
     #: The data set recommendations are computed on (folder or database URL).
     data: str = "data/demo"
+    #: The recommendation store ``recsys score`` writes (a SQLAlchemy URL, e.g.
+    #: ``sqlite:///store/recommendations.db`` or ``postgresql://host/asn``): the API then
+    #: serves its current generation, starts in seconds and keeps no one's answers in
+    #: memory. Unset: the API scores everybody itself at start-up.
+    store: str | None = None
+    #: How often a worker looks at the store's pointer for a new generation (seconds).
+    store_poll_seconds: float = Field(default=2.0, ge=0.0, le=300.0)
     #: A model bundle (``recsys export``) to serve instead of the registry's champions.
     bundle: Path | None = None
     #: Demo mode: the built-in demo keys work, and a missing token secret is made up per
@@ -56,7 +63,8 @@ class ServingSettings(BaseSettings):
     keys: dict[str, ApiKey] = Field(default_factory=dict)
     #: Largest k a request may ask for (items per person).
     max_k: int = Field(default=10, ge=1, le=50)
-    #: Where every access to personal data is recorded (JSON lines).
+    #: Where every access to personal data is recorded (JSON lines). With a PostgreSQL
+    #: store the records go to its append-only ``rec_audit`` table instead.
     audit_log: Path = Path("reports/audit.jsonl")
     #: Portal origins allowed to embed the widget (exact match; also the CORS allow-list).
     widget_origins: list[str] = Field(default_factory=list)

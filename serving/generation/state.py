@@ -1,71 +1,232 @@
-"""What the API serves: the data set and the champion models, loaded once and swapped
-atomically on reload (a failed load keeps the old ones serving)."""
+"""What the API serves: one consistent generation of answers, from one of two sources.
+
+* **The recommendation store** (``RECSYS_API_STORE``, production): ``recsys score`` has
+  written every employee's answers; the API reads one person per request by primary key
+  and follows the store's ``current`` pointer (checked every ``store_poll_seconds``, and
+  at once on ``/v1/admin/reload``), so every worker and replica serves the same
+  generation, start-up takes no scoring, and memory does not grow with the staff. The
+  data set and the models are loaded only when a route needs them (what-if forecasts,
+  plans, evaluations), once per process.
+* **In memory** (no store configured): the data set and the models are loaded at start-up
+  and everybody's answers computed then (:func:`recsys.scoring.answers.precompute`);
+  ``/v1/admin/reload`` loads and computes them again.
+
+Either way a new generation is swapped in atomically, and a failed load keeps the old one
+serving. Routes see a :class:`Served` and its :class:`Person` answers.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 from recsys.data.loading import Dataset, load_dataset
-from recsys.tracking.bundle import Bundle, load_bundle
+from recsys.scoring.answers import Answers, precompute
+from recsys.scoring.encoding import encode, join
+from recsys.scoring.store import Generation, RecommendationStore, StoredPerson
+from recsys.tracking.bundle import Bundle, load_bundle, load_champions
 from recsys.tracking.registry import MENTOR_MODEL, TRAINING_MODEL
 from serving.core.config import ServingSettings
-from serving.generation.answers import Answers, precompute
-from serving.generation.encoding import encode, join
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+class Person(Protocol):
+    """One person's answers in the generation served."""
+
+    @property
+    def active(self) -> bool: ...
+
+    def items(self, kind: str, lang: str, k: int) -> list[bytes]: ...
+
+    def widget(self, lang: str) -> bytes | None: ...
+
+    def unassigned(self, lang: str) -> bytes | None: ...
+
+    def list_gain(self, k: int) -> float: ...
+
+
+class _InMemoryPerson:
+    """A person's answers in :class:`~recsys.scoring.answers.Answers`."""
+
+    def __init__(self, answers: Answers, nip: str) -> None:
+        self._answers, self._nip = answers, nip
+        self.active = nip in answers.active
+
+    def items(self, kind: str, lang: str, k: int) -> list[bytes]:
+        table = self._answers.of(kind)
+        return [] if table is None else table[lang].get(self._nip, [])[:k]
+
+    def widget(self, lang: str) -> bytes | None:
+        return self._answers.widget[lang].get(self._nip)
+
+    def unassigned(self, lang: str) -> bytes | None:
+        return self._answers.unassigned.get(lang, {}).get(self._nip)
+
+    def list_gain(self, k: int) -> float:
+        return self._answers.list_gain(self._nip, k)
+
+
 class Served:
-    """One consistent generation of data and models."""
+    """One generation: who is in it and their answers, the model versions that made them,
+    the training ranker; the data set and the models for the routes that compute."""
 
-    dataset: Dataset
-    models: Bundle
-    answers: Answers
+    versions: dict[str, str]
+    source: str
     loaded_at: str
+    ranker: str
+    has_mentors: bool
 
-    def listing(self, kind: str, nip: str, k: int, lang: str) -> tuple[str, bytes]:
-        """The answer of ``GET /v1/employees/{nip}/{kind}`` (``trainings`` or ``mentors``,
-        whose answers must be loaded) and the model it comes from, as ``name=version``. A
-        training list also says which ranker made it and its forecast gain; a mentor list, why
-        the agency's mentor matching leaves the person out (or null)."""
-        table = self.answers.of(kind)
-        assert table is not None, f"no {kind} answers loaded"
+    def person(self, nip: str) -> Person | None:
+        """The person's answers (None: not in the data served)."""
+        raise NotImplementedError
+
+    def people(self, nips: Sequence[str]) -> dict[str, Person]:
+        """Several people's answers, by nip (only those in the data served)."""
+        found = {nip: self.person(nip) for nip in nips}
+        return {nip: p for nip, p in found.items() if p is not None}
+
+    @property
+    def dataset(self) -> Dataset:
+        raise NotImplementedError
+
+    @property
+    def models(self) -> Bundle:
+        raise NotImplementedError
+
+    def listing(self, kind: str, nip: str, person: Person, k: int, lang: str) -> tuple[str, bytes]:
+        """The answer of ``GET /v1/employees/{nip}/{kind}`` (``trainings`` or ``mentors``)
+        and the model it comes from, as ``name=version``. A training list also says which
+        ranker made it and its forecast gain; a mentor list, why the agency's mentor
+        matching leaves the person out (or null)."""
         name = TRAINING_MODEL if kind == "trainings" else MENTOR_MODEL
-        version = self.models.versions[name]
-        extra = b""
+        version = self.versions[name]
         if kind == "trainings":
             extra = b'"ranker":%s,"list_gain":%s,' % (
-                encode(self.answers.ranker),
-                encode(self.answers.list_gain(nip, k)),
+                encode(self.ranker),
+                encode(person.list_gain(k)),
             )
         else:  # why the agency's mentor matching leaves the person out, or null
-            extra = self.answers.mentor_extra(nip, lang)
+            extra = b'"unassigned":%s,' % (person.unassigned(lang) or b"null")
         body = b'{"nip":"%s","model_version":%s,%s"items":%s}' % (
             nip.encode(),
             encode(version),
             extra,
-            join(table[lang].get(nip, [])[:k]),
+            join(person.items(kind, lang, k)),
         )
         return f"{name}={version}", body
 
+    def demo_people(self, n: int) -> list[str]:
+        """Up to ``n`` active employees to show in the demo portal."""
+        raise NotImplementedError
+
     def versions_text(self) -> str:
         """Every served model as ``name=version,…`` (what the audit log records)."""
-        return ",".join(f"{name}={version}" for name, version in self.models.versions.items())
+        return ",".join(f"{name}={version}" for name, version in self.versions.items())
 
 
-def load(settings: ServingSettings) -> Served:
+class InMemory(Served):
+    """A generation computed by this process at load."""
+
+    def __init__(self, dataset: Dataset, models: Bundle, answers: Answers) -> None:
+        self._dataset, self._models, self.answers = dataset, models, answers
+        self.versions = dict(models.versions)
+        self.source = models.source
+        self.loaded_at = datetime.now(UTC).isoformat()
+        self.ranker = answers.ranker
+        self.has_mentors = answers.mentors is not None
+
+    def person(self, nip: str) -> Person | None:
+        return _InMemoryPerson(self.answers, nip) if nip in self.answers.known else None
+
+    def demo_people(self, n: int) -> list[str]:
+        # juniors (pelaksana) with both trainings and a mentor make the best demo
+        staff = self._dataset.employees
+        juniors = staff.loc[staff["active"] & (staff["position_type"] == "pelaksana"), "nip"]
+        mentored = (self.answers.mentors or {}).get("id", {})
+        return [nip for nip in sorted(juniors.astype(str)) if nip in mentored][:n]
+
+    @property
+    def dataset(self) -> Dataset:
+        return self._dataset
+
+    @property
+    def models(self) -> Bundle:
+        return self._models
+
+
+class _Heavy:
+    """The data set and the models of a store-backed process, loaded on first use (once;
+    concurrent first uses wait for the one load)."""
+
+    def __init__(self, settings: ServingSettings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._dataset: Dataset | None = None
+        self._models: Bundle | None = None
+
+    def dataset(self) -> Dataset:
+        with self._lock:
+            if self._dataset is None:
+                log.info("loading the data set %s for a computing route", self.settings.data)
+                self._dataset = load_dataset(self.settings.data)
+            return self._dataset
+
+    def models(self) -> Bundle:
+        with self._lock:
+            if self._models is None:
+                bundle = self.settings.bundle
+                self._models = load_bundle(bundle) if bundle is not None else load_champions()
+            return self._models
+
+
+class Stored(Served):
+    """A generation in the recommendation store: each read is one primary-key look-up."""
+
+    def __init__(self, store: RecommendationStore, generation: Generation, heavy: _Heavy) -> None:
+        self.store, self.generation, self._heavy = store, generation, heavy
+        self.versions = dict(generation.model_versions)
+        self.source = f"store generation {generation.id}"
+        self.loaded_at = generation.completed_at or generation.created_at
+        self.ranker = generation.ranker
+        self.has_mentors = generation.has_mentors
+
+    def person(self, nip: str) -> StoredPerson | None:
+        return self.store.person(self.generation.id, nip)
+
+    def people(self, nips: Sequence[str]) -> dict[str, Person]:
+        return dict(self.store.persons(self.generation.id, nips))
+
+    def demo_people(self, n: int) -> list[str]:
+        return self.store.sample_nips(self.generation.id, n)
+
+    @property
+    def dataset(self) -> Dataset:
+        return self._heavy.dataset()
+
+    @property
+    def models(self) -> Bundle:
+        models = self._heavy.models()
+        if models.versions != self.versions:
+            log.warning(
+                "computing with models %s while the store serves %s: run recsys score",
+                models.versions,
+                self.versions,
+            )
+        return models
+
+
+def load(settings: ServingSettings) -> InMemory:
     """Load the data set and the models (bundle if configured, else the registry) and
     compute everybody's answers."""
-    models = load_bundle(settings.bundle) if settings.bundle is not None else _from_registry()
+    models = load_bundle(settings.bundle) if settings.bundle is not None else load_champions()
     dataset = load_dataset(settings.data)
     answers = precompute(dataset, models, settings.max_k, on_progress=_log_progress)
-    return Served(
-        dataset=dataset, models=models, answers=answers, loaded_at=datetime.now(UTC).isoformat()
-    )
+    return InMemory(dataset, models, answers)
 
 
 _logged: dict[str, int] = {}
@@ -79,41 +240,25 @@ def _log_progress(what: str, done: int, total: int) -> None:
         log.info("precomputing %s: %d/%d employees", what, done, total)
 
 
-def _from_registry() -> Bundle:
-    from mlflow.tracking import MlflowClient
-
-    from recsys.tracking import registry as tracking
-
-    trainings = tracking.load_champion()
-    client = MlflowClient()
-    versions = {
-        tracking.TRAINING_MODEL: str(
-            client.get_model_version_by_alias(tracking.TRAINING_MODEL, tracking.CHAMPION).version
-        )
-    }
-    try:
-        mentors = tracking.load_mentor_champion()
-        versions[tracking.MENTOR_MODEL] = str(
-            client.get_model_version_by_alias(tracking.MENTOR_MODEL, tracking.CHAMPION).version
-        )
-    except tracking.NoChampionError:
-        mentors = None
-    except LookupError as exc:  # e.g. saved by an earlier version: must be retrained
-        log.warning("the mentor champion is not served: %s", exc)
-        mentors = None
-    return Bundle(trainings=trainings, mentors=mentors, versions=versions, source="registry")
-
-
 class State:
-    """The current generation, swapped under a lock; None until the first load succeeds."""
+    """The current generation, swapped under a lock; None until the first load succeeds.
 
-    def __init__(self) -> None:
+    With a store, :attr:`current` follows the store's pointer, looked at no more often
+    than every ``store_poll_seconds``."""
+
+    def __init__(self, store: RecommendationStore | None = None) -> None:
         self._lock = threading.Lock()
         self._current: Served | None = None
         self._loading = 0
+        self._store = store
+        self._heavy: _Heavy | None = None
+        self._poll = 0.0
+        self._checked = 0.0
 
     @property
     def current(self) -> Served | None:
+        if self._store is not None and time.monotonic() - self._checked >= self._poll:
+            self._follow()
         return self._current
 
     @property
@@ -122,7 +267,10 @@ class State:
         return self._loading > 0
 
     def reload(self, settings: ServingSettings) -> Served:
-        """Load a new generation and swap it in; on failure the old one keeps serving."""
+        """Load a new generation and swap it in (with a store: follow its pointer now); on
+        failure the old one keeps serving."""
+        if settings.store is not None:
+            return self._reload_store(settings)
         with self._lock:
             self._loading += 1
         try:
@@ -132,5 +280,47 @@ class State:
         finally:
             with self._lock:
                 self._loading -= 1
-        log.info("serving models %s (%s)", fresh.models.versions, fresh.models.source)
+        log.info("serving models %s (%s)", fresh.versions, fresh.source)
         return fresh
+
+    def _reload_store(self, settings: ServingSettings) -> Served:
+        assert settings.store is not None
+        with self._lock:
+            if self._store is None or self._store.url != settings.store:
+                self._store = RecommendationStore(settings.store)
+            if self._heavy is None:
+                self._heavy = _Heavy(settings)
+            self._poll = settings.store_poll_seconds
+        fresh = self._follow()
+        if fresh is None:
+            raise LookupError(
+                f"the recommendation store {self._store!r} has no complete generation yet: "
+                "run `recsys score`"
+            )
+        return fresh
+
+    def _follow(self) -> Served | None:
+        """Serve the generation the store's pointer names (keep serving the old one if
+        the store cannot be read)."""
+        store, heavy = self._store, self._heavy
+        assert store is not None and heavy is not None
+        self._checked = time.monotonic()
+        try:
+            generation = store.current()
+        except Exception:  # the store is unreachable for now: keep serving
+            log.exception("cannot read the recommendation store's pointer")
+            return self._current
+        if generation is None:
+            return self._current
+        current = self._current
+        if isinstance(current, Stored) and current.generation.id == generation.id:
+            return current
+        fresh = Stored(store, generation, heavy)
+        with self._lock:
+            self._current = fresh
+        log.info("serving store generation %d (%s)", generation.id, generation.model_versions)
+        return fresh
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()

@@ -28,11 +28,9 @@ async def reload(
     except Exception as exc:
         log.exception("reload failed")
         current = state.current
-        kept = current.models.versions if current else {}
+        kept = current.versions if current else {}
         return JSONResponse(
             {"detail": f"reload failed ({exc}); still serving {kept}"}, status_code=500
         )
     log.info("reload by %s", caller.name)
-    return responses.Models(
-        versions=fresh.models.versions, source=fresh.models.source, loaded_at=fresh.loaded_at
-    )
+    return responses.Models(versions=fresh.versions, source=fresh.source, loaded_at=fresh.loaded_at)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response, status
 
+from recsys.scoring.encoding import encode, join
 from serving.api.deps import AuditDep, BatchCaller, ServedDep, SettingsDep
 from serving.api.errors import ERRORS, over_the_maximum
-from serving.generation.encoding import encode, join
 from serving.schemas import requests, responses
 
 router = APIRouter(prefix="/v1/recommendations:batch", tags=["batch"], responses=ERRORS)
@@ -25,19 +25,18 @@ async def batch(
     if body.k > settings.max_k:
         raise over_the_maximum(("body", "k"), settings.max_k)
     nips = list(dict.fromkeys(body.nips))
-    missing = [n for n in nips if n not in current.answers.known]
+    found = current.people(nips)
+    missing = [n for n in nips if n not in found]
     if missing:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, detail=f"unknown NIP: {', '.join(missing[:5])}"
         )
-    inactive = [n for n in nips if n not in current.answers.active]
+    inactive = [n for n in nips if not found[n].active]
     if inactive:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=f"not active employees: {', '.join(inactive[:5])}",
         )
-    trained = current.answers.trainings[body.lang]
-    mentored = (current.answers.mentors or {}).get(body.lang, {}) if body.mentors else {}
     versions = current.versions_text()
     results = []
     for nip in nips:
@@ -46,14 +45,14 @@ async def batch(
             b'{"nip":"%s","training_list_gain":%s,"trainings":%s,"mentors":%s}'
             % (
                 nip.encode(),
-                encode(current.answers.list_gain(nip, body.k)),
-                join(trained.get(nip, [])[: body.k]),
-                join(mentored.get(nip, [])[: body.k]),
+                encode(found[nip].list_gain(body.k)),
+                join(found[nip].items("trainings", body.lang, body.k)),
+                join(found[nip].items("mentors", body.lang, body.k) if body.mentors else []),
             )
         )
     content = b'{"model_versions":%s,"training_ranker":%s,"results":%s}' % (
-        encode(current.models.versions),
-        encode(current.answers.ranker),
+        encode(current.versions),
+        encode(current.ranker),
         join(results),
     )
     return Response(content, media_type="application/json")

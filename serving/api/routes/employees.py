@@ -31,8 +31,8 @@ async def trainings(
     """Trainings for one employee (as ``recsys recommend trainings`` gives them): a list
     built by marginal gain, each item credited with what it adds to those above it, no
     course twice; with the whole list's forecast SKP gain and the ranker that made it."""
-    active(current, nip)
-    model, body = current.listing("trainings", nip, k, lang)
+    person = active(current, nip)
+    model, body = current.listing("trainings", nip, person, k, lang)
     audit.record(caller=caller.name, role=caller.role, nip=nip, action="trainings", model=model)
     return Response(body, media_type="application/json")
 
@@ -48,9 +48,9 @@ async def mentors(
 ) -> Response:
     """Mentors ranked by forecast mentoring gain for one employee (as ``recsys recommend
     mentors`` gives them)."""
-    if current.answers.mentors is None:
+    if not current.has_mentors:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="no mentor model")
-    active(current, nip)
-    model, body = current.listing("mentors", nip, k, lang)
+    person = active(current, nip)
+    model, body = current.listing("mentors", nip, person, k, lang)
     audit.record(caller=caller.name, role=caller.role, nip=nip, action="mentors", model=model)
     return Response(body, media_type="application/json")

@@ -75,7 +75,7 @@ def forecasts(
         )
     return responses.ForecastResponse(
         nip=body.nip,
-        model_versions=current.models.versions,
+        model_versions=current.versions,
         trainings=trainings,
         mentor=mentor,
     )

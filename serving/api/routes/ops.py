@@ -32,7 +32,7 @@ async def readyz(state: StateDep) -> Response:
 async def models(caller: ReadCaller, current: ServedDep) -> responses.Models:
     """The model versions being served."""
     return responses.Models(
-        versions=current.models.versions,
-        source=current.models.source,
+        versions=current.versions,
+        source=current.source,
         loaded_at=current.loaded_at,
     )

@@ -135,7 +135,7 @@ class PlanJobs:
             job_id=uuid.uuid4().hex,
             request=request,
             served=served,
-            model_version=f"{TRAINING_MODEL}={served.models.versions.get(TRAINING_MODEL, '')}",
+            model_version=f"{TRAINING_MODEL}={served.versions.get(TRAINING_MODEL, '')}",
         )
         with self._lock:
             if sum(j.pending for j in self._jobs.values()) >= self.max_pending:

@@ -63,7 +63,8 @@ async def widget_suggestions(
 ) -> Response:
     """The token holder's top trainings and a suggested mentor: nothing about anyone
     else, no scores."""
-    answer = current.answers.widget[lang].get(grant.nip)
+    person = current.person(grant.nip)
+    answer = None if person is None or not person.active else person.widget(lang)
     if answer is None:  # no longer active since the token was minted
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no suggestions for this token")
     audit.record(

@@ -1,8 +1,9 @@
-"""Every active employee's answers, computed once per model load and kept as encoded JSON.
+"""Every active employee's answers, computed once per scoring run and kept as encoded JSON.
 
-Recommendations only change when the data or the models change, and both are loaded once
-(start-up or ``/v1/admin/reload``). So the API scores everybody then, in one pass per model
-for all languages, and a request is a dictionary look-up and a join of bytes: milliseconds,
+Recommendations only change when the data or the models change. So everybody is scored
+once, in one pass per model for all languages: by ``recsys score`` into the
+recommendation store (:mod:`recsys.scoring.store`), or by the API itself at start-up when
+it serves without a store. A request is then a look-up and a join of bytes: milliseconds,
 whatever the size of the agency. What-if forecasts stay computed per request.
 
 Training lists are built by marginal gain, so the first ``k`` items of a person's list are
@@ -21,23 +22,50 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
 from recsys.planning.mentor_suggestions import MentorSuggestions, suggest_mentors
+from recsys.scoring.encoding import encode
+from recsys.scoring.widget import widget_answers
 from recsys.settings import LANGUAGES
 from recsys.tracking.bundle import Bundle
-from serving.generation.encoding import encode
-from serving.generation.widget import widget_answers
-from serving.schemas import responses
 
 log = logging.getLogger(__name__)
 
 Items = dict[str, list[bytes]]  # nip -> encoded items, best first
+
+#: The JSON fields of a training item, in order, with their JSON type (the API's
+#: ``TrainingItem`` response model has exactly these; a test checks it).
+TRAINING_ITEM_FIELDS: dict[str, type] = {
+    "rank": int,
+    "training_id": str,
+    "title": str,
+    "expected_gain": float,
+    "gain_lower": float,
+    "gain_upper": float,
+    "gain_alone": float,
+    "gaps_closed": str,
+    "hours_jp": int,
+    "cost_idr": float,
+    "modality": str,
+    "reason": str,
+}
+#: The JSON fields of a mentor item, in order (the API's ``MentorItem``).
+MENTOR_ITEM_FIELDS: dict[str, type] = {
+    "rank": int,
+    "mentor_nip": str,
+    "expected_gain": float,
+    "gain_lower": float,
+    "gain_upper": float,
+    "gaps_covered": str,
+    "distance": str,
+    "reason": str,
+    "status": str,
+}
 
 
 @dataclass(frozen=True)
@@ -82,10 +110,17 @@ def precompute(
     models: Bundle,
     k: int,
     on_progress: Callable[[str, int, int], None] | None = None,
+    as_of: pd.Timestamp | None = None,
+    agency: str | None = None,
 ) -> Answers:
-    """Score every active employee with both models, top ``k``, in every language."""
+    """Score every active employee with both models, top ``k``, in every language, as of
+    ``as_of`` (default: the data set's decision date). ``agency``: only that agency's
+    employees (the answers are the same as when everybody is scored: the mentor matching
+    is agency-wide, everything else is per person)."""
     started = time.perf_counter()
     employees = dataset.employees
+    if agency is not None:
+        employees = employees[employees["agency"].astype(str) == agency]
     active = employees.loc[employees["active"], "nip"].astype(str)
     first, *others = LANGUAGES
 
@@ -93,29 +128,29 @@ def precompute(
         return (lambda done, total: on_progress(what, done, total)) if on_progress else None
 
     recs = models.trainings.recommend(
-        dataset, active, k=k, lang=first, also_in=others, on_progress=progress("trainings")
+        dataset,
+        active,
+        k=k,
+        lang=first,
+        also_in=others,
+        as_of=as_of,
+        on_progress=progress("trainings"),
     )
     trainings = {
-        lang: _items(recs, responses.TrainingItem, _translated(lang, first, ["reason"]))
+        lang: _items(recs, TRAINING_ITEM_FIELDS, _translated(lang, first, ["reason"]))
         for lang in LANGUAGES
     }
     mentors = None
     suggested: MentorSuggestions | None = None
     unassigned: dict[str, dict[str, bytes]] = {}
     if models.mentors is not None:
-        suggested = suggest_mentors(
-            models.mentors,
-            dataset,
-            active,
-            k=k,
-            lang=first,
-            also_in=others,
-            on_progress=progress("mentors"),
+        suggested = _suggest_by_agency(
+            models, dataset, employees, active, k, as_of, progress("mentors")
         )
         mentor_recs = suggested.suggestions
         mentors = {
             lang: _items(
-                mentor_recs, responses.MentorItem, _translated(lang, first, ["reason", "distance"])
+                mentor_recs, MENTOR_ITEM_FIELDS, _translated(lang, first, ["reason", "distance"])
             )
             for lang in LANGUAGES
         }
@@ -144,6 +179,46 @@ def precompute(
     )
     log.info("precomputed %s in %.1f s", answers.sizes, answers.seconds)
     return answers
+
+
+def _suggest_by_agency(
+    models: Bundle,
+    dataset: Dataset,
+    employees: pd.DataFrame,
+    active: pd.Series,
+    k: int,
+    as_of: pd.Timestamp | None,
+    on_progress: Callable[[int, int], None] | None,
+) -> MentorSuggestions:
+    """Mentor suggestions agency by agency (each agency's matching solved alone, as a
+    scoring partition solves it, so the answers never depend on how the work is split)."""
+    assert models.mentors is not None
+    first, *others = LANGUAGES
+    agency = employees.set_index(employees["nip"].astype(str))["agency"].astype(str)
+    of_agency = agency.reindex(active.to_numpy())
+    parts: list[MentorSuggestions] = []
+    done = 0
+    for name in sorted(of_agency.unique()):
+        people = active[(of_agency == name).to_numpy()]
+        parts.append(
+            suggest_mentors(
+                models.mentors, dataset, people, k=k, lang=first, also_in=others, as_of=as_of
+            )
+        )
+        done += len(people)
+        if on_progress:
+            on_progress(done, len(active))
+    if not parts:
+        return suggest_mentors(
+            models.mentors, dataset, active, k=k, lang=first, also_in=others, as_of=as_of
+        )
+    return replace(
+        parts[0],
+        suggestions=pd.concat([p.suggestions for p in parts], ignore_index=True),
+        unassigned=pd.concat([p.unassigned for p in parts], ignore_index=True),
+        people=active.reset_index(drop=True),
+        seconds=sum(p.seconds for p in parts),
+    )
 
 
 def _running_gains(recs: pd.DataFrame) -> dict[str, list[float]]:
@@ -182,8 +257,9 @@ def _translated(lang: str, first: str, columns: list[str]) -> dict[str, str]:
     return {c: c if lang == first else f"{c}_{lang}" for c in columns}
 
 
-def _items(frame: pd.DataFrame, model: type[Any], columns: Mapping[str, str]) -> Items:
-    """Each row of ``frame`` as the JSON of ``model`` (its fields, in order), per nip.
+def _items(frame: pd.DataFrame, fields: Mapping[str, type], columns: Mapping[str, str]) -> Items:
+    """Each row of ``frame`` as a JSON object of ``fields`` (in order, each of its JSON
+    type), per nip.
 
     Built column by column (one JSON fragment per value, then joined per row): several
     times faster than a dict and ``json.dumps`` per row, with the same result.
@@ -192,12 +268,12 @@ def _items(frame: pd.DataFrame, model: type[Any], columns: Mapping[str, str]) ->
     if frame.empty:
         return out
     fragments = []
-    for name, info in model.model_fields.items():
+    for name, kind in fields.items():
         column = frame[columns.get(name, name)]
         key = f'"{name}":'
-        if info.annotation is int:
+        if kind is int:
             values = [key + str(v) for v in column.astype(int).tolist()]
-        elif info.annotation is float:
+        elif kind is float:
             values = [key + float.__repr__(v) for v in column.astype(float).tolist()]
         else:
             values = [key + _string(v) for v in column.astype(str).tolist()]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from recsys.data.loading import Dataset
 from recsys.planning.mentor_suggestions import MentorSuggestions
-from serving.generation.encoding import encode
+from recsys.scoring.encoding import encode
 
 #: Items per person in the widget (it shows a short list).
 WIDGET_TRAININGS = 3

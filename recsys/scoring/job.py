@@ -1,0 +1,228 @@
+"""``recsys score``: every active employee's trainings and mentors, in every language, for
+one model version on one data snapshot, written to the recommendation store.
+
+The work is split by agency (the mentor matching is agency-wide, so an agency is the
+smallest piece that gives the same answers): each partition is the agency's staff, scored
+on the whole data set at its decision date (a person's answers depend on everyone's
+records through the population's levels, so the answers are exactly those of scoring
+everybody at once), and written in one transaction. A run that stops (interrupted, a
+worker lost) leaves its partitions; the next run of the same models on the same data (same
+:func:`fingerprint`) resumes with the ones missing. Only a complete generation is served:
+the pointer flips to it at the end.
+
+On a Dask cluster (``cluster``: a scheduler address, or ``"local"`` for a
+``LocalCluster`` on this machine) each partition is a task: the data set and the models
+are sent once to every worker, and a worker scores its agency and writes it to the store
+itself, so nothing large comes back. The answers are the same
+whatever the number of workers: every partition is computed the same way, alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from recsys.data.loading import Dataset
+from recsys.models.requests import decision_date
+from recsys.scoring.answers import precompute
+from recsys.scoring.store import Generation, RecommendationStore
+from recsys.settings import LANGUAGES
+from recsys.tracking.bundle import Bundle
+
+log = logging.getLogger(__name__)
+
+#: Items per person kept in the store (the API's largest ``k`` by default).
+STORE_K = 10
+#: Partition name of an agency.
+AGENCY = "agency:"
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """What a run did: the generation it made current, partitions scored now and before
+    (resumed), people stored, seconds."""
+
+    generation: Generation
+    scored: int
+    resumed: int
+    people: int
+    seconds: float
+
+
+def partitions_of(ds: Dataset) -> list[str]:
+    """The partitions of a data set: its agencies, in order."""
+    agencies = ds.employees["agency"].astype(str).unique().tolist()
+    return [f"{AGENCY}{a}" for a in sorted(agencies)]
+
+
+def fingerprint(ds: Dataset, models: Bundle, k: int) -> str:
+    """What a generation is of: the models' versions, the data's content, ``k`` and the
+    languages (a run with the same fingerprint may resume another)."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(models.versions, sort_keys=True).encode())
+    digest.update(json.dumps([k, list(LANGUAGES)]).encode())
+    for name in sorted(ds.tables):
+        frame = ds.tables[name]
+        digest.update(f"{name}:{len(frame)}:{','.join(map(str, frame.columns))}".encode())
+        hashed = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
+        digest.update(np.ascontiguousarray(hashed).tobytes())
+    return digest.hexdigest()
+
+
+def score_partition(
+    ds: Dataset,
+    models: Bundle,
+    store: RecommendationStore,
+    generation_id: int,
+    partition: str,
+    k: int,
+    as_of: pd.Timestamp,
+) -> int:
+    """Score one partition and write it; returns the people written."""
+    agency = partition.removeprefix(AGENCY)
+    answers = precompute(ds, models, k, as_of=as_of, agency=agency)
+    return store.write_partition(generation_id, partition, answers, sorted(answers.known))
+
+
+def score(
+    ds: Dataset,
+    models: Bundle,
+    store: RecommendationStore,
+    *,
+    k: int = STORE_K,
+    resume: bool = True,
+    cluster: str | None = None,
+    workers: int = 2,
+    on_progress: ProgressFn | None = None,
+) -> ScoreResult:
+    """Score every partition of ``ds`` not yet in the store's unfinished generation of the
+    same fingerprint (all of them for a new one), then make the generation current.
+
+    ``cluster``: None (this process), ``"local"`` (a Dask ``LocalCluster`` of ``workers``
+    single-threaded workers) or a Dask scheduler address (``tcp://host:8786``).
+    ``on_progress(done, total)`` is called with partitions done.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    started = time.perf_counter()
+    names = partitions_of(ds)
+    if not names:
+        raise ValueError("the data set has no employees: nothing to score")
+    as_of = decision_date(ds, None)
+    generation_id, done = store.begin_generation(
+        fingerprint=fingerprint(ds, models, k),
+        model_versions=models.versions,
+        source=str(ds.source),
+        ranker=str(models.trainings.ranker_),
+        k=k,
+        has_mentors=models.mentors is not None,
+        n_partitions=len(names),
+        resume=resume,
+    )
+    todo = [p for p in names if p not in done]
+    log.info(
+        "scoring generation %d: %d partitions (%d already stored)",
+        generation_id,
+        len(todo),
+        len(done),
+    )
+    progress = on_progress or (lambda _done, _total: None)
+    progress(len(done), len(names))
+    if cluster is None:
+        for count, partition in enumerate(todo, start=len(done) + 1):
+            score_partition(ds, models, store, generation_id, partition, k, as_of)
+            progress(count, len(names))
+    else:
+        _score_on_dask(
+            ds,
+            models,
+            store,
+            generation_id,
+            todo,
+            k,
+            as_of,
+            cluster,
+            workers,
+            lambda n: progress(len(done) + n, len(names)),
+        )
+    generation = store.complete(generation_id, time.perf_counter() - started)
+    return ScoreResult(
+        generation=generation,
+        scored=len(todo),
+        resumed=len(done),
+        people=int(generation.people or 0),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _score_on_dask(
+    ds: Dataset,
+    models: Bundle,
+    store: RecommendationStore,
+    generation_id: int,
+    todo: list[str],
+    k: int,
+    as_of: pd.Timestamp,
+    cluster: str,
+    workers: int,
+    progress: Callable[[int], None],
+) -> None:
+    """Each partition a task on the cluster; the worker writes to the store at its URL."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    local = (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
+        if (cluster == "local")
+        else None
+    )
+    try:
+        with Client(local if local is not None else cluster) as client:
+            data = client.scatter(ds, broadcast=True)
+            shared = client.scatter(models, broadcast=True)
+            futures = [
+                client.submit(
+                    _remote_partition,
+                    data,
+                    shared,
+                    store.url,
+                    generation_id,
+                    partition,
+                    k,
+                    as_of,
+                    key=f"score-{generation_id}-{partition}",
+                    pure=False,
+                )
+                for partition in todo
+            ]
+            for count, future in enumerate(as_completed(futures), start=1):
+                future.result()  # a failed partition fails the run (the pointer stays)
+                progress(count)
+    finally:
+        if local is not None:
+            local.close()
+
+
+def _remote_partition(
+    ds: Dataset,
+    models: Bundle,
+    url: str,
+    generation_id: int,
+    partition: str,
+    k: int,
+    as_of: pd.Timestamp,
+) -> int:
+    """A Dask task: score one agency and write it to the store at ``url``."""
+    store = RecommendationStore(url)
+    try:
+        return score_partition(ds, models, store, generation_id, partition, k, as_of)
+    finally:
+        store.dispose()
