@@ -34,6 +34,7 @@ _TEXT = {
         "(sekitar satu menit untuk 20.000 pegawai)…",
         "failed": "Model tidak dapat dimuat; lihat pesan di atas. Sudahkah `make demo` "
         "melatih model? API tetap berjalan dan /readyz menjawab 503.",
+        "from_store": "Membaca rekomendasi yang sudah dihitung dari {store}…",
         "ready": "API siap",
         "docs": "Dokumentasi API (OpenAPI)",
         "portal": "Halaman portal demo (widget)",
@@ -48,6 +49,7 @@ _TEXT = {
         "recommendations (about a minute for 20,000 employees)…",
         "failed": "The models could not be loaded; see the messages above. Has `make demo` "
         "trained them? The API keeps running and /readyz answers 503.",
+        "from_store": "Reading the recommendations already scored in {store}…",
         "ready": "API ready",
         "docs": "API documentation (OpenAPI)",
         "portal": "Demo portal page (widget)",
@@ -96,14 +98,36 @@ def _settings(args: argparse.Namespace) -> ServingSettings:
     if args.host == "127.0.0.1":
         origins.append(f"http://localhost:{args.portal_port}")
     return ServingSettings(
-        data=str(get_settings().demo_dir), demo_mode=True, widget_origins=origins
+        data=str(get_settings().demo_dir),
+        demo_mode=True,
+        widget_origins=origins,
+        store=_scored_store(),
     )
+
+
+def _scored_store() -> str | None:
+    """The demo's recommendation store if ``recsys demo`` has scored into it (the API then
+    starts in seconds), else None (the API scores everybody itself)."""
+    from recsys.scoring.store import RecommendationStore, StoreError
+
+    url = get_settings().store
+    try:
+        store = RecommendationStore(url)
+    except StoreError:
+        return None
+    try:
+        return url if store.current() is not None else None
+    finally:
+        store.dispose()
 
 
 async def _run(args: argparse.Namespace, settings: ServingSettings, text: dict[str, str]) -> None:
     app = create_app(settings)
     api = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
-    print(text["loading"], flush=True)
+    if settings.store:
+        print(text["from_store"].format(store=settings.store), flush=True)
+    else:
+        print(text["loading"], flush=True)
     servers = [asyncio.create_task(api.serve())]
     while not api.started and not servers[0].done():  # the lifespan loads before "started"
         await asyncio.sleep(0.2)

@@ -9,6 +9,9 @@ import pytest
 
 from recsys.simulation import simulate
 
+#: A real PostgreSQL server for the tests that need one (tests/postgres.py).
+pytest_plugins = ["tests.postgres"]
+
 SMALL_WORLD_EMPLOYEES = 3_000
 SMALL_WORLD_SEED = 7
 
@@ -19,6 +22,15 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("worlds") / "small"
     simulate(out, employees=SMALL_WORLD_EMPLOYEES, seed=SMALL_WORLD_SEED)
     return out
+
+
+@pytest.fixture(scope="session")
+def bundle(small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both models trained on the small world with the CLI, exported as a bundle
+    (read-only): what the API and ``recsys score`` serve."""
+    from tests.serving.server import train_bundle
+
+    return train_bundle(small_world, tmp_path_factory.mktemp("api"))
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from recsys.cli.console import console, fail
 from recsys.cli.data import default_report_dir, load_data, print_report, write_world
 from recsys.cli.messages import t
 from recsys.cli.options import LangOption, resolve_lang
+from recsys.cli.score import score_into_store
 from recsys.cli.training import (
     ground_truth,
     print_ranker,
@@ -57,11 +58,20 @@ def demo_cmd(lang: LangOption = None) -> None:
                 unit=m.get("same_unit_senior_share_of_oracle_top3", float("nan")),
             )
         )
+    from recsys.scoring.store import RecommendationStore, StoreError
+    from recsys.tracking.bundle import load_champions
+
+    try:
+        store = RecommendationStore(settings.store)
+    except StoreError as exc:
+        fail(str(exc), lang)
+    scored = score_into_store(dataset, load_champions(), store, lang)
     where = Table(title=t("demo.where", lang), show_header=False, show_edge=False)
     where.add_row(t("demo.data", lang), str(out.resolve()))
     where.add_row(t("demo.truth", lang), str((out / TRUTH_DIR).resolve()))
     where.add_row(t("demo.report", lang), str(report_dir.resolve()))
     where.add_row(t("demo.contract", lang), "recsys contract  (docs/data-contract.md)")
+    where.add_row(t("demo.store", lang), f"{settings.store} (generation {scored.generation.id})")
     where.add_row("MLflow", f"{result.tracking_uri}")
     where.add_row("MLflow UI", f".venv/bin/mlflow ui --backend-store-uri {result.tracking_uri}")
     console.print(where)

@@ -366,6 +366,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "No champion model to score with ({error}). Run `recsys train` first, or give "
         "--bundle.",
     },
+    "demo.store": {"id": "Rekomendasi siap saji", "en": "Scored recommendations"},
     "score.done": {
         "id": "Generasi {generation} siap dan kini dilayani: {people:,} pegawai dari "
         "{partitions} instansi ({resumed} dilanjutkan dari proses sebelumnya) dalam "

@@ -4,7 +4,7 @@ the API to serve (see :mod:`recsys.scoring.job`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,7 +12,13 @@ from recsys.cli.console import console, fail, progress
 from recsys.cli.data import load_data
 from recsys.cli.messages import t
 from recsys.cli.options import ColumnsOption, DataOption, LangOption, resolve_lang
-from recsys.settings import get_settings
+from recsys.settings import Language, get_settings
+
+if TYPE_CHECKING:
+    from recsys.data.loading import Dataset
+    from recsys.scoring.job import ScoreResult
+    from recsys.scoring.store import RecommendationStore
+    from recsys.tracking.bundle import Bundle
 
 
 def score_cmd(
@@ -54,7 +60,6 @@ def score_cmd(
     the recommendation store; the API serves the new generation once it is complete."""
     lang = resolve_lang(lang)
     from recsys.cli.champions import quiet_mlflow
-    from recsys.scoring.job import score
     from recsys.scoring.store import RecommendationStore, StoreError
     from recsys.tracking.bundle import BundleError, load_bundle, load_champions
 
@@ -71,6 +76,27 @@ def score_cmd(
     except LookupError as exc:
         fail(t("score.no_models", lang, error=exc), lang)
     dataset = load_data(data, lang, mapping)
+    score_into_store(
+        dataset, models, target, lang, k=k, restart=restart, cluster=cluster, workers=workers
+    )
+
+
+def score_into_store(
+    dataset: Dataset,
+    models: Bundle,
+    target: RecommendationStore,
+    lang: Language,
+    *,
+    k: int = 10,
+    restart: bool = False,
+    cluster: str | None = None,
+    workers: int = 2,
+) -> ScoreResult:
+    """Score ``dataset`` into the store with a progress bar, then say what was made and
+    how long it took (what ``recsys score`` and ``recsys demo`` show)."""
+    from recsys.scoring.job import score
+    from recsys.scoring.store import StoreError
+
     try:
         with progress(t("score.scoring", lang)) as update:
             result = score(
@@ -101,3 +127,4 @@ def score_cmd(
             models=", ".join(f"{n} v{v}" for n, v in generation.model_versions.items()),
         )
     )
+    return result

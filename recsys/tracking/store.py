@@ -42,14 +42,23 @@ def tracking_uri(uri: str | None = None, *, root: Path | None = None) -> str:
     return embedded_uri(folder)
 
 
+#: Database backends MLflow can use directly (without a tracking server).
+_DATABASES = ("postgresql", "mysql", "mssql")
+
+
 def artifact_location(uri: str) -> str | None:
     """Where a new experiment keeps its artifacts: beside a SQLite store (``artifacts/``
-    next to the database file), so that they never land in the working directory; None
-    for anything else (a tracking server decides for itself)."""
-    if not uri.startswith(_SQLITE):
-        return None
-    database = Path(uri[len(_SQLITE) :].split("?")[0]).resolve()
-    return (database.parent / ARTIFACTS).as_uri()
+    next to the database file); for another database backend (e.g. PostgreSQL),
+    ``<mlflow_dir>/artifacts`` (``RECSYS_MLFLOW_DIR``); so that they never land in the
+    working directory. None for a tracking server (it decides for itself)."""
+    if uri.startswith(_SQLITE):
+        database = Path(uri[len(_SQLITE) :].split("?")[0]).resolve()
+        return (database.parent / ARTIFACTS).as_uri()
+    if uri.split(":", 1)[0].split("+", 1)[0] in _DATABASES:
+        folder = get_settings().mlflow_dir.expanduser().resolve() / ARTIFACTS
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder.as_uri()
+    return None
 
 
 def use_experiment(name: str, uri: str | None = None, *, root: Path | None = None) -> str:

@@ -9,9 +9,25 @@ from pathlib import Path
 import pandas as pd
 
 from recsys.data import load_dataset
-from serving.generation.answers import Answers, _items, _running_gains
-from serving.generation.widget import WIDGET_TRAININGS, widget_answers
-from serving.schemas.responses import TrainingItem
+from recsys.scoring.answers import (
+    MENTOR_ITEM_FIELDS,
+    TRAINING_ITEM_FIELDS,
+    Answers,
+    _items,
+    _running_gains,
+)
+from recsys.scoring.widget import WIDGET_TRAININGS, widget_answers
+from serving.schemas.responses import MentorItem, TrainingItem
+
+
+def test_the_scored_fields_are_the_response_models() -> None:
+    """The store and the in-memory answers encode exactly the API's item models' fields, in
+    order, each of its JSON type (a literal is a string)."""
+    for fields, model in ((TRAINING_ITEM_FIELDS, TrainingItem), (MENTOR_ITEM_FIELDS, MentorItem)):
+        assert list(fields) == list(model.model_fields)
+        for name, info in model.model_fields.items():
+            annotation = info.annotation if info.annotation in (int, float) else str
+            assert fields[name] is annotation, name
 
 
 def test_items_are_the_response_models_json() -> None:
@@ -33,7 +49,7 @@ def test_items_are_the_response_models_json() -> None:
             "reason_en": ["Closes the gap", "x-en", "y-en"],
         }
     )
-    items = _items(frame, TrainingItem, {"reason": "reason_en"})
+    items = _items(frame, TRAINING_ITEM_FIELDS, {"reason": "reason_en"})
     assert list(items) == ["199001012015011001", "198501012010012002"]
     rows = [json.loads(b) for b in items["199001012015011001"] + items["198501012010012002"]]
     expected = frame.drop(columns=["nip", "reason"]).rename(columns={"reason_en": "reason"})

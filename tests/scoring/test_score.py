@@ -1,0 +1,83 @@
+"""``recsys score``'s job: partitions by agency, a run that resumes after an interruption,
+and the same answers from a Dask LocalCluster of two workers as from one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import recsys.scoring.job as job
+from recsys.data import load_dataset
+from recsys.scoring.job import partitions_of, score
+from recsys.scoring.store import RecommendationStore, StoredPerson
+from recsys.tracking.bundle import load_bundle
+
+
+def _rows(store: RecommendationStore) -> dict[str, StoredPerson]:
+    current = store.current()
+    assert current is not None
+    nips = store.sample_nips(current.id, 10**6) + store.sample_nips(current.id, 10**6, active=False)
+    return store.persons(current.id, nips)
+
+
+@pytest.fixture(scope="module")
+def one_process(
+    small_world: Path, bundle: Path, tmp_path_factory: pytest.TempPathFactory
+) -> RecommendationStore:
+    store = RecommendationStore(f"sqlite:///{tmp_path_factory.mktemp('one') / 's.db'}")
+    result = score(load_dataset(small_world), load_bundle(bundle), store, k=5)
+    assert result.scored == len(partitions_of(load_dataset(small_world))) and result.resumed == 0
+    assert result.people == 3_000
+    return store
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(
+    small_world: Path,
+    bundle: Path,
+    tmp_path: Path,
+    one_process: RecommendationStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ds, models = load_dataset(small_world), load_bundle(bundle)
+    store = RecommendationStore(f"sqlite:///{tmp_path / 's.db'}")
+    partitions = partitions_of(ds)
+    real = job.score_partition
+    calls: list[str] = []
+
+    def stops_at_the_third(*args: object) -> int:
+        calls.append(str(args[4]))
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the operator's Ctrl+C, or the machine going down
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(job, "score_partition", stops_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        score(ds, models, store, k=5)
+    assert store.current() is None  # nothing half-written is ever served
+    monkeypatch.setattr(job, "score_partition", real)
+    progress: list[tuple[int, int]] = []
+    result = score(ds, models, store, k=5, on_progress=lambda d, t: progress.append((d, t)))
+    assert (result.resumed, result.scored) == (2, len(partitions) - 2)
+    assert progress[0] == (2, len(partitions)) and progress[-1] == (len(partitions),) * 2
+    assert result.generation.id == 1 and result.people == 3_000
+    resumed = _rows(store)
+    expected = _rows(one_process)
+    assert resumed.keys() == expected.keys()
+    assert all(resumed[n] == expected[n] for n in expected)
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_gives_the_same_answers(
+    small_world: Path, bundle: Path, tmp_path: Path, one_process: RecommendationStore
+) -> None:
+    store = RecommendationStore(f"sqlite:///{tmp_path / 'dask.db'}")
+    result = score(
+        load_dataset(small_world), load_bundle(bundle), store, k=5, cluster="local", workers=2
+    )
+    assert result.people == 3_000
+    on_dask, expected = _rows(store), _rows(one_process)
+    assert on_dask.keys() == expected.keys()
+    different = [n for n in expected if on_dask[n] != expected[n]]
+    assert different == []
+    assert sum(1 for p in on_dask.values() if p.items("trainings", "id", 5)) > 2_000
