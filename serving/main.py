@@ -88,7 +88,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         expose_headers=["Retry-After"],  # the widget tells the page when to try again
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(FastReads, api=app)
+    if settings.fast_reads:
+        app.add_middleware(FastReads, api=app)
     app.add_exception_handler(RequestValidationError, invalid_input)
     app.include_router(api_router)
     _document_max_k(app, settings.max_k)

@@ -197,9 +197,15 @@ def test_demo_runs_on_defaults_and_says_where_things_are(tmp_path: Path) -> None
     assert (tmp_path / "reports" / "load" / "demo" / "report.json").exists()
     assert "Where things are" in result.stdout
     assert str(tmp_path / "demo") in result.stdout
-    # running it again refreshes the same demo world
+    # everybody scored into the embedded store, for the API to serve at once
+    assert (tmp_path / "store" / "recommendations.db").exists()
+    assert "Generation 1 is complete and now served: 400 employees" in " ".join(
+        result.stdout.split()
+    )
+    # running it again refreshes the same demo world, and scores a new generation
     again = run("demo", cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr
+    assert "Generation 2 is complete" in " ".join(again.stdout.split())
 
 
 def test_demo_refuses_a_folder_with_other_data(tmp_path: Path) -> None:

@@ -57,6 +57,33 @@ def train_bundle(world: Path, root: Path) -> Path:
     return root / "models"
 
 
+def score_into(
+    world: Path, bundle: Path, url: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """``recsys score`` as an operator runs it."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "recsys",
+            "score",
+            "--data",
+            str(world),
+            "--bundle",
+            str(bundle),
+            "--store",
+            url,
+            "--lang",
+            "en",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env={**_without_settings(), "RECSYS_LANG": "en"},
+        timeout=TRAIN_TIMEOUT,
+    )
+
+
 def _without_settings() -> dict[str, str]:
     """This process's environment without any ``RECSYS_`` setting."""
     return {k: v for k, v in os.environ.items() if not k.startswith("RECSYS_")}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,7 +22,7 @@ import pandas as pd
 import pytest
 
 from serving.access.api_keys import hash_key
-from tests.serving.server import KEYS, STARTUP_TIMEOUT, TOKEN_SECRET, free_port, key
+from tests.serving.server import KEYS, STARTUP_TIMEOUT, TOKEN_SECRET, free_port, key, score_into
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,6 +87,34 @@ def test_demo_launcher_serves_api_docs_and_portal(
             assert "customElements.define" in script.text
         audit = (tmp_path / "reports" / "audit.jsonl").read_text()
         assert '"caller": "demo-portal"' in audit and "widget-token@http://127.0.0.1" in audit
+
+
+def test_demo_launcher_serves_the_store_recsys_demo_scored(
+    bundle: Path, small_world: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store' / 'recommendations.db'}"
+    scored = score_into(small_world, bundle, url)
+    assert scored.returncode == 0, scored.stderr
+    api, portal = free_port(), free_port()
+    env = _environment(
+        RECSYS_DEMO_DIR=str(small_world),
+        RECSYS_STORE=url,
+        MLFLOW_TRACKING_URI=f"sqlite:///{bundle.parent / 'tracking.db'}",
+    )
+    args = ["--demo", "--port", str(api), "--portal-port", str(portal), "--lang", "en"]
+    with launched(args, env, tmp_path) as output:
+        assert f"Reading the recommendations already scored in {url}" in output, output
+        assert "Loading the models and computing" not in output
+        headers = {"X-API-Key": "demo-hr-key"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{api}", timeout=60) as client:
+            assert client.get("/v1/models", headers=headers).json()["source"] == (
+                "store generation 1"
+            )
+            page = client.get(f"http://127.0.0.1:{portal}/")
+            nip = re.search(r"\b(\d{18})\b", page.text)
+            assert nip is not None, page.text
+            got = client.get(f"/v1/employees/{nip.group(1)}/trainings", headers=headers)
+            assert got.status_code == 200 and got.json()["items"]
 
 
 @pytest.mark.parametrize(

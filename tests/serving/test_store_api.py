@@ -4,8 +4,6 @@ serve them, a new generation followed by every worker, rate limits shared by wor
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,39 +13,7 @@ import pytest
 
 from recsys.scoring.store import RecommendationStore
 from serving.main import create_app
-from tests.serving.server import (
-    RELOAD_TIMEOUT,
-    TRAIN_TIMEOUT,
-    _without_settings,
-    key,
-    serve,
-    settings_for,
-)
-
-
-def score_into(world: Path, bundle: Path, url: str, *extra: str) -> subprocess.CompletedProcess:
-    """``recsys score`` as an operator runs it."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "recsys",
-            "score",
-            "--data",
-            str(world),
-            "--bundle",
-            str(bundle),
-            "--store",
-            url,
-            "--lang",
-            "en",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        env={**_without_settings(), "RECSYS_LANG": "en"},
-        timeout=TRAIN_TIMEOUT,
-    )
+from tests.serving.server import RELOAD_TIMEOUT, key, score_into, serve, settings_for
 
 
 @pytest.fixture(scope="module")
