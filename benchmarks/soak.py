@@ -1,0 +1,117 @@
+"""Soak test: the stateless API over the store for 60 s at the target rate, with a new
+generation scored and switched to in the middle.
+
+One uvicorn worker over the 100k store of benchmarks/scoring.py (run that first). wrk
+keeps 300 connections, each pausing 100 ms between requests (about 2,500 requests/s
+offered), for ``--duration`` seconds; meanwhile ``recsys score --restart`` scores a new
+generation on the same machine and flips the pointer when it is done, which the worker
+follows. Reported: requests, errors (non-2xx and socket errors: target 0), the worker's
+resident memory every second (target: flat), and the generation served before and after.
+
+    .venv/bin/python benchmarks/soak.py [--duration 60]
+
+Figures go to RESULTS.md (section "soak").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from api import BIN, GET_SCRIPT, KEY, ROOT, _server, _sha256, _wrk
+from harness import OUT, demo_world, machine, write_section
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--employees", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--connections", type=int, default=300)
+    parser.add_argument("--pause", type=int, default=100)
+    args = parser.parse_args()
+    world = demo_world(args.employees)
+    work = OUT / f"api-{world.name}"
+    bundle, nips_file, url = work / "models", work / "nips.txt", f"sqlite:///{work / 'store.db'}"
+    if not (bundle / "bundle.json").exists() or not nips_file.exists():
+        raise SystemExit("run benchmarks/scoring.py first (it trains the models and scores)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RECSYS_LANG": "en"}
+    api_env = {
+        **env,
+        "RECSYS_API_STORE": url,
+        "RECSYS_API_STORE_POLL_SECONDS": "2",
+        "RECSYS_API_BUNDLE": str(bundle),
+        "RECSYS_API_DATA": str(world),
+        "RECSYS_API_KEYS": json.dumps({"bench": {"sha256": _sha256(KEY), "role": "analyst"}}),
+        "RECSYS_API_RATE_LIMIT_PER_MINUTE": str(10**9),
+        "RECSYS_API_AUDIT_LOG": str(work / "soak-audit.jsonl"),
+        "RECSYS_API_TOKEN_SECRET": secrets.token_urlsafe(48),
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    port = 18_020
+    api = [str(BIN / "uvicorn"), "serving.main:create_app", "--factory", "--port", str(port)]
+    api += ["--log-level", "warning", "--no-access-log"]
+    paced = OUT / "wrk-soak.lua"
+    paced.write_text(GET_SCRIPT % {"nips": nips_file, "seed": 2, "key": KEY, "pause": args.pause})
+    base = f"http://127.0.0.1:{port}"
+    headers = {"X-API-Key": KEY}
+    with _server(api, api_env, f"{base}/readyz", timeout=600) as process:
+        before = httpx.get(f"{base}/v1/models", headers=headers).json()["source"]
+        worker = psutil.Process(process.pid)
+        memory: list[float] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.is_set():
+                memory.append(worker.memory_info().rss / 1024**2)
+                time.sleep(1)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        score = [str(BIN / "recsys"), "score", "--data", str(world), "--bundle", str(bundle)]
+        score += ["--store", url, "--restart"]
+        scorer = subprocess.Popen(score, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+        load = _wrk(f"{base}/", paced, args)
+        stop.set()
+        sampler.join()
+        scored = scorer.wait()
+        after = httpx.get(f"{base}/v1/models", headers=headers).json()["source"]
+    errors = load["non2xx"] + load["socket_errors"]
+    quarter = max(len(memory) // 4, 1)
+    lines = [
+        "## Soak: the stateless API with a new generation switched in (issue 16)",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on {machine()}; {args.employees:,} employees. "
+        f"One uvicorn worker over the SQLite store, {args.connections} connections each "
+        f"pausing {args.pause} ms, {args.duration} s, while `recsys score --restart` scored a "
+        "new generation on the same two cores and switched the pointer to it.",
+        "",
+        "| figure | value | target |",
+        "|---|---:|---|",
+        f"| requests served | {load['rps'] * args.duration:,.0f} ({load['rps']:,.0f}/s) | |",
+        f"| errors (non-2xx, socket) | {errors:.0f} | 0 |",
+        f"| p50 / p99 latency | {load['p50']:.1f} / {load['p99']:.1f} ms | |",
+        f"| worker memory: first quarter / last quarter / max | "
+        f"{sum(memory[:quarter]) / quarter:.0f} / {sum(memory[-quarter:]) / quarter:.0f} / "
+        f"{max(memory):.0f} MB | flat |",
+        f"| generation served before / after | {before} / {after} | switched |",
+        f"| the scoring run | {'finished' if scored == 0 else f'failed ({scored})'} | |",
+        "",
+        "Reproduce: `.venv/bin/python benchmarks/soak.py` (after benchmarks/scoring.py).",
+    ]
+    print("\n".join(lines))
+    write_section("soak", lines)
+
+
+if __name__ == "__main__":
+    main()
