@@ -40,6 +40,23 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return time.perf_counter() - started, usage.ru_maxrss / 1024**2
 
 
+def store_api_environment(
+    env: dict[str, str], url: str, bundle: Path, world: Path, audit: Path
+) -> dict[str, str]:
+    """The API's settings over the store at ``url``: the benchmark key, no rate limit."""
+    return {
+        **env,
+        "RECSYS_API_STORE": url,
+        "RECSYS_API_BUNDLE": str(bundle),
+        "RECSYS_API_DATA": str(world),
+        "RECSYS_API_KEYS": json.dumps({"bench": {"sha256": _sha256(KEY), "role": "analyst"}}),
+        "RECSYS_API_RATE_LIMIT_PER_MINUTE": str(10**9),
+        "RECSYS_API_AUDIT_LOG": str(audit),
+        "RECSYS_API_TOKEN_SECRET": secrets.token_urlsafe(48),
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--employees", type=int, default=100_000)
@@ -61,17 +78,7 @@ def main() -> None:
     for _ in range(args.runs):
         scoring.append(timed(score, env))
         print("score", scoring[-1], flush=True)
-    api_env = {
-        **env,
-        "RECSYS_API_STORE": url,
-        "RECSYS_API_BUNDLE": str(bundle),
-        "RECSYS_API_DATA": str(world),
-        "RECSYS_API_KEYS": json.dumps({"bench": {"sha256": _sha256(KEY), "role": "analyst"}}),
-        "RECSYS_API_RATE_LIMIT_PER_MINUTE": str(10**9),
-        "RECSYS_API_AUDIT_LOG": str(work / "audit.jsonl"),
-        "RECSYS_API_TOKEN_SECRET": secrets.token_urlsafe(48),
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    api_env = store_api_environment(env, url, bundle, world, work / "audit.jsonl")
     port = 18_010
     api = [str(BIN / "uvicorn"), "serving.main:create_app", "--factory", "--port", str(port)]
     api += ["--log-level", "warning", "--no-access-log"]

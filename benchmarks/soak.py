@@ -16,9 +16,7 @@ Figures go to RESULTS.md (section "soak").
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import secrets
 import subprocess
 import sys
 import threading
@@ -29,8 +27,9 @@ import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api import BIN, GET_SCRIPT, KEY, ROOT, _server, _sha256, _wrk
+from api import BIN, GET_SCRIPT, KEY, ROOT, _server, _wrk
 from harness import OUT, demo_world, machine, write_section
+from scoring import store_api_environment
 
 
 def main() -> None:
@@ -46,18 +45,7 @@ def main() -> None:
     if not (bundle / "bundle.json").exists() or not nips_file.exists():
         raise SystemExit("run benchmarks/scoring.py first (it trains the models and scores)")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RECSYS_LANG": "en"}
-    api_env = {
-        **env,
-        "RECSYS_API_STORE": url,
-        "RECSYS_API_STORE_POLL_SECONDS": "2",
-        "RECSYS_API_BUNDLE": str(bundle),
-        "RECSYS_API_DATA": str(world),
-        "RECSYS_API_KEYS": json.dumps({"bench": {"sha256": _sha256(KEY), "role": "analyst"}}),
-        "RECSYS_API_RATE_LIMIT_PER_MINUTE": str(10**9),
-        "RECSYS_API_AUDIT_LOG": str(work / "soak-audit.jsonl"),
-        "RECSYS_API_TOKEN_SECRET": secrets.token_urlsafe(48),
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    api_env = store_api_environment(env, url, bundle, world, work / "soak-audit.jsonl")
     port = 18_020
     api = [str(BIN / "uvicorn"), "serving.main:create_app", "--factory", "--port", str(port)]
     api += ["--log-level", "warning", "--no-access-log"]

@@ -14,6 +14,18 @@ from pathlib import Path
 from recsys.scoring.store import RecommendationStore
 
 
+def audit_entry(*, caller: str, role: str, nip: str, action: str, model: str) -> dict[str, str]:
+    """One audit record: when, who (key and role), whose NIP, what, with which models."""
+    return {
+        "at": datetime.now(UTC).isoformat(),
+        "caller": caller,
+        "role": role,
+        "nip": nip,
+        "action": action,
+        "model": model,
+    }
+
+
 class AuditLog:
     """Append-only JSON-lines audit records."""
 
@@ -25,14 +37,7 @@ class AuditLog:
         self._handle = self.path.open("a", encoding="utf-8", buffering=1)
 
     def record(self, *, caller: str, role: str, nip: str, action: str, model: str) -> None:
-        entry = {
-            "at": datetime.now(UTC).isoformat(),
-            "caller": caller,
-            "role": role,
-            "nip": nip,
-            "action": action,
-            "model": model,
-        }
+        entry = audit_entry(caller=caller, role=role, nip=nip, action=action, model=model)
         line = json.dumps(entry, ensure_ascii=False)
         with self._lock:
             self._handle.write(line + "\n")
@@ -51,18 +56,8 @@ class StoreAuditLog:
         self.store = store
 
     def record(self, *, caller: str, role: str, nip: str, action: str, model: str) -> None:
-        self.store.record_access(
-            [
-                {
-                    "at": datetime.now(UTC).isoformat(),
-                    "caller": caller,
-                    "role": role,
-                    "nip": nip,
-                    "action": action,
-                    "model": model,
-                }
-            ]
-        )
+        entry = audit_entry(caller=caller, role=role, nip=nip, action=action, model=model)
+        self.store.record_access([entry])
 
     def close(self) -> None:
         """Nothing to close: the store's connections belong to the store."""
