@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -58,6 +58,10 @@ class Dataset:
     tables: Mapping[str, pd.DataFrame]
     report: LoadReport
     source: str
+    #: When this data set is a part of a larger one (an agency scored on its own), the
+    #: larger one's summaries that features of a person read from everybody (see
+    #: :mod:`recsys.features.population`); empty for a whole data set.
+    context: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def competencies(self) -> pd.DataFrame:

@@ -158,7 +158,65 @@ def _estimate_unassessed(
     state: pd.DataFrame,
 ) -> pd.DataFrame:
     """Add ``level_estimate``: the implied level, else the standard plus the mean
-    (level − standard) of all assessments of that competency made before as_of."""
+    (level − standard) of all assessments of that competency made before as_of (of the
+    whole data set's, from its context, when ``ds`` is a part of it)."""
+    whole = ds.context.get(ASSESSMENT_LEVELS)
+    if whole is not None:
+        running = pd.DataFrame(
+            {
+                "_competency": keys.competency(whole["competency"]),
+                "_when": whole["assessed_on"].to_numpy(),
+                "_sum": whole["sum"].to_numpy(),
+                "_n": whole["n"].to_numpy(),
+            }
+        )
+        running = running[running["_competency"] >= 0].sort_values("_when", kind="stable")
+    else:
+        running = _running_levels(ds, keys, position_codes, positions)
+    state = pd.merge_asof(
+        state,  # still in date order (the joins since kept it)
+        running,
+        left_on=AS_OF,
+        right_on="_when",
+        by="_competency",
+        direction="backward",
+        allow_exact_matches=False,
+    )
+    population = (state["_sum"] / state["_n"]).fillna(DEFAULT_RELATIVE_LEVEL)
+    state["level_estimate"] = state["implied_level"].fillna(state["required_level"] + population)
+    return state.drop(columns=["_when", "_sum", "_n"])
+
+
+#: The context table of a part of a data set: the whole one's running sums of assessed
+#: level − standard per competency, at the end of each assessment date.
+ASSESSMENT_LEVELS = "assessment_levels"
+
+
+def assessment_levels(ds: Dataset) -> pd.DataFrame:
+    """``ds``'s :data:`ASSESSMENT_LEVELS`: competency, assessed_on, sum, n (cumulative over
+    the competency's assessments up to and including that date; a few rows per competency
+    and date, whatever the staff's size)."""
+    keys = _Keys(ds)
+    position_codes, positions = pd.factorize(ds.employees["position"].astype(ID_DTYPE))
+    running = _running_levels(ds, keys, position_codes, positions)
+    last = running.groupby(["_competency", "_when"], sort=False).tail(1)
+    return pd.DataFrame(
+        {
+            "competency": pd.Series(
+                keys.competencies.array.take(last["_competency"].to_numpy()), dtype=ID_DTYPE
+            ),
+            "assessed_on": last["_when"].to_numpy(),
+            "sum": last["_sum"].to_numpy(),
+            "n": last["_n"].to_numpy(),
+        }
+    )
+
+
+def _running_levels(
+    ds: Dataset, keys: _Keys, position_codes: np.ndarray, positions: pd.Index
+) -> pd.DataFrame:
+    """Running sums of (level − standard) per competency over ``ds``'s assessments, in
+    date order: _competency, _when, _sum, _n."""
     who = keys.person(ds.assessments["nip"])
     assessed = pd.DataFrame(
         {
@@ -183,7 +241,7 @@ def _estimate_unassessed(
     assessed = assessed.sort_values("assessed_on", kind="stable")
     relative = assessed["level"] - assessed["required_level"]
     by_comp = relative.groupby(assessed["_competency"], sort=False)
-    running = pd.DataFrame(
+    return pd.DataFrame(
         {
             "_competency": assessed["_competency"].to_numpy(),
             "_when": assessed["assessed_on"].to_numpy(),
@@ -191,18 +249,6 @@ def _estimate_unassessed(
             "_n": (by_comp.cumcount() + 1).to_numpy(),
         }
     )
-    state = pd.merge_asof(
-        state,  # still in date order (the joins since kept it)
-        running,
-        left_on=AS_OF,
-        right_on="_when",
-        by="_competency",
-        direction="backward",
-        allow_exact_matches=False,
-    )
-    population = (state["_sum"] / state["_n"]).fillna(DEFAULT_RELATIVE_LEVEL)
-    state["level_estimate"] = state["implied_level"].fillna(state["required_level"] + population)
-    return state.drop(columns=["_when", "_sum", "_n"])
 
 
 def _completed_targets(ds: Dataset) -> pd.DataFrame:

@@ -115,14 +115,34 @@ TRACK_RECORD = (
 )
 
 
-def track_record(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
-    """Each training's record among enrollments that ended before ``as_of``.
+#: The context table of a part of a data set: the whole one's running sums of each
+#: training's record, at the end of each end date.
+TRACK_RECORDS = "track_records"
 
-    ``queries``: columns ``training_id`` and ``as_of``. Returns, in query order:
-    past_participants (count), past_dropout_rate (0–1), past_learning_gain (mean
-    post − pre test score, Kirkpatrick level 2, points on 0–100), past_behavior_score and
-    past_reaction_score (means, 1–5). NaN where there is no record yet (new trainings).
-    """
+
+#: The context table of a part of a data set: the trainings anyone of the whole one
+#: enrolled in.
+ENROLLED_TRAININGS = "enrolled_trainings"
+
+
+def enrolled_trainings(ds: Dataset) -> set[str]:
+    """The trainings anybody has enrolled in (of the whole data set when ``ds`` is a part
+    of one): the others are new, forecast from similar trainings."""
+    whole = ds.context.get(ENROLLED_TRAININGS)
+    ids = ds.enrollments["training_id"] if whole is None else whole["training_id"]
+    return set(ids.astype(str))
+
+
+def track_records(ds: Dataset) -> pd.DataFrame:
+    """``ds``'s :data:`TRACK_RECORDS`: per training and end date, the cumulative sums
+    :func:`track_record` reads (a few rows per training and date, whatever the size)."""
+    cum = _running_record(ds)
+    return cum.groupby(["training_id", "end_date"], sort=False).tail(1).reset_index(drop=True)
+
+
+def _running_record(ds: Dataset) -> pd.DataFrame:
+    """Running sums of each training's record over ``ds``'s ended enrollments, in
+    training and date order."""
     enr = ds.enrollments[ds.enrollments["status"] != "in_progress"]
     rec = pd.DataFrame(
         {
@@ -141,7 +161,22 @@ def track_record(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
         cum[f"sum_{col}"] = grouped[col].cumsum().fillna(0.0)
         if col not in ("n", "dropped"):
             cum[f"cnt_{col}"] = rec[col].notna().groupby(rec["training_id"]).cumsum()
-    # ended strictly before as_of: shift end dates by one nanosecond for the as-of join
+    return cum
+
+
+def track_record(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
+    """Each training's record among enrollments that ended before ``as_of``.
+
+    ``queries``: columns ``training_id`` and ``as_of``. Returns, in query order:
+    past_participants (count), past_dropout_rate (0–1), past_learning_gain (mean
+    post − pre test score, Kirkpatrick level 2, points on 0–100), past_behavior_score and
+    past_reaction_score (means, 1–5). NaN where there is no record yet (new trainings).
+    When ``ds`` is a part of a larger data set, the record is the whole one's (its context).
+    """
+    cum = ds.context.get(TRACK_RECORDS)
+    if cum is None:
+        cum = _running_record(ds)
+    # ended strictly before as_of: the as-of join below excludes exact matches
     q = pd.DataFrame(
         {
             "training_id": queries["training_id"].astype(ID_DTYPE).reset_index(drop=True),

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
+from recsys.features.pair import enrolled_trainings
 from recsys.settings import LANGUAGES
 
 _TEMPLATES = {
@@ -166,7 +167,7 @@ def explain_trainings(
     )
     named = _join_groups(named_rows, first["pair"].to_numpy(), ", ")
     unassessed = (~detail["assessed"]).groupby(detail["pair"].to_numpy(), sort=False).any()
-    seen = set(ds.enrollments["training_id"].astype(str))
+    seen = enrolled_trainings(ds)
 
     pairs = top.index.to_numpy()
     gaps_closed = gaps.reindex(pairs).fillna("").tolist()

@@ -2,19 +2,19 @@
 one model version on one data snapshot, written to the recommendation store.
 
 The work is split by agency (the mentor matching is agency-wide, so an agency is the
-smallest piece that gives the same answers): each partition is the agency's staff, scored
-on the whole data set at its decision date (a person's answers depend on everyone's
-records through the population's levels, so the answers are exactly those of scoring
-everybody at once), and written in one transaction. A run that stops (interrupted, a
-worker lost) leaves its partitions; the next run of the same models on the same data (same
-:func:`fingerprint`) resumes with the ones missing. Only a complete generation is served:
-the pointer flips to it at the end.
+smallest piece that gives the same answers), each scored at the data set's decision date and
+written in one transaction. A run that stops (interrupted, a worker lost) leaves its
+partitions; the next run of the same models on the same data (same :func:`fingerprint`)
+resumes with the ones missing. Only a complete generation is served: the pointer flips to
+it at the end.
 
-On a Dask cluster (``cluster``: a scheduler address, or ``"local"`` for a
-``LocalCluster`` on this machine) each partition is a task: the data set and the models
-are sent once to every worker, and a worker scores its agency and writes it to the store
-itself, so nothing large comes back. The answers are the same
-whatever the number of workers: every partition is computed the same way, alone.
+On a Dask cluster (``cluster``: a scheduler address, or ``"local"`` for a ``LocalCluster``
+on this machine) each partition is a task that carries only its agency's records and the
+whole data set's few summaries that a person's features read from everybody
+(:func:`recsys.features.population.agency_part`), so a worker's memory follows the largest
+agency, not the staff; the models are sent once to every worker. The worker writes its
+agency to the store itself, so nothing large comes back. The answers are the same whatever
+the number of workers, and the same as in one process.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
+from recsys.features.population import agency_part, whole_context
 from recsys.models.requests import decision_date
 from recsys.scoring.answers import precompute
 from recsys.scoring.store import Generation, RecommendationStore
@@ -186,12 +187,12 @@ def _score_on_dask(
     )
     try:
         with Client(local if local is not None else cluster) as client:
-            data = client.scatter(ds, broadcast=True)
             shared = client.scatter(models, broadcast=True)
+            context = whole_context(ds)
             futures = [
                 client.submit(
                     _remote_partition,
-                    data,
+                    agency_part(ds, partition.removeprefix(AGENCY), context),
                     shared,
                     store.url,
                     generation_id,
@@ -220,7 +221,8 @@ def _remote_partition(
     k: int,
     as_of: pd.Timestamp,
 ) -> int:
-    """A Dask task: score one agency and write it to the store at ``url``."""
+    """A Dask task: score one agency (``ds``: its part of the data set) and write it to the
+    store at ``url``."""
     store = RecommendationStore(url)
     try:
         return score_partition(ds, models, store, generation_id, partition, k, as_of)
