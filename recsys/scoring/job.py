@@ -88,7 +88,8 @@ def score_partition(
     k: int,
     as_of: pd.Timestamp,
 ) -> int:
-    """Score one partition and write it; returns the people written."""
+    """Score one partition (``ds``: the whole data set or the agency's part of it) and write
+    it; returns the people written."""
     agency = partition.removeprefix(AGENCY)
     answers = precompute(ds, models, k, as_of=as_of, agency=agency)
     return store.write_partition(generation_id, partition, answers, sorted(answers.known))
@@ -139,8 +140,10 @@ def score(
     progress = on_progress or (lambda _done, _total: None)
     progress(len(done), len(names))
     if cluster is None:
+        context = whole_context(ds)
         for count, partition in enumerate(todo, start=len(done) + 1):
-            score_partition(ds, models, store, generation_id, partition, k, as_of)
+            part = agency_part(ds, partition.removeprefix(AGENCY), context)
+            score_partition(part, models, store, generation_id, partition, k, as_of)
             progress(count, len(names))
     else:
         _score_on_dask(

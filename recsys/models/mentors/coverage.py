@@ -118,9 +118,12 @@ def block_coverage(
     level[rows, codes] = profiles_.level32[mentee_rows]
     mentor_level = profiles_.dense32[mentor_rows]
     total = np.zeros((len(mentee_rows), len(mentor_rows)), dtype=np.float32)
+    lead = np.empty_like(total)  # one buffer for every competency: no allocation per step
     for c in np.flatnonzero(weight[:, :n_vocab].any(axis=0)):
-        lead = np.maximum(mentor_level[None, :, c] - level[:, c, None], np.float32(0.0))
-        total += weight[:, c, None] * lead
+        np.subtract(mentor_level[None, :, c], level[:, c, None], out=lead)
+        np.maximum(lead, np.float32(0.0), out=lead)
+        lead *= weight[:, c, None]
+        total += lead
     return total.astype(float)
 
 
