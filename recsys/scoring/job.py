@@ -183,11 +183,17 @@ def _score_on_dask(
     """Each partition a task on the cluster; the worker writes to the store at its URL."""
     from dask.distributed import Client, LocalCluster, as_completed
 
-    local = (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
-        if (cluster == "local")
-        else None
-    )
+    quiet = logging.getLogger().level > logging.INFO  # Dask's own notices: --verbose only
+    if quiet:
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    local = None
+    if cluster == "local":
+        local = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            silence_logs=logging.WARNING if quiet else logging.INFO,
+        )
     try:
         with Client(local if local is not None else cluster) as client:
             shared = client.scatter(models, broadcast=True)

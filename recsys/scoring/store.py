@@ -17,17 +17,21 @@ audit table (append-only) and the token buckets that make rate limits hold acros
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from recsys.scoring.answers import Answers
 from recsys.settings import LANGUAGES
+
+if TYPE_CHECKING:  # the store itself stays light: the API imports it at start-up
+    from recsys.scoring.answers import Answers
 
 #: Generations kept after a new one becomes current (the current one included).
 KEEP_GENERATIONS = 2
@@ -180,6 +184,15 @@ class RecommendationStore:
         except (sa.exc.ArgumentError, ImportError) as exc:
             raise StoreError(f"not a usable store URL {url!r}: {exc}") from exc
         self.sqlite = self.engine.dialect.name == "sqlite"
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._readers: list[Any] = []
+        self._person_columns = [c.name for c in people.columns]
+        mark = "?" if self.sqlite else "%s"
+        self._person_sql = (
+            f"SELECT {', '.join(self._person_columns)} FROM {people.name} "
+            f"WHERE generation_id = {mark} AND nip = {mark}"
+        )
         if self.sqlite:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
@@ -191,6 +204,11 @@ class RecommendationStore:
         return f"RecommendationStore({self.engine.url.render_as_string(hide_password=True)!r})"
 
     def dispose(self) -> None:
+        with self._lock:
+            readers, self._readers = self._readers, []
+        for connection in readers:
+            with contextlib.suppress(Exception):  # one another thread is using: harmless
+                connection.close()
         self.engine.dispose()
 
     # ------------------------------------------------------------------ writing
@@ -368,14 +386,33 @@ class RecommendationStore:
             return [_generation(r) for r in rows]
 
     def person(self, generation_id: int, nip: str) -> StoredPerson | None:
-        """One person's answers in a generation (None: not in it): one primary-key read."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(people)
-                .where(people.c.generation_id == generation_id)
-                .where(people.c.nip == nip)
-            ).first()
-        return None if row is None else _stored_person(row)
+        """One person's answers in a generation (None: not in it): one primary-key read, on
+        this thread's own database connection (the API's hot path: no pool, no SQL made per
+        call)."""
+        connection = self._reader()
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self._person_sql, (generation_id, nip))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if row is None:
+            return None
+        return _stored_person_values(dict(zip(self._person_columns, row, strict=True)))
+
+    def _reader(self) -> Any:
+        """This thread's database connection for reads (autocommit: every read sees the
+        latest committed generation)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:  # the driver's own connection: never shared with the pool
+            cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+            connection = self.engine.dialect.connect(*cargs, **cparams)
+            if not self.sqlite:
+                connection.autocommit = True
+            self._local.connection = connection
+            with self._lock:
+                self._readers.append(connection)
+        return connection
 
     def persons(self, generation_id: int, nips: Sequence[str]) -> dict[str, StoredPerson]:
         """Several people's answers in a generation, by nip (those in it)."""
@@ -423,18 +460,20 @@ class RecommendationStore:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def take_token(self, client: str, rate: float, burst: float, now: float) -> float:
-        """A shared token bucket: 0 if ``client`` may go now (and count it), else the
-        seconds until it may. One atomic statement per request, so every worker and
-        replica using the store shares the same buckets."""
+    def take_token(
+        self, client: str, rate: float, burst: float, now: float, tokens: float = 1.0
+    ) -> float:
+        """A shared token bucket: 0 if ``client`` may take ``tokens`` now (and they are
+        taken), else the seconds until one token is there. One atomic statement, so every
+        worker and replica using the store shares the same buckets."""
         refill = rate_limits.c.tokens + (now - rate_limits.c.at) * rate
         level = sa.case((refill > burst, burst), else_=refill)
         with self.engine.begin() as conn:
             taken = conn.execute(
                 rate_limits.update()
                 .where(rate_limits.c.client == client)
-                .where(level >= 1.0)
-                .values(tokens=level - 1.0, at=now)
+                .where(level >= tokens)
+                .values(tokens=level - tokens, at=now)
             )
             if taken.rowcount:
                 return 0.0
@@ -447,7 +486,9 @@ class RecommendationStore:
                 try:
                     with conn.begin_nested():
                         conn.execute(
-                            rate_limits.insert().values(client=client, tokens=burst - 1.0, at=now)
+                            rate_limits.insert().values(
+                                client=client, tokens=burst - min(tokens, burst), at=now
+                            )
                         )
                     return 0.0
                 except sa.exc.IntegrityError:  # another worker made it first: try again
@@ -488,7 +529,10 @@ def _person_row(generation_id: int, partition: str, nip: str, answers: Answers) 
 
 
 def _stored_person(row: Any) -> StoredPerson:
-    mapping = row._mapping
+    return _stored_person_values(row._mapping)
+
+
+def _stored_person_values(mapping: Mapping[str, Any]) -> StoredPerson:
     columns = {
         f"{what}_{lang}": mapping[f"{what}_{lang}"]
         for lang in LANGUAGES

@@ -22,15 +22,21 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from recsys.data.loading import Dataset, load_dataset
-from recsys.scoring.answers import Answers, precompute
 from recsys.scoring.encoding import encode, join
 from recsys.scoring.store import Generation, RecommendationStore, StoredPerson
-from recsys.tracking.bundle import Bundle, load_bundle, load_champions
-from recsys.tracking.registry import MENTOR_MODEL, TRAINING_MODEL
 from serving.core.config import ServingSettings
+
+if TYPE_CHECKING:  # loaded when first needed: a store-backed worker may never need them
+    from recsys.data.loading import Dataset
+    from recsys.scoring.answers import Answers
+    from recsys.tracking.bundle import Bundle
+
+#: The registered models' names (as recsys.tracking.registry names them; kept here so that
+#: serving a store never imports the tracking layer).
+TRAINING_MODEL = "asn-training-recommender"
+MENTOR_MODEL = "asn-mentor-recommender"
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +176,8 @@ class _Heavy:
         self._models: Bundle | None = None
 
     def dataset(self) -> Dataset:
+        from recsys.data.loading import load_dataset
+
         with self._lock:
             if self._dataset is None:
                 log.info("loading the data set %s for a computing route", self.settings.data)
@@ -177,6 +185,8 @@ class _Heavy:
             return self._dataset
 
     def models(self) -> Bundle:
+        from recsys.tracking.bundle import load_bundle, load_champions
+
         with self._lock:
             if self._models is None:
                 bundle = self.settings.bundle
@@ -223,6 +233,10 @@ class Stored(Served):
 def load(settings: ServingSettings) -> InMemory:
     """Load the data set and the models (bundle if configured, else the registry) and
     compute everybody's answers."""
+    from recsys.data.loading import load_dataset
+    from recsys.scoring.answers import precompute
+    from recsys.tracking.bundle import load_bundle, load_champions
+
     models = load_bundle(settings.bundle) if settings.bundle is not None else load_champions()
     dataset = load_dataset(settings.data)
     answers = precompute(dataset, models, settings.max_k, on_progress=_log_progress)

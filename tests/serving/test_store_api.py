@@ -196,3 +196,15 @@ def test_a_store_without_a_generation_is_not_ready(
         assert c.get("/readyz").status_code == 503
         nip = _people(small_world)["junior"]
         assert c.get(f"/v1/employees/{nip}/trainings", headers=key("hr-bkpsdm")).status_code == 503
+
+
+def test_the_served_model_names_are_the_registry_names() -> None:
+    """serving keeps the registered models' names itself (serving a store never imports the
+    tracking layer): they must be the registry's."""
+    from recsys.tracking import registry
+    from serving.generation import state
+
+    assert (state.TRAINING_MODEL, state.MENTOR_MODEL) == (
+        registry.TRAINING_MODEL,
+        registry.MENTOR_MODEL,
+    )
