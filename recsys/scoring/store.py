@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from recsys.settings import LANGUAGES
 
 if TYPE_CHECKING:  # the store itself stays light: the API imports it at start-up
     from recsys.scoring.answers import Answers
+
+log = logging.getLogger(__name__)
 
 #: Generations kept after a new one becomes current (the current one included).
 KEEP_GENERATIONS = 2
@@ -193,8 +196,11 @@ class RecommendationStore:
             f"SELECT {', '.join(self._person_columns)} FROM {people.name} "
             f"WHERE generation_id = {mark} AND nip = {mark}"
         )
+        # the rate limits' own connections: a request never waits long for a busy store
+        self._limits = sa.create_engine(engine_url(url), pool_pre_ping=True)
         if self.sqlite:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(self._limits, "connect", _sqlite_pragmas_short_wait)
         try:
             metadata.create_all(self.engine)
         except sa.exc.OperationalError as exc:
@@ -209,6 +215,7 @@ class RecommendationStore:
         for connection in readers:
             with contextlib.suppress(Exception):  # one another thread is using: harmless
                 connection.close()
+        self._limits.dispose()
         self.engine.dispose()
 
     # ------------------------------------------------------------------ writing
@@ -466,9 +473,16 @@ class RecommendationStore:
         """A shared token bucket: 0 if ``client`` may take ``tokens`` now (and they are
         taken), else the seconds until one token is there. One atomic statement, so every
         worker and replica using the store shares the same buckets."""
+        try:
+            return self._take(client, rate, burst, now, tokens)
+        except sa.exc.OperationalError as exc:  # e.g. SQLite busy while a generation is written
+            log.warning("rate limit for %s not counted (store busy: %s)", client, exc.orig)
+            return 0.0  # a limit must never turn a request into an error
+
+    def _take(self, client: str, rate: float, burst: float, now: float, tokens: float) -> float:
         refill = rate_limits.c.tokens + (now - rate_limits.c.at) * rate
         level = sa.case((refill > burst, burst), else_=refill)
-        with self.engine.begin() as conn:
+        with self._limits.begin() as conn:
             taken = conn.execute(
                 rate_limits.update()
                 .where(rate_limits.c.client == client)
@@ -503,6 +517,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_pragmas_short_wait(dbapi_connection: Any, _record: Any) -> None:
+    """As :func:`_sqlite_pragmas`, but a writer waits at most 100 ms for another."""
+    _sqlite_pragmas(dbapi_connection, _record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=100")
     cursor.close()
 
 
