@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +20,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect
 
 from serving.api.docs import ASSETS, POLICY
 from serving.main import create_app
 from tests.serving.server import serve, settings_for
 
-CHROMIUM = shutil.which("chromium")
 #: Milliseconds a page or an expected state may take on a loaded 2-core machine.
 BROWSER_TIMEOUT_MS = 120_000
 expect.set_options(timeout=BROWSER_TIMEOUT_MS)
@@ -104,15 +102,6 @@ def test_pages_follow_the_root_path(tmp_path: Path) -> None:
         links = _LINKS.findall(page.text)
         assert links and all(link.startswith(f"{root}{ASSETS}/") for link in links), links
     assert asset.status_code == 200
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM, "Debian's chromium is missing: scripts/bootstrap.sh installs it"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @dataclass(frozen=True)

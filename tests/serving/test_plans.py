@@ -224,7 +224,9 @@ def test_the_document_of_an_unfinished_job_is_a_409(api: tuple) -> None:
 
 
 def _served() -> Any:
-    return SimpleNamespace(models=SimpleNamespace(versions={"asn-training-recommender": "7"}))
+    """What a job reads of the generation served when it is queued (the planning itself is
+    replaced in these tests): the model versions."""
+    return SimpleNamespace(versions={"asn-training-recommender": "7"})
 
 
 def test_jobs_keep_the_last_and_refuse_more_than_the_pending_limit(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,14 +16,13 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
 
 from serving.access.widget_tokens import mint
 from serving.main import create_app
 from serving.portal.app import create_portal_app
 from tests.serving.server import KEYS, free_port, serve, settings_for
 
-CHROMIUM = shutil.which("chromium")
 #: Milliseconds a page, a network answer or an expected state may take on a loaded 2-core
 #: machine (Playwright's defaults, 30 s and 5 s, are for an idle one).
 BROWSER_TIMEOUT_MS = 120_000
@@ -98,15 +96,6 @@ def sites(
         with serve(portal, port=port, ready="/healthz") as url:
             assert url == origin
             yield Sites(api, url, origin, settings.token_secret.get_secret_value().encode())
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM, "Debian's chromium is missing: scripts/bootstrap.sh installs it"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
