@@ -23,10 +23,9 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
@@ -36,6 +35,7 @@ from recsys.scoring.answers import precompute
 from recsys.scoring.store import Generation, RecommendationStore
 from recsys.settings import LANGUAGES
 from recsys.tracking.bundle import Bundle
+from recsys.tracking.registry import fingerprint as data_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +66,11 @@ def partitions_of(ds: Dataset) -> list[str]:
 
 
 def fingerprint(ds: Dataset, models: Bundle, k: int) -> str:
-    """What a generation is of: the models' versions, the data's content, ``k`` and the
-    languages (a run with the same fingerprint may resume another)."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps(models.versions, sort_keys=True).encode())
-    digest.update(json.dumps([k, list(LANGUAGES)]).encode())
-    for name in sorted(ds.tables):
-        frame = ds.tables[name]
-        digest.update(f"{name}:{len(frame)}:{','.join(map(str, frame.columns))}".encode())
-        hashed = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
-        digest.update(np.ascontiguousarray(hashed).tobytes())
-    return digest.hexdigest()
+    """What a generation is of: the models' versions, the data's content (the registry's
+    :func:`~recsys.tracking.registry.fingerprint`), ``k`` and the languages (a run with the
+    same fingerprint may resume another)."""
+    what = [models.versions, data_fingerprint(ds), k, list(LANGUAGES)]
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
 def score_partition(
@@ -139,19 +133,18 @@ def score(
     )
     progress = on_progress or (lambda _done, _total: None)
     progress(len(done), len(names))
+    context = whole_context(ds)
+    parts = ((p, agency_part(ds, p.removeprefix(AGENCY), context)) for p in todo)
     if cluster is None:
-        context = whole_context(ds)
-        for count, partition in enumerate(todo, start=len(done) + 1):
-            part = agency_part(ds, partition.removeprefix(AGENCY), context)
+        for count, (partition, part) in enumerate(parts, start=len(done) + 1):
             score_partition(part, models, store, generation_id, partition, k, as_of)
             progress(count, len(names))
     else:
         _score_on_dask(
-            ds,
+            parts,
             models,
             store,
             generation_id,
-            todo,
             k,
             as_of,
             cluster,
@@ -169,11 +162,10 @@ def score(
 
 
 def _score_on_dask(
-    ds: Dataset,
+    parts: Iterable[tuple[str, Dataset]],
     models: Bundle,
     store: RecommendationStore,
     generation_id: int,
-    todo: list[str],
     k: int,
     as_of: pd.Timestamp,
     cluster: str,
@@ -197,11 +189,10 @@ def _score_on_dask(
     try:
         with Client(local if local is not None else cluster) as client:
             shared = client.scatter(models, broadcast=True)
-            context = whole_context(ds)
             futures = [
                 client.submit(
                     _remote_partition,
-                    agency_part(ds, partition.removeprefix(AGENCY), context),
+                    part,
                     shared,
                     store.url,
                     generation_id,
@@ -211,7 +202,7 @@ def _score_on_dask(
                     key=f"score-{generation_id}-{partition}",
                     pure=False,
                 )
-                for partition in todo
+                for partition, part in parts
             ]
             for count, future in enumerate(as_completed(futures), start=1):
                 future.result()  # a failed partition fails the run (the pointer stays)

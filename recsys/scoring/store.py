@@ -46,6 +46,13 @@ CURRENT = "current"
 #: Separator of encoded items in a stored list (compact JSON never holds a raw newline).
 _SEP = b"\n"
 
+#: A person's encoded answers: one column per kind of answer and language.
+ANSWER_COLUMNS = tuple(
+    f"{what}_{lang}"
+    for lang in LANGUAGES
+    for what in ("trainings", "mentors", "widget", "unassigned")
+)
+
 metadata = sa.MetaData()
 generations = sa.Table(
     "rec_generations",
@@ -80,11 +87,7 @@ people = sa.Table(
     sa.Column("partition", sa.String(200), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("list_gains", sa.Text),  # JSON running sums of the training list's gains
-    *(
-        sa.Column(f"{what}_{lang}", sa.LargeBinary)
-        for lang in LANGUAGES
-        for what in ("trainings", "mentors", "widget", "unassigned")
-    ),
+    *(sa.Column(name, sa.LargeBinary) for name in ANSWER_COLUMNS),
 )
 pointer = sa.Table(
     "rec_pointer",
@@ -405,7 +408,7 @@ class RecommendationStore:
             cursor.close()
         if row is None:
             return None
-        return _stored_person_values(dict(zip(self._person_columns, row, strict=True)))
+        return _stored_person(dict(zip(self._person_columns, row, strict=True)))
 
     def _reader(self) -> Any:
         """This thread's database connection for reads (autocommit: every read sees the
@@ -429,7 +432,7 @@ class RecommendationStore:
                 .where(people.c.generation_id == generation_id)
                 .where(people.c.nip.in_(list(nips)))
             )
-            return {str(r.nip): _stored_person(r) for r in rows}
+            return {str(r.nip): _stored_person(r._mapping) for r in rows}
 
     def count_people(self, generation_id: int, *, active: bool | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(people)
@@ -550,21 +553,14 @@ def _person_row(generation_id: int, partition: str, nip: str, answers: Answers) 
     return row
 
 
-def _stored_person(row: Any) -> StoredPerson:
-    return _stored_person_values(row._mapping)
-
-
-def _stored_person_values(mapping: Mapping[str, Any]) -> StoredPerson:
-    columns = {
-        f"{what}_{lang}": mapping[f"{what}_{lang}"]
-        for lang in LANGUAGES
-        for what in ("trainings", "mentors", "widget", "unassigned")
-    }
+def _stored_person(mapping: Mapping[Any, Any]) -> StoredPerson:
     return StoredPerson(
         nip=str(mapping["nip"]),
         active=bool(mapping["active"]),
         list_gains=json.loads(mapping["list_gains"] or "[]"),
-        columns={k: (bytes(v) if v is not None else None) for k, v in columns.items()},
+        columns={
+            name: None if mapping[name] is None else bytes(mapping[name]) for name in ANSWER_COLUMNS
+        },
     )
 
 
