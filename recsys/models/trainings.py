@@ -46,7 +46,12 @@ from recsys.features.training_pair import (
 )
 from recsys.models.baseline import ScoreBaseline
 from recsys.models.importance import SURPLUS_CAP, CompetencyImportance
-from recsys.models.intervals import calibrate_error, error_at, interval_half_width
+from recsys.models.intervals import (
+    calibrate_error,
+    dropout_noise,
+    error_at,
+    interval_half_width,
+)
 from recsys.models.marginal import marginal_lists
 from recsys.models.reasons import explain_trainings
 from recsys.models.requests import NOT_FITTED, check_known, decision_date, recommend_request
@@ -123,6 +128,22 @@ def ridge(
     rhs = weighted.T @ target - total * mean_x * mean_y
     coef = np.linalg.solve(gram + alpha * np.eye(len(mean_x)), rhs)
     return coef, mean_y - float(mean_x @ coef)
+
+
+def completion_rates(
+    status: pd.Series, modality: np.ndarray, remote: np.ndarray, *, prior: float = 20.0
+) -> np.ndarray:
+    """Each finished enrollment's chance of being completed rather than dropped: the share
+    completed among the history's enrollments of the same modality and remote area, shrunk
+    towards the overall share with ``prior`` pseudo-enrollments."""
+    done = (np.asarray(status, dtype=object) == "completed").astype(float)
+    if len(done) == 0:
+        return done
+    group = pd.Series(modality, dtype=str).str.cat(pd.Series(np.asarray(remote) > 0, dtype=str))
+    grouped = pd.Series(done).groupby(group.to_numpy())
+    overall = float(done.mean())
+    rate = (grouped.transform("sum") + prior * overall) / (grouped.transform("size") + prior)
+    return rate.to_numpy(dtype=float)
 
 
 def weighted_gaps(
@@ -415,8 +436,10 @@ class TrainingRecommender(BaseEstimator):
             for _ in range(self.n_bootstrap)
         ]
         self.coef_samples_ = np.array(samples).reshape(len(samples), design.shape[1])
-        self.error_bins_, self.error_scale_ = self._calibrate_error(
-            design, target, self.baseline_.noise_var_, rng
+        completion = completion_rates(enrolled["status"], modality, remote)
+        structured_oof = self._out_of_fold(design, target, rng)
+        self.error_bins_, self.error_scale_ = calibrate_error(
+            structured_oof, target, self._noise(structured_oof, completion)
         )
         step("rankers")
         person = person_features(data, queries, state=state)
@@ -429,8 +452,15 @@ class TrainingRecommender(BaseEstimator):
             if self.uplift is None
             else clone(self.uplift)
         )
-        self.uplift_ = uplift.fit(features, residual, self.baseline_.noise_var_)
-        self._fit_gap_rule(features["gap_rule"].to_numpy(), target, rng)
+        self.uplift_ = uplift.fit(features, residual, self.baseline_.noise_var_, completion)
+        # the blend's own error, where both halves are out of fold: the uplift model's
+        # held-out enrollments (the average of two models misses by less than either)
+        held = self.uplift_.holdout_mask(len(target))
+        blend_oof = (structured_oof[held] + self.uplift_.predict(features[held])) / 2
+        self.blend_error_bins_, self.blend_error_scale_ = calibrate_error(
+            blend_oof, target[held], self._noise(blend_oof, completion[held])
+        )
+        self._fit_gap_rule(features["gap_rule"].to_numpy(), target, completion, rng)
         self.as_of_ = when
         self.n_enrollments_ = len(enrolled)
         self.n_controls_ = self.baseline_.n_controls_
@@ -442,7 +472,11 @@ class TrainingRecommender(BaseEstimator):
         )
 
     def _fit_gap_rule(
-        self, score: np.ndarray, target: np.ndarray, rng: np.random.Generator
+        self,
+        score: np.ndarray,
+        target: np.ndarray,
+        completion: np.ndarray,
+        rng: np.random.Generator,
     ) -> None:
         """The gap rule's numbers: SKP points per level it counts (never negative, so the
         ranking stays the rule's), with a bootstrap spread and an out-of-fold error."""
@@ -466,7 +500,7 @@ class TrainingRecommender(BaseEstimator):
             a, b = line(score[folds != fold], target[folds != fold])
             oof[folds == fold] = a + b * score[folds == fold]
         self.gap_error_bins_, self.gap_error_scale_ = calibrate_error(
-            oof, target, self.baseline_.noise_var_
+            oof, target, self._noise(oof, completion)
         )
 
     def _validate(self, ds: Dataset, when: pd.Timestamp) -> pd.DataFrame:
@@ -640,19 +674,14 @@ class TrainingRecommender(BaseEstimator):
             target = residual - (total - own)
         return coef, intercept, target
 
-    def _calibrate_error(
-        self,
-        design: sparse.csr_matrix,
-        target: np.ndarray,
-        noise_var: float,
-        rng: np.random.Generator,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """How far forecasts are from the true effect, by size of forecast.
+    def _out_of_fold(
+        self, design: sparse.csr_matrix, target: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """The structured model's forecast of each enrollment, fitted without its fold.
 
         Out of fold, the squared error of a forecast against the observed (de-baselined)
-        outcome is the effect error plus the outcome's own noise; the noise is measured on
-        control windows, out of fold, and subtracted. Returns bin edges over the forecast
-        and the effect error's RMSE (SKP points) in each bin.
+        outcome is the effect error plus the outcome's own noise (:meth:`_noise`), which
+        calibration subtracts: what is left is how far forecasts are from the true effect.
         """
         folds = rng.integers(0, N_FOLDS, len(target))
         oof = np.empty(len(target))
@@ -660,7 +689,12 @@ class TrainingRecommender(BaseEstimator):
             train, test = folds != fold, folds == fold
             coef, intercept = ridge(design[train], target[train], self.ridge_alpha)
             oof[test] = design[test] @ coef + intercept
-        return calibrate_error(oof, target, noise_var)
+        return oof
+
+    def _noise(self, forecast: np.ndarray, completion: np.ndarray) -> np.ndarray:
+        """An enrollment outcome's own noise variance around its expected gain: the
+        appraisals' (measured on control windows) and the lottery of finishing."""
+        return self.baseline_.noise_var_ + dropout_noise(forecast, completion)
 
     # ------------------------------------------------------------------------- forecast
 
@@ -856,9 +890,7 @@ class TrainingRecommender(BaseEstimator):
         elif name == "uplift":
             expected, half = self._uplift(features, alpha)
         elif name == "blend":
-            e1, h1 = self._structured(features, alpha)
-            e2, h2 = self._uplift(features, alpha)
-            expected, half = (e1 + e2) / 2, (h1 + h2) / 2
+            expected, half = self._blend(features, alpha)
         else:
             expected, half = self._gap_rule(features, alpha)
         return pd.DataFrame(
@@ -882,15 +914,34 @@ class TrainingRecommender(BaseEstimator):
     def _structured(
         self, features: pd.DataFrame, alpha: float | None
     ) -> tuple[np.ndarray, np.ndarray]:
+        expected, spread = self._structured_spread(features, alpha is not None)
+        if alpha is None:
+            return expected, spread
+        # estimation spread (bootstrap) and model error (calibrated out of fold), combined
+        error = error_at(self.error_bins_, self.error_scale_, expected)
+        return expected, interval_half_width(alpha, spread, error)
+
+    def _structured_spread(
+        self, features: pd.DataFrame, with_spread: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The structured model's expected gain and its bootstrap spread (zeros unless
+        ``with_spread``)."""
         gap = np.asarray(features["weighted_gap"], dtype=float)
         indices = self._indices(features)
         expected = gap * self._multipliers(self.coef_, indices)[:, 0]
-        if alpha is None:
+        if not with_spread:
             return expected, np.zeros(len(expected))
-        # estimation spread (bootstrap) and model error (calibrated out of fold), combined
         spread = (gap[:, None] * self._multipliers(self.coef_samples_, indices)).std(axis=1)
-        error = error_at(self.error_bins_, self.error_scale_, expected)
-        return expected, interval_half_width(alpha, spread, error)
+        return expected, spread
+
+    def _blend(self, features: pd.DataFrame, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+        """The blend's expected gain and interval half-width: the structured model's
+        bootstrap spread (halved: it is half the blend) and the blend's own calibrated
+        error."""
+        e1, spread = self._structured_spread(features, True)
+        expected = (e1 + self.uplift_.predict(features)) / 2
+        error = error_at(self.blend_error_bins_, self.blend_error_scale_, expected)
+        return expected, interval_half_width(alpha, spread / 2, error)
 
     def _uplift(self, features: pd.DataFrame, alpha: float) -> tuple[np.ndarray, np.ndarray]:
         frame = self.uplift_.forecast(features, alpha)

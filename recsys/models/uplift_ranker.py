@@ -18,7 +18,12 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from recsys.features.training_pair import CATEGORICAL, PAIR_FEATURES
-from recsys.models.intervals import calibrate_error, error_at, interval_half_width
+from recsys.models.intervals import (
+    calibrate_error,
+    dropout_noise,
+    error_at,
+    interval_half_width,
+)
 from recsys.models.threads import fit_threads, predict_threads
 
 
@@ -76,9 +81,21 @@ class PairUpliftModel(BaseEstimator):
             x[column] = np.where(codes >= 0, codes, np.nan)
         return x
 
-    def fit(self, features: pd.DataFrame, target: np.ndarray, noise_var: float) -> PairUpliftModel:
-        """Learn from pair ``features`` (:data:`PAIR_FEATURES`) and de-baselined outcomes;
-        ``noise_var`` is the outcome's own noise (subtracted from the measured error)."""
+    def holdout_mask(self, n_rows: int) -> np.ndarray:
+        """Which of ``n_rows`` enrollments :meth:`fit` holds out (the same rows every time)."""
+        return np.random.default_rng(self.random_state).random(n_rows) < self.holdout
+
+    def fit(
+        self,
+        features: pd.DataFrame,
+        target: np.ndarray,
+        noise_var: float,
+        completion: np.ndarray | None = None,
+    ) -> PairUpliftModel:
+        """Learn from pair ``features`` (:data:`PAIR_FEATURES`) and de-baselined outcomes.
+        The measured error has the outcome's own noise taken out: ``noise_var``, and the
+        lottery of finishing the training where each enrollment's ``completion``
+        probability is given (:func:`~recsys.models.intervals.dropout_noise`)."""
         x = self._matrix(features)
         y = np.asarray(target, dtype=float)
         if len(y) < 50:
@@ -95,7 +112,10 @@ class PairUpliftModel(BaseEstimator):
         oof = np.asarray(
             self.model_.predict(x[held], num_threads=predict_threads(len(y))), dtype=float
         )
-        self.error_bins_, self.error_scale_ = calibrate_error(oof, y[held], noise_var)
+        noise = noise_var + (
+            0.0 if completion is None else dropout_noise(oof, np.asarray(completion)[held])
+        )
+        self.error_bins_, self.error_scale_ = calibrate_error(oof, y[held], noise)
         self.n_rows_ = len(learn)
         return self
 
