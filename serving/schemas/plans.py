@@ -11,10 +11,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from recsys.planning.program import SHORTFALL_REASONS
 from recsys.settings import LANGUAGES
 from serving.schemas.requests import TrainingId
 
+#: Why someone stays below 20 JP: the planner's reasons
+#: (``recsys.planning.program.SHORTFALL_REASONS``), kept here so that building the app never
+#: imports the planner (a test checks they match).
+SHORTFALL_REASONS = ("budget", "seats", "away", "no_training")
 #: Largest budget accepted, IDR (beyond any agency's RKA; the library refuses it too).
 MAX_BUDGET_IDR = 1e15
 #: Most unit budgets or seat limits in one request.

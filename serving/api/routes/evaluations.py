@@ -10,6 +10,10 @@ and the last :data:`MAX_CACHED` are kept in memory. A reload starts a new genera
 
 Every answer is audited (``nip`` empty in the record: the tables are aggregates, with no
 personal data).
+
+The evaluation library (pandas, SciPy, the estimators) is imported on the worker thread by
+the first evaluation, not with the module: a worker that only serves the store's reads never
+loads it.
 """
 
 from __future__ import annotations
@@ -19,10 +23,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import numpy as np
-import pandas as pd
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi import status as http
@@ -30,13 +32,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from recsys.evaluation import kirkpatrick
 from serving.api.deps import AuditDep, ReadCaller, ServedDep
 from serving.api.errors import ERRORS
 from serving.generation.state import Served
 from serving.schemas import evaluations as schemas
 from serving.schemas import responses
 from serving.schemas.requests import TrainingId
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from recsys.evaluation import kirkpatrick
 
 #: Evaluations kept in memory (the least recently asked is dropped first).
 MAX_CACHED = 32
@@ -82,6 +88,8 @@ class Evaluations:
             found = self._cached_answer(key)
             if found is not None:
                 return found
+            from recsys.evaluation import kirkpatrick
+
             evaluation = kirkpatrick.evaluate_program(
                 current.dataset,
                 year,
@@ -137,6 +145,9 @@ def _rows(frame: pd.DataFrame, model: type[Row]) -> list[Row]:
 def _plain(value: Any) -> Any:
     """A JSON value: numpy scalars as Python ones, and null for a missing or non-finite
     number (JSON has no NaN: a too_few training has no effect)."""
+    import numpy as np  # loaded by the evaluation that made the value
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, np.generic):
@@ -211,12 +222,8 @@ async def evaluation(
     trainings = None if training_id is None else tuple(sorted(set(training_id)))
     try:
         answer = await run_in_threadpool(cached.get, current, year, trainings, provider)
-    except kirkpatrick.EvaluationInputError as exc:
-        raise RequestValidationError(
-            [{"loc": ("query", exc.field), "msg": str(exc), "type": "value_error"}]
-        ) from exc
     except ValueError as exc:
-        raise HTTPException(http.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+        raise _refused(exc) from exc
     audit.record(
         caller=caller.name,
         role=caller.role,
@@ -225,3 +232,15 @@ async def evaluation(
         model=current.versions_text(),
     )
     return answer
+
+
+def _refused(exc: ValueError) -> Exception:
+    """What the client is told when the library refuses an evaluation: a 422 naming the
+    unknown training or provider, else a 404 saying why the year cannot be evaluated."""
+    from recsys.evaluation.kirkpatrick import EvaluationInputError  # loaded: it refused
+
+    if isinstance(exc, EvaluationInputError):
+        return RequestValidationError(
+            [{"loc": ("query", exc.field), "msg": str(exc), "type": "value_error"}]
+        )
+    return HTTPException(http.HTTP_404_NOT_FOUND, detail=str(exc))

@@ -3,13 +3,17 @@ for one employee (computed per request, unlike the recommendations)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, HTTPException, status
 
-from recsys.models.mentors.recommender import MentorRecommender
 from serving.api.deps import AuditDep, ForecastCaller, ServedDep, active
 from serving.api.errors import ERRORS
 from serving.generation.state import Served
 from serving.schemas import requests, responses
+
+if TYPE_CHECKING:  # the models come with the generation, loaded when a forecast needs them
+    from recsys.models.mentors.recommender import MentorRecommender
 
 router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"], responses=ERRORS)
 

@@ -11,6 +11,10 @@ cancels queued jobs and stops a running one at its next stage.
 
 Every request is audited; the job and its status carry no personal data (``nip`` empty in
 the record), the document lists NIPs, so its download writes one record per NIP in it.
+
+The planner (pandas, SciPy, the models, the workbook writer) is imported on a worker thread
+by the first planning request, not with the module: a worker that only serves the store's
+reads never loads it.
 """
 
 from __future__ import annotations
@@ -28,9 +32,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi import status as http
@@ -39,24 +42,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from recsys.data.loading import Dataset
-from recsys.planning.agency_program import (
-    AgencyProgram,
-    plan_document,
-    plan_inputs,
-    plan_program,
-)
-from recsys.planning.plan_document import PlanDocument, write_plan
-from recsys.planning.program import SHORTFALL_REASONS, PlanInputError, PlanLimits
-from recsys.tracking.registry import TRAINING_MODEL
 from serving.access.api_keys import Caller
 from serving.access.audit import AuditLog
 from serving.access.rate_limit import too_many_requests
 from serving.api.deps import AuditDep, BatchCaller, ServedDep
 from serving.api.errors import ERRORS
-from serving.generation.state import Served
+from serving.generation.state import TRAINING_MODEL, Served
 from serving.schemas import plans as schemas
 from serving.schemas import responses
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from recsys.planning.agency_program import AgencyProgram
+    from recsys.planning.plan_document import PlanDocument
+    from recsys.planning.program import PlanInputError, PlanLimits
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,8 @@ class PlanJobs:
                     self._finish(job, "cancelled", "the server stopped before the job ran")
 
     def _run(self, job: PlanJob) -> None:
+        from recsys.planning.program import PlanInputError
+
         if self._closing.is_set() or job.status != "queued":
             return
         job.status, job.started_at = "running", _now()
@@ -199,6 +201,8 @@ def _now() -> str:
 
 
 def _limits(request: schemas.PlanRequest) -> PlanLimits:
+    from recsys.planning.program import PlanLimits
+
     return PlanLimits(
         budget_idr=request.budget_idr,
         unit_budgets=request.unit_budgets,
@@ -209,19 +213,28 @@ def _limits(request: schemas.PlanRequest) -> PlanLimits:
     )
 
 
-def _check(request: schemas.PlanRequest, ds: Dataset) -> None:
+def _check(request: schemas.PlanRequest, served: Served) -> None:
     """What :func:`plan_program` checks before any work, checked before the job starts:
-    a :class:`PlanInputError` naming the field."""
-    plan_inputs(
-        ds,
-        _limits(request),
-        agency=request.agency,
-        year=request.year,
-        required=_mandatory(request),
-    )
+    the 422 naming the field. On a worker thread: the first check loads the planner (and,
+    over a store, the data set)."""
+    from recsys.planning.agency_program import plan_inputs
+    from recsys.planning.program import PlanInputError
+
+    try:
+        plan_inputs(
+            served.dataset,
+            _limits(request),
+            agency=request.agency,
+            year=request.year,
+            required=_mandatory(request),
+        )
+    except PlanInputError as exc:
+        raise _invalid(exc) from exc
 
 
 def _plan(job: PlanJob, step: Any) -> tuple[schemas.PlanResult, PlanDocument]:
+    from recsys.planning.agency_program import plan_document, plan_program
+
     served = job.served
     assert served is not None, "a queued job holds its generation"
     request = job.request
@@ -239,6 +252,8 @@ def _plan(job: PlanJob, step: Any) -> tuple[schemas.PlanResult, PlanDocument]:
 
 
 def _mandatory(request: schemas.PlanRequest) -> pd.DataFrame | None:
+    import pandas as pd
+
     if not request.mandatory:
         return None
     return pd.DataFrame([m.model_dump() for m in request.mandatory])
@@ -246,6 +261,8 @@ def _mandatory(request: schemas.PlanRequest) -> pd.DataFrame | None:
 
 def _result(program: AgencyProgram) -> schemas.PlanResult:
     """The job's answer: totals and counts only, no row per person."""
+    from recsys.planning.program import SHORTFALL_REASONS
+
     people = program.plan.people
     below = people[people["shortfall"].to_numpy(dtype=float) > 1e-9]
     reasons = below["reason"].fillna("").astype(str).replace("", UNEXPLAINED)
@@ -275,6 +292,8 @@ def _service(program: AgencyProgram) -> list[schemas.UnitService]:
 
 
 def _units(program: AgencyProgram) -> list[schemas.UnitTotals]:
+    import pandas as pd
+
     people, items = program.plan.people, program.plan.items
     unit_of = people["unit"].astype(str)
     grouped = items.groupby(items["unit"].astype(str))
@@ -373,10 +392,7 @@ async def start(
     that takes seconds to minutes. Poll ``poll`` until its status is done or failed. Bad
     input (an unknown agency or unit, a training not in the catalog) is a 422 naming the
     field, before any work."""
-    try:
-        await run_in_threadpool(_check, body, current.dataset)
-    except PlanInputError as exc:
-        raise _invalid(exc) from exc
+    await run_in_threadpool(_check, body, current)
     job = jobs.submit(body, current)
     if job is None:
         raise too_many_requests(
@@ -439,6 +455,8 @@ async def document(
     folder = Path(tempfile.mkdtemp(prefix="plan-"))
 
     def write_and_audit() -> Path:  # thousands of lines: off the event loop
+        from recsys.planning.plan_document import write_plan
+
         path = write_plan(document, folder / name, job.request.lang)
         for nip in _document_nips(document, format):
             audit.record(

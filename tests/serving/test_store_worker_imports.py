@@ -1,0 +1,137 @@
+"""A worker serving the recommendation store loads no model, no data frame and no planner
+(issue 16: a worker's memory does not depend on the staff's size). The routes that compute
+(forecasts, plans, evaluations) import them the first time one of them is asked.
+
+The worker runs in a fresh interpreter, serves real requests over HTTP, then lists its
+``sys.modules``: a heavy import put back at the top of any module the app imports fails
+here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.serving.server import STARTUP_TIMEOUT, score_into
+
+#: Packages (and parts of recsys) a store-backed worker must not load to serve reads.
+HEAVY = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "sklearn",
+    "lightgbm",
+    "mlflow",
+    "matplotlib",
+    "openpyxl",
+    "pyarrow",
+    "recsys.data",
+    "recsys.features",
+    "recsys.models",
+    "recsys.planning",
+    "recsys.tracking",
+    "recsys.evaluation.kirkpatrick",
+    "recsys.scoring.answers",
+)
+
+#: The worker: the app over the store under uvicorn, asked every kind of store read; prints
+#: the answers' status codes and the modules loaded, as JSON.
+WORKER = """
+import json, sys
+from pathlib import Path
+
+import httpx
+
+from serving.main import create_app
+
+helpers, world, bundle, store, audit, nip = sys.argv[1:]
+sys.path.insert(0, helpers)  # tests/serving, by path: a site-packages "tests" may shadow ours
+from server import PORTAL, key, serve, settings_for
+
+settings = settings_for(Path(world), Path(bundle), Path(audit), store=store)
+hr = key("hr-bkpsdm")
+with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=120) as client:
+    minted = client.post("/v1/widget-tokens", json={"nip": nip, "origin": PORTAL},
+                         headers=key("portal"))
+    widget = {"Authorization": f"Bearer {minted.json().get('token')}", "Origin": PORTAL}
+    answers = {
+        "models": client.get("/v1/models", headers=key("analis")),
+        "trainings": client.get(f"/v1/employees/{nip}/trainings?k=3", headers=hr),
+        "mentors": client.get(f"/v1/employees/{nip}/mentors?lang=en", headers=hr),
+        # with an Origin the fast path steps aside: the FastAPI route answers
+        "trainings (route)": client.get(
+            f"/v1/employees/{nip}/trainings", headers={**hr, "Origin": PORTAL}
+        ),
+        "unknown NIP": client.get("/v1/employees/199001012020011999/trainings", headers=hr),
+        "batch": client.post(
+            "/v1/recommendations:batch", json={"nips": [nip], "mentors": True}, headers=hr
+        ),
+        "widget token": minted,
+        "widget": client.get("/v1/widget/suggestions", headers=widget),
+        "openapi": client.get("/openapi.json"),
+    }
+print(json.dumps({
+    "status": {what: got.status_code for what, got in answers.items()},
+    "modules": sorted(sys.modules),
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def store_url(bundle: Path, small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'recommendations.db'}"
+    done = score_into(small_world, bundle, url)
+    assert done.returncode == 0, done.stderr
+    return url
+
+
+def test_a_store_worker_serves_reads_without_the_heavy_libraries(
+    store_url: str, bundle: Path, small_world: Path, tmp_path: Path
+) -> None:
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    nip = str(employees.loc[employees["active"] == "true", "nip"].iloc[0])
+    helpers = Path(__file__).resolve().parent
+    args = [helpers, small_world, bundle, store_url, tmp_path / "audit.jsonl", nip]
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("RECSYS_")},
+        timeout=STARTUP_TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr
+    worker = json.loads(done.stdout.splitlines()[-1])
+    assert worker["status"] == {
+        "models": 200,
+        "trainings": 200,
+        "mentors": 200,
+        "trainings (route)": 200,
+        "unknown NIP": 404,
+        "batch": 200,
+        "widget token": 200,
+        "widget": 200,
+        "openapi": 200,
+    }
+    loaded = [
+        heavy
+        for heavy in HEAVY
+        if any(name == heavy or name.startswith(f"{heavy}.") for name in worker["modules"])
+    ]
+    assert not loaded, (
+        f"a store-backed worker imported {loaded}: import them where a computing route needs "
+        "them (`python -X importtime -c 'import serving.main'` shows who imports them)"
+    )
+
+
+def test_the_plan_schema_names_the_planners_shortfall_reasons() -> None:
+    """The plan schemas keep the planner's reasons themselves (so that building the app never
+    imports the planner): they must be the planner's."""
+    from recsys.planning.program import SHORTFALL_REASONS
+    from serving.schemas import plans
+
+    assert plans.SHORTFALL_REASONS == SHORTFALL_REASONS
