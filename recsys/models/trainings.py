@@ -53,7 +53,7 @@ from recsys.models.intervals import (
     interval_half_width,
 )
 from recsys.models.marginal import marginal_lists
-from recsys.models.reasons import explain_trainings
+from recsys.models.reasons import explain_trainings_in
 from recsys.models.requests import NOT_FITTED, check_known, decision_date, recommend_request
 from recsys.models.selection import (
     RANKERS,
@@ -938,6 +938,12 @@ class TrainingRecommender(BaseEstimator):
         """The blend's expected gain and interval half-width: the structured model's
         bootstrap spread (halved: it is half the blend) and the blend's own calibrated
         error."""
+        if not hasattr(self, "blend_error_scale_"):
+            # saved before the blend had its own error: its intervals stay as they were,
+            # the two halves' widths averaged
+            e1, h1 = self._structured(features, alpha)
+            e2, h2 = self._uplift(features, alpha)
+            return (e1 + e2) / 2, (h1 + h2) / 2
         e1, spread = self._structured_spread(features, True)
         expected = (e1 + self.uplift_.predict(features)) / 2
         error = error_at(self.blend_error_bins_, self.blend_error_scale_, expected)
@@ -1072,10 +1078,11 @@ class TrainingRecommender(BaseEstimator):
             catalog.set_index("training_id")[["title", "hours_jp", "cost_idr", "modality"]],
             on="training_id",
         )
-        top["gaps_closed"], top["reason"] = explain_trainings(top, detail, ds, lang)
+        top["gaps_closed"], reasons = explain_trainings_in(top, detail, ds, [lang, *also_in])
+        top["reason"] = reasons[lang]
         extra = [f"reason_{language}" for language in also_in]
         for language, column in zip(also_in, extra, strict=True):
-            top[column] = explain_trainings(top, detail, ds, language)[1]
+            top[column] = reasons[language]
         order = {n: i for i, n in enumerate(people.astype(str))}
         top = top.sort_values(
             ["nip", "rank"], key=lambda c: c.astype(str).map(order) if c.name == "nip" else c

@@ -156,3 +156,27 @@ def test_one_decimal_matches_format() -> None:
     expected = values.round(1).map("{:.1f}".format)
     pd.testing.assert_series_equal(_one_decimal(values), expected.astype(object))
     assert _one_decimal(pd.Series([], dtype=float)).empty
+
+
+def test_the_blend_has_its_own_error_and_a_model_saved_before_keeps_its_intervals(
+    ds: Dataset, model: TrainingRecommender
+) -> None:
+    nips = ds.employees.loc[ds.employees["active"], "nip"].astype(str).head(20).tolist()
+    ids = ds.trainings.loc[ds.trainings["active"], "training_id"].astype(str).head(5).tolist()
+    pairs = pd.DataFrame([(n, t) for n in nips for t in ids], columns=["nip", "training_id"])
+
+    def forecast(m: TrainingRecommender, ranker: str) -> pd.DataFrame:
+        return m.forecast(ds, pairs["nip"], pairs["training_id"], ranker=ranker)[0]
+
+    blend = forecast(model, "blend")
+    saved_before = copy.deepcopy(model)
+    del saved_before.blend_error_bins_, saved_before.blend_error_scale_
+    old = forecast(saved_before, "blend")
+    np.testing.assert_allclose(old["expected_gain"], blend["expected_gain"])
+    halves = [forecast(model, r) for r in ("structured", "uplift")]
+    old_half = (sum(h["gain_upper"] - h["expected_gain"] for h in halves) / 2).to_numpy()
+    np.testing.assert_allclose((old["gain_upper"] - old["expected_gain"]).to_numpy(), old_half)
+    # the blend's own out-of-fold error, not the halves' widths averaged
+    new_half = (blend["gain_upper"] - blend["expected_gain"]).to_numpy()
+    assert not np.allclose(new_half, old_half)
+    assert (new_half > 0).all()
