@@ -83,15 +83,19 @@ def training_pair_features(
     out["mean_level"] = np.divide(level_sum, count, out=np.full(n, np.nan), where=count > 0)
     assessed = np.bincount(pair, weights=detail["assessed"].to_numpy(float), minlength=n)
     out["assessed_share"] = np.divide(assessed, count, out=np.full(n, np.nan), where=count > 0)
+    # the catalog is looked up once per distinct training (a few hundred), not per pair
     catalog = ds.trainings.set_index(ds.trainings["training_id"].astype(str))
-    ids = pd.Index(np.asarray(training_ids).astype(str))
-    out["hours_jp"] = catalog["hours_jp"].reindex(ids).to_numpy(dtype=float)
-    out["log_cost"] = np.log1p(catalog["cost_idr"].reindex(ids).to_numpy(dtype=float))
-    out["training_code"] = pd.Index(training_vocabulary.astype(str)).get_indexer(ids)
+    which, distinct = pd.factorize(np.asarray(training_ids, dtype=object), use_na_sentinel=False)
+    ids = pd.Index(np.asarray(distinct, dtype=object).astype(str))
+    out["hours_jp"] = catalog["hours_jp"].reindex(ids).to_numpy(dtype=float)[which]
+    out["log_cost"] = np.log1p(catalog["cost_idr"].reindex(ids).to_numpy(dtype=float))[which]
+    out["training_code"] = pd.Index(training_vocabulary.astype(str)).get_indexer(ids)[which]
     modality = catalog["modality"].reindex(ids).astype(str)
-    out["modality_code"] = pd.Index(MODALITIES).get_indexer(pd.Index(modality))
-    ptype = pd.Index(pd.Series(person["position_type"]).astype(str))
-    out["position_type_code"] = pd.Index(POSITION_TYPES).get_indexer(ptype)
+    out["modality_code"] = pd.Index(MODALITIES).get_indexer(pd.Index(modality))[which]
+    kind, kinds = pd.factorize(
+        pd.Series(person["position_type"]).astype(str), use_na_sentinel=False
+    )
+    out["position_type_code"] = pd.Index(POSITION_TYPES).get_indexer(pd.Index(kinds))[kind]
     for column in PAIR_FEATURES:
         if column not in out:
             out[column] = pd.to_numeric(pd.Series(person[column]), errors="coerce").to_numpy(

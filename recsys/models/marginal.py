@@ -77,42 +77,48 @@ def marginal_lists(
     level0 = rows["level"].to_numpy(dtype=float)
     ceiling = level0 + rows["closable"].to_numpy(dtype=float)
     weight = rows["weight"].to_numpy(dtype=float)
+    competency = pd.factorize(rows["competency"].astype(str), use_na_sentinel=False)[0]
     state_id = pd.factorize(
-        pd.Series(person[pos]).astype(str) + "|" + rows["competency"].astype(str).to_numpy()
+        person[pos].astype(np.int64) * (int(competency.max(initial=0)) + 1) + competency
     )[0]
     level = np.zeros(int(state_id.max()) + 1 if len(state_id) else 0)
     np.put(level, state_id, level0)  # every row of one person's competency has the same level
     full = np.bincount(pos, weights=weight * np.maximum(ceiling - level0, 0.0), minlength=n)
 
+    # each person's candidates together (in the order given), for the best of each person
+    by_person = np.argsort(person, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(person[by_person]) != 0])
+    segment = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
     chosen = np.zeros(n, dtype=bool)
     blocked = np.zeros(n, dtype=bool)
     rank = np.zeros(n, dtype=int)
     share = np.ones(n)
-    order_in_person = np.arange(n)
     for r in range(1, k + 1):
         left = np.bincount(
             pos, weights=weight * np.maximum(ceiling - level[state_id], 0.0), minlength=n
         )
         open_share = np.divide(left, full, out=np.ones(n), where=full > 0)
         marginal = np.where(chosen | blocked, -np.inf, alone * open_share)
-        # best remaining candidate of each person (ties: the order given)
-        order = np.lexsort((order_in_person, -marginal, person))
-        first = order[np.r_[True, person[order][1:] != person[order][:-1]]]
-        pick = first[np.isfinite(marginal[first])]
+        pick = by_person[_best_of_each(marginal[by_person], starts, segment)]
         if len(pick) == 0:
             break
         chosen[pick] = True
         rank[pick] = r
         share[pick] = open_share[pick]
         # the chosen training closes its share of each of its gaps
-        hit = np.isin(pos, pick)
+        picked = np.zeros(n, dtype=bool)
+        picked[pick] = True
+        hit = picked[pos]
         level_hit = level[state_id[hit]]
         raised = level_hit + closed_share[pos[hit]] * np.maximum(ceiling[hit] - level_hit, 0.0)
         np.maximum.at(level, state_id[hit], raised)
         if course is not None:
-            same = pd.MultiIndex.from_arrays([person, key]).isin(
-                pd.MultiIndex.from_arrays([person[pick], key[pick]])
-            )
+            # the person's other candidates of the chosen course
+            has_pick = np.zeros(len(starts), dtype=bool)
+            course_of = np.zeros(len(starts), dtype=key.dtype)
+            has_pick[person[pick]] = True
+            course_of[person[pick]] = key[pick]
+            same = has_pick[person] & (key == course_of[person])
             blocked |= same & ~chosen
 
     top = scored[chosen].copy()
@@ -127,3 +133,14 @@ def marginal_lists(
     top["_person"] = person[chosen]
     top = top.sort_values(["_person", "rank"], kind="stable").drop(columns="_person")
     return top
+
+
+def _best_of_each(values: np.ndarray, starts: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Position of the largest finite value of each segment (``values`` cut at ``starts``;
+    ``segment``: each position's segment), the first one on a tie; none for a segment
+    without a finite value (NaN counts as the least)."""
+    clean = np.where(np.isnan(values), -np.inf, values)
+    best = np.maximum.reduceat(clean, starts)
+    at = np.flatnonzero(clean == best[segment])
+    first = at[np.r_[True, segment[at][1:] != segment[at][:-1]]]
+    return first[np.isfinite(clean[first])]

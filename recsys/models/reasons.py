@@ -8,10 +8,13 @@ ranker that made the list.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from string import Formatter
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from recsys.data.loading import Dataset
 from recsys.features.pair import enrolled_trainings
@@ -126,14 +129,18 @@ def _one_decimal(values: pd.Series) -> pd.Series:
 
 
 def _join_groups(texts: pd.Series, groups: np.ndarray, sep: str) -> pd.Series:
-    """Join consecutive texts of the same group (``groups`` sorted) with ``sep``."""
+    """Join consecutive texts of the same group (``groups`` sorted) with ``sep`` (in Arrow:
+    one pass over all the texts, not a join per group)."""
     if len(groups) == 0:
         return pd.Series(dtype=object)
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    ends = np.r_[starts[1:], len(groups)]
-    values = texts.astype(object).tolist()
-    joined = [sep.join(values[a:b]) for a, b in zip(starts, ends, strict=True)]
-    return pd.Series(joined, index=groups[starts], dtype=object)
+    values = pa.array(texts, from_pandas=True)  # Arrow text as it is, without a copy
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    values = values.cast(pa.large_string())  # large: the joined texts may pass 2 GB
+    lists = pa.LargeListArray.from_arrays(pa.array(np.r_[starts, len(groups)], pa.int64()), values)
+    joined = pc.binary_join(lists, pa.scalar(sep, pa.large_string()))
+    return pd.Series(joined.to_pylist(), index=groups[starts], dtype=object)
 
 
 def explain_trainings(
@@ -147,7 +154,17 @@ def explain_trainings(
     :data:`ON_TOP_SHARE` of its gain alone says it adds on top of the items above; with
     ``rank`` and ``ranker``, the first item says which ranker made the list.
     """
-    words = _TEMPLATES[check_language(lang)]
+    gaps_closed, reasons = explain_trainings_in(top, detail, ds, [lang])
+    return gaps_closed, reasons[lang]
+
+
+def explain_trainings_in(
+    top: pd.DataFrame, detail: pd.DataFrame, ds: Dataset, languages: Sequence[str]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """:func:`explain_trainings` in each of ``languages``: the gaps closed, and the reasons
+    per language. What the languages share (the gaps, the names, the numbers) is worked
+    out once, and the reasons are written column by column, not row by row."""
+    wordings = {lang: _TEMPLATES[check_language(lang)] for lang in languages}
     names = ds.competencies.set_index(ds.competencies["code"].astype(str))["name"].astype(str)
     detail = detail[detail["pair"].isin(top.index) & (detail["closable"] > 0)]
     detail = detail.assign(priority=detail["closable"] * detail["weight"]).sort_values(
@@ -170,37 +187,88 @@ def explain_trainings(
     seen = enrolled_trainings(ds)
 
     pairs = top.index.to_numpy()
+    n = len(top)
     gaps_closed = gaps.reindex(pairs).fillna("").tolist()
     named_list = named.reindex(pairs).tolist()
+    has_named = np.array([isinstance(v, str) for v in named_list], dtype=bool)
     estimated = unassessed.reindex(pairs).fillna(False).to_numpy(dtype=bool)
-    is_new = ~np.isin(top["training_id"].astype(str).to_numpy(), list(seen))
-    rank = top["rank"].to_numpy() if "rank" in top else np.zeros(len(top), dtype=int)
+    is_new = ~top["training_id"].astype(str).isin(seen).to_numpy(dtype=bool)
+    rank = top["rank"].to_numpy() if "rank" in top else np.zeros(n, dtype=int)
     # without these columns (older callers) no item is "on top" and no ranker is named
     has_alone = "rank" in top and "gain_alone" in top
-    alone = top["gain_alone"].to_numpy(dtype=float) if has_alone else np.zeros(len(top))
+    alone = top["gain_alone"].to_numpy(dtype=float) if has_alone else np.zeros(n)
     marginal = top["expected_gain"].to_numpy(dtype=float)
     on_top = (rank > 1) & (alone > 0) & (marginal < ON_TOP_SHARE * alone)
     has_ranker = "ranker" in top and "rank" in top
-    rankers = top["ranker"].astype(str).tolist() if has_ranker else []
-    ranked_by = {r: words["ranked_by"].format(ranker=ranker_name(r, lang)) for r in set(rankers)}
-    reasons = []
-    for i, (gain, lower, upper) in enumerate(
-        zip(top["expected_gain"], top["gain_lower"], top["gain_upper"], strict=True)
-    ):
-        parts = []
-        if isinstance(named_list[i], str):
-            parts.append(words["closes"].format(gaps=named_list[i]))
-        parts.append(words["gain"].format(**_tenths(gain=gain, lower=lower, upper=upper)))
-        if on_top[i]:
-            parts.append(words["on_top"].format(alone=alone[i]))
-        if estimated[i]:
-            parts.append(words["estimated"])
-        if is_new[i]:
-            parts.append(words["new"])
-        if has_ranker and rank[i] == 1:
-            parts.append(ranked_by[rankers[i]])
-        reasons.append("; ".join(parts) + ".")
+    names_ranker = (rank == 1) if has_ranker else np.zeros(n, dtype=bool)
+    rankers = (
+        top["ranker"].astype(str).to_numpy(dtype=object)[names_ranker].tolist()
+        if has_ranker
+        else []
+    )
+    # each value formatted once for every language, as the templates' fields say
+    gaps_named = [v for v, ok in zip(named_list, has_named, strict=True) if ok]
+    alone_text = [format(v, ".1f") for v in alone[on_top].tolist()]
+    texts: dict[str, list[str]] = {
+        "gaps": gaps_named,
+        "gain:.1f": _tenth_texts(top["expected_gain"]),
+        "lower:.1f": _tenth_texts(top["gain_lower"]),
+        "upper:.1f": _tenth_texts(top["gain_upper"]),
+        "alone:.1f": alone_text,
+    }
+    reasons = {}
+    for lang, words in wordings.items():
+        closes = np.full(n, "", dtype=object)
+        closes[has_named] = [t + "; " for t in _fill(words["closes"], texts, len(gaps_named))]
+        on_top_text = np.full(n, "", dtype=object)
+        on_top_text[on_top] = ["; " + t for t in _fill(words["on_top"], texts, len(alone_text))]
+        ranked_by = {
+            r: "; " + words["ranked_by"].format(ranker=ranker_name(r, lang)) for r in set(rankers)
+        }
+        ranked = np.full(n, "", dtype=object)
+        ranked[names_ranker] = [ranked_by[r] for r in rankers]
+        columns = [
+            closes.tolist(),
+            _fill(words["gain"], texts, n),
+            on_top_text.tolist(),
+            np.where(estimated, "; " + words["estimated"], "").tolist(),
+            np.where(is_new, "; " + words["new"], "").tolist(),
+            ranked.tolist(),
+        ]
+        reasons[lang] = ["".join(parts) + "." for parts in zip(*columns, strict=True)]
     return gaps_closed, reasons
+
+
+def _tenth_texts(values: pd.Series) -> list[str]:
+    """Each value as a reason shows it: ``f"{v:.1f}"`` of ``v`` rounded to a tenth and never
+    "-0.0" (:func:`_tenths`).
+
+    By table look-up of the tenths where ``v × 10`` is clearly off a half (the rounding is
+    then certain: it is far beyond the product's floating-point error); a value near a
+    tie, or not finite, is rounded and formatted one by one as :func:`_tenths` does."""
+    v = values.to_numpy(dtype=float)
+    scaled = v * 10
+    with np.errstate(invalid="ignore"):
+        clear = np.isfinite(scaled) & (
+            np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6 * np.maximum(1.0, np.abs(scaled))
+        )
+    tenths, where = np.unique(np.rint(scaled[clear]), return_inverse=True)
+    table = np.array([format(t / 10 + 0.0, ".1f") for t in tenths.tolist()], dtype=object)
+    out = np.empty(len(v), dtype=object)
+    out[clear] = table[where]
+    out[~clear] = [format(round(x, 1) + 0.0, ".1f") for x in v[~clear].tolist()]
+    return out.tolist()
+
+
+def _fill(template: str, texts: Mapping[str, Sequence[str]], n: int) -> list[str]:
+    """``template`` filled in for ``n`` rows: ``texts`` holds each field's values (keyed
+    ``name:spec``, or ``name`` without a spec), already formatted as the spec says."""
+    pieces: list[Sequence[str]] = []
+    for literal, field, spec, _ in Formatter().parse(template):
+        pieces.append([literal] * n)
+        if field is not None:
+            pieces.append(texts[f"{field}:{spec}" if spec else field])
+    return ["".join(parts) for parts in zip(*pieces, strict=True)]
 
 
 def explain_mentors(

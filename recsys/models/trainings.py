@@ -171,7 +171,7 @@ def weighted_gaps(
     detail = pd.DataFrame(
         {
             "pair": joined["pair"].to_numpy(),
-            "competency": joined["competency"].to_numpy(),
+            "competency": joined["competency"].astype(str).array,
             "level": joined["level_estimate"].to_numpy(),
             "target": joined["target_level"].to_numpy(),
             "required": joined["required_level"].to_numpy(),
@@ -203,6 +203,14 @@ class _PeopleAt:
         self.ptype = info["position_type"].astype(str).to_numpy()
         self.remote = info["remote_area"].astype(float).to_numpy()
         self._features: pd.DataFrame | None = None
+        self._ptype_text: pd.Series | None = None
+
+    def ptype_text(self) -> pd.Series:
+        """The position types as Arrow text (positional index): taken per pair without a
+        copy to Python objects."""
+        if self._ptype_text is None:
+            self._ptype_text = pd.Series(self.ptype, dtype=str)
+        return self._ptype_text
 
     def features(self) -> pd.DataFrame:
         if self._features is None:
@@ -793,18 +801,21 @@ class TrainingRecommender(BaseEstimator):
         query = pairs[QUERY].to_numpy()
         training_ids = pairs["training_id"]
         gap, detail = weighted_gaps(ds, self.importance_, people.state, pairs, people.ptype)
+        # text columns stay Arrow text throughout, each training's modality looked up once
+        which, distinct = pd.factorize(training_ids, use_na_sentinel=False)
         modality = (
             ds.trainings.set_index("training_id")["modality"]
-            .reindex(training_ids)
+            .reindex(distinct)
             .astype(str)
-            .to_numpy()
+            .reset_index(drop=True)
+            .take(which)
         )
         features = pd.DataFrame(
             {
-                "training_id": training_ids.astype(str).to_numpy(),
-                "modality": modality,
+                "training_id": training_ids.astype(str).array,
+                "modality": modality.array,
                 "remote_area": people.remote[query],
-                "position_type": people.ptype[query],
+                "position_type": people.ptype_text().take(query).array,
                 "weighted_gap": gap,
             }
         )
@@ -1059,14 +1070,16 @@ class TrainingRecommender(BaseEstimator):
         features = self._ranker_input(ds, people_at, pairs, features, detail, name in _NEEDS_PERSON)
         scored = pd.DataFrame(
             {
-                "nip": people.iloc[pairs[QUERY].to_numpy()].to_numpy(),
-                "training_id": pairs["training_id"].to_numpy(),
+                "nip": people.astype(str).take(pairs[QUERY].to_numpy()).array,
+                "training_id": pairs["training_id"].astype(str).array,
                 "expected_gain": self._expected(features, name),
                 "weighted_gap": features["weighted_gap"].to_numpy(),
             }
         )
         titles = catalog.set_index(catalog["training_id"].astype(str))["title"].astype(str)
-        course = scored["training_id"].astype(str).map(titles)
+        # each training's title looked up once
+        which, distinct = pd.factorize(scored["training_id"], use_na_sentinel=False)
+        course = pd.Series(titles.reindex(distinct).to_numpy(dtype=object)[which])
         top = marginal_lists(scored, detail, k, course=course)
         # intervals only for the listed pairs, scaled like their gain (marginal_lists)
         listed = self._forecast_features(features.iloc[top.index], 0.1, name)
@@ -1083,8 +1096,7 @@ class TrainingRecommender(BaseEstimator):
         extra = [f"reason_{language}" for language in also_in]
         for language, column in zip(also_in, extra, strict=True):
             top[column] = reasons[language]
-        order = {n: i for i, n in enumerate(people.astype(str))}
-        top = top.sort_values(
-            ["nip", "rank"], key=lambda c: c.astype(str).map(order) if c.name == "nip" else c
-        )
+        # people in the order asked (a pair's query is the person's position), then by rank
+        asked = pairs[QUERY].to_numpy()[top.index.to_numpy()]
+        top = top.iloc[np.lexsort((top["rank"].to_numpy(), asked))]
         return top[[*RECOMMENDATION_COLUMNS, *extra]].reset_index(drop=True)

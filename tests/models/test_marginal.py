@@ -177,6 +177,19 @@ def test_ties_keep_the_order_given() -> None:
     assert list(marginal_lists(scored, detail, k=1)["training_id"]) == ["T2"]
 
 
+def test_ties_across_interleaved_people_and_gains_that_are_not_numbers() -> None:
+    items = [
+        ("B", "T1", 1.0, [("K1", 1.0, 1.0, 1.0)]),
+        ("A", "T2", np.nan, [("K1", 1.0, 1.0, 1.0)]),
+        ("B", "T2", 1.0, [("K2", 1.0, 1.0, 1.0)]),
+        ("A", "T3", 0.5, [("K2", 1.0, 1.0, 1.0)]),
+        ("C", "T1", np.nan, [("K1", 1.0, 1.0, 1.0)]),
+    ]
+    top = marginal_lists(*_world(items), k=1)
+    # B's tie goes to the first given; an unknown gain is never chosen
+    assert top[["nip", "training_id"]].to_numpy().tolist() == [["B", "T1"], ["A", "T3"]]
+
+
 @pytest.mark.parametrize("k", [0, -1])
 def test_k_below_one_is_a_clear_error(k: int) -> None:
     scored, detail = _world(SUBSTITUTES)

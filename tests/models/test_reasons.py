@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from recsys.data import Dataset, load_dataset
-from recsys.models.reasons import ON_TOP_SHARE, explain_trainings, ranker_name
+from recsys.models.reasons import (
+    ON_TOP_SHARE,
+    _tenth_texts,
+    explain_trainings,
+    explain_trainings_in,
+    ranker_name,
+)
 from recsys.models.selection import RANKERS
 
 
@@ -120,3 +127,26 @@ def test_a_bound_that_rounds_to_zero_never_reads_minus_zero(ds: Dataset, lists: 
     reasons = explain_trainings(tiny, detail, ds, "id")[1]
     assert "perkiraan kenaikan nilai SKP +0.0 poin (0.0 s.d. 3.0)" in reasons[0]
     assert not any("-0.0" in r for r in reasons)
+
+
+def test_every_language_at_once_is_each_language_alone(ds: Dataset, lists: tuple) -> None:
+    top, detail = lists
+    gaps, reasons = explain_trainings_in(top, detail, ds, ["id", "en"])
+    for lang in ("id", "en"):
+        assert (gaps, reasons[lang]) == explain_trainings(top, detail, ds, lang)
+    assert explain_trainings_in(top.iloc[:0], detail, ds, ["en"]) == ([], {"en": []})
+
+
+def test_gains_read_as_rounded_one_by_one() -> None:
+    # ties at a half (exact in binary or not), signs of zero, large and missing values
+    rng = np.random.default_rng(0)
+    values = np.concatenate(
+        [
+            rng.normal(0, 5, 20_000),
+            np.arange(-400, 400) / 20,
+            [0.0, -0.0, -0.04, -0.05, 0.05, 0.15, 0.25, 0.35, -0.35, 2.5e15 + 0.5, 1e300],
+            [np.nan, np.inf, -np.inf],
+        ]
+    )
+    expected = [format(round(v, 1) + 0.0, ".1f") for v in values.tolist()]
+    assert _tenth_texts(pd.Series(values)) == expected
