@@ -10,13 +10,20 @@ since then imply: each closes :data:`IMPLIED_STEP` of the remaining gap to its t
 the position's standard.
 
 Queries: frames with a ``nip`` and an ``as_of`` column, one row per question; results carry
-the query's row number in :data:`QUERY`.
+the query's row number in :data:`QUERY`. The state of some queries is the state of a larger
+set of queries cut down to them (:func:`state_of`), so a caller with many questions about the
+same people computes it once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from recsys.data.contract import DATE_DTYPE, ID_DTYPE
 from recsys.data.loading import Dataset
@@ -26,6 +33,40 @@ from recsys.data.loading import Dataset
 IMPLIED_STEP = 0.3
 QUERY = "query"  # row number of a query in the frames below
 AS_OF = "as_of"
+
+
+IdValues = pd.Series | pd.Index | np.ndarray | Sequence[str]
+
+
+def _id_array(ids: IdValues) -> pa.Array:
+    """``ids`` as one Arrow text array (no copy of ids that have the contract's dtype)."""
+    return pa.array(pd.Series(ids, dtype=ID_DTYPE).array)
+
+
+def id_positions(ids: IdValues, within: IdValues) -> np.ndarray:
+    """Position of each of ``ids`` in ``within`` (distinct ids), −1 where absent (a missing
+    id is found where ``within`` has one, as pandas finds it).
+
+    A hash join on the Arrow text: looking ids up through a pandas index copies both sides
+    to Python strings first, which costs several times more at 100k people."""
+    found = pc.index_in(_id_array(ids), value_set=_id_array(within))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def id_isin(ids: IdValues, values: IdValues) -> np.ndarray:
+    """Whether each of ``ids`` is among ``values``, looked up as by :func:`id_positions`."""
+    found = pc.is_in(_id_array(ids), value_set=_id_array(values))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def asked_about(who: np.ndarray, asked: np.ndarray, n_people: int) -> np.ndarray:
+    """Whether each record's person (employee row ``who``, -1 if unknown) is one of the
+    ``asked`` employee rows (-1 ignored): the records of other people join no query, so
+    they are dropped before the sorts and joins (a person's features read only their own
+    records)."""
+    wanted = np.zeros(n_people + 1, dtype=bool)  # the last entry: unknown people
+    wanted[asked[asked >= 0]] = True
+    return wanted[who]
 
 
 def as_queries(queries: pd.DataFrame) -> pd.DataFrame:
@@ -55,7 +96,8 @@ class _Keys:
     competency (sorted, so that code order is name order) and their pair."""
 
     def __init__(self, ds: Dataset) -> None:
-        self.people = pd.Index(ds.employees["nip"])
+        self.ds = ds
+        self.people = ds.employees["nip"]
         names = pd.concat(
             [
                 ds.competency_standards["competency"],
@@ -68,14 +110,23 @@ class _Keys:
         self.n_competencies = max(len(self.competencies), 1)
 
     def person(self, nips: pd.Series) -> np.ndarray:
-        return np.asarray(self.people.get_indexer(pd.Index(nips, dtype=ID_DTYPE)), np.int64)
+        return id_positions(nips, self.people)
 
     def competency(self, names: pd.Series) -> np.ndarray:
-        codes = self.competencies.get_indexer(pd.Index(names, dtype=ID_DTYPE))
-        return np.asarray(codes, dtype=np.int64)
+        return id_positions(names, self.competencies)
 
     def pair(self, person: np.ndarray, competency: np.ndarray) -> np.ndarray:
         return np.where(person >= 0, person * self.n_competencies + competency, -1)
+
+    @cached_property
+    def assessed_person(self) -> np.ndarray:
+        """:meth:`person` of each assessment (the largest table: looked up once)."""
+        return self.person(self.ds.assessments["nip"])
+
+    @cached_property
+    def assessed_competency(self) -> np.ndarray:
+        """:meth:`competency` of each assessment."""
+        return self.competency(self.ds.assessments["competency"])
 
 
 def competency_state(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
@@ -113,13 +164,12 @@ def competency_state(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
     state = left.merge(std[std["_position"] >= 0], on="_position", how="inner")
     state["_key"] = keys.pair(state["_who"].to_numpy(), state["_competency"].to_numpy())
     assessments = ds.assessments
+    mine = asked_about(keys.assessed_person, who, len(keys.people))  # others' join no query
     assessed = pd.DataFrame(
         {
-            "_key": keys.pair(
-                keys.person(assessments["nip"]), keys.competency(assessments["competency"])
-            ),
-            "assessed_level": assessments["level"].to_numpy(dtype=float),
-            "assessed_on": assessments["assessed_on"].to_numpy(),
+            "_key": keys.pair(keys.assessed_person[mine], keys.assessed_competency[mine]),
+            "assessed_level": assessments["level"].to_numpy(dtype=float)[mine],
+            "assessed_on": assessments["assessed_on"].to_numpy()[mine],
         }
     )
     assessed = assessed[assessed["_key"] >= 0].sort_values("assessed_on", kind="stable")
@@ -144,6 +194,24 @@ def competency_state(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
         keys.competencies.array.take(np.asarray(out.pop("_competency"))), dtype=ID_DTYPE
     )
     return pd.DataFrame(out)[[QUERY, "nip", AS_OF, "competency", *STATE_VALUES]]
+
+
+def state_of(state: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The part of a :func:`competency_state` about the queries at ``rows`` (positions among
+    the queries it was computed for; any order, repeats allowed), numbered from 0 in that
+    order: what :func:`competency_state` returns for those queries alone (a query's rows
+    depend on nothing but the query and the data set)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    query = state[QUERY].to_numpy()
+    size = max(int(query.max()) + 1 if len(query) else 0, int(rows.max()) + 1 if len(rows) else 0)
+    counts = np.bincount(query, minlength=size)  # the state is sorted by query
+    starts = np.cumsum(counts) - counts
+    taken = counts[rows]
+    first = np.repeat(starts[rows], taken)
+    within = np.arange(int(taken.sum())) - np.repeat(np.cumsum(taken) - taken, taken)
+    out = state.take(first + within).reset_index(drop=True)
+    out[QUERY] = np.repeat(np.arange(len(rows), dtype=query.dtype), taken)
+    return out
 
 
 #: Level relative to the standard assumed for a competency nobody has been assessed in yet.
@@ -217,11 +285,11 @@ def _running_levels(
 ) -> pd.DataFrame:
     """Running sums of (level − standard) per competency over ``ds``'s assessments, in
     date order: _competency, _when, _sum, _n."""
-    who = keys.person(ds.assessments["nip"])
+    who = keys.assessed_person
     assessed = pd.DataFrame(
         {
             "_position": np.where(who >= 0, position_codes[np.maximum(who, 0)], -1),
-            "_competency": keys.competency(ds.assessments["competency"]),
+            "_competency": keys.assessed_competency,
             "level": ds.assessments["level"].to_numpy(dtype=float),
             "assessed_on": ds.assessments["assessed_on"].to_numpy(),
         }
@@ -251,11 +319,13 @@ def _running_levels(
     )
 
 
-def _completed_targets(ds: Dataset) -> pd.DataFrame:
-    """Completed enrollments × the competencies they develop: nip, competency, end, target."""
-    done = ds.enrollments.loc[
-        ds.enrollments["status"] == "completed", ["nip", "training_id", "end_date"]
-    ]
+def _completed_targets(ds: Dataset, keys: _Keys, asked: np.ndarray) -> pd.DataFrame:
+    """Completed enrollments of the ``asked`` employee rows × the competencies they
+    develop: nip, competency, end, target (other people's could not join)."""
+    enrollments = ds.enrollments
+    completed = (enrollments["status"] == "completed").to_numpy(dtype=bool)
+    mine = completed & asked_about(keys.person(enrollments["nip"]), asked, len(keys.people))
+    done = enrollments.loc[mine, ["nip", "training_id", "end_date"]]
     return done.merge(ds.training_competencies, on="training_id")[
         ["nip", "competency", "end_date", "target_level"]
     ]
@@ -264,7 +334,7 @@ def _completed_targets(ds: Dataset) -> pd.DataFrame:
 def _apply_completed_trainings(ds: Dataset, keys: _Keys, state: pd.DataFrame) -> pd.DataFrame:
     """Raise assessed levels by the completed trainings between assessment and as_of."""
     state = state.reset_index(drop=True)
-    done = _completed_targets(ds)
+    done = _completed_targets(ds, keys, state["_who"].to_numpy())
     targets = pd.DataFrame(
         {
             "_key": keys.pair(keys.person(done["nip"]), keys.competency(done["competency"])),

@@ -74,12 +74,19 @@ def mentor_record(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def mentor_features(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
+def mentor_features(
+    ds: Dataset, queries: pd.DataFrame, *, state: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Mentor-level features for (nip, as_of) queries, one row per query: the
     :func:`mentor_record`, last SKP score and rating rank, position rank, tenure (years) and
     ``mentor_developing_others`` (level above the standard in :data:`DEVELOPING_OTHERS`,
-    NaN where not in the mentor's standard)."""
-    person = person_features(ds, queries)
+    NaN where not in the mentor's standard).
+
+    ``state``: the queries' :func:`~recsys.features.competency_state.competency_state`, if
+    the caller has it already (it is the costly part)."""
+    if state is None:
+        state = competency_state(ds, queries)
+    person = person_features(ds, queries, state=state)
     out = mentor_record(ds, queries)
     out["mentor_last_score"] = person["last_score"].to_numpy()
     out["mentor_rating_rank"] = person["last_rating_rank"].to_numpy()
@@ -87,7 +94,6 @@ def mentor_features(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
         person["position_type"].astype(str).map(POSITION_SENIORITY).to_numpy(dtype=float)
     )
     out["mentor_tenure_years"] = person["tenure_years"].to_numpy()
-    state = competency_state(ds, queries)
     developing = state[state["competency"].astype(str) == DEVELOPING_OTHERS]
     surplus = developing["level_estimate"] - developing["required_level"]
     out["mentor_developing_others"] = (

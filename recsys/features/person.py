@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
-from recsys.features.competency_state import AS_OF, QUERY, as_queries, competency_state
+from recsys.features.competency_state import (
+    AS_OF,
+    QUERY,
+    as_queries,
+    asked_about,
+    competency_state,
+    id_positions,
+)
 
 #: Person features, in model order. Units: years, SKP score points, counts, JP, levels.
 PERSON_FEATURES = (
@@ -65,6 +72,13 @@ def person_features(
     return out[list(PERSON_FEATURES)]
 
 
+def appraisal_features(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
+    """The appraisal features of :data:`PERSON_FEATURES` (``last_score``,
+    ``last_rating_rank``, ``score_trend``, ``n_appraisals``) for each query, in query order:
+    :func:`person_features`' values, without computing the rest."""
+    return _performance_features(ds, as_queries(queries))
+
+
 def _rank(values: pd.Series) -> np.ndarray:
     codes = values.cat.codes.to_numpy().astype(float)
     codes[codes < 0] = np.nan
@@ -72,16 +86,18 @@ def _rank(values: pd.Series) -> np.ndarray:
 
 
 def _performance_features(ds: Dataset, q: pd.DataFrame) -> pd.DataFrame:
-    people = pd.Index(ds.employees["nip"])
+    people = ds.employees["nip"]
+    asked = id_positions(q["nip"], people)
+    who = id_positions(ds.performance["nip"], people)
+    mine = asked_about(who, asked, len(people))
     perf = pd.DataFrame(
         {
-            "_who": np.asarray(people.get_indexer(ds.performance["nip"]), dtype=np.int64),
-            "period_end": ds.performance["period_end"].to_numpy(),
-            "rating_rank": ds.performance["rating"].cat.codes.to_numpy().astype(float),
-            "score": ds.performance["score"].to_numpy(dtype=float),
+            "_who": who[mine],
+            "period_end": ds.performance["period_end"].to_numpy()[mine],
+            "rating_rank": ds.performance["rating"].cat.codes.to_numpy().astype(float)[mine],
+            "score": ds.performance["score"].to_numpy(dtype=float)[mine],
         }
     ).sort_values(["_who", "period_end"], kind="stable")
-    perf = perf[perf["_who"] >= 0]
     perf = perf.assign(
         prev_score=perf.groupby("_who", sort=False)["score"].shift(1),
         n_appraisals=perf.groupby("_who", sort=False).cumcount() + 1,
@@ -89,7 +105,7 @@ def _performance_features(ds: Dataset, q: pd.DataFrame) -> pd.DataFrame:
     queries = pd.DataFrame(
         {
             QUERY: q[QUERY].to_numpy(),
-            "_who": np.asarray(people.get_indexer(q["nip"]), dtype=np.int64),
+            "_who": asked,
             AS_OF: q[AS_OF].to_numpy(),
         }
     )
@@ -131,12 +147,14 @@ def _count_window(
 
 
 def _activity_features(ds: Dataset, q: pd.DataFrame) -> pd.DataFrame:
-    people = pd.Index(ds.employees["nip"])
-
     def who(nips: pd.Series) -> np.ndarray:
-        return np.asarray(people.get_indexer(nips), dtype=np.int64)
+        return id_positions(nips, ds.employees["nip"])
 
-    enrolled = ds.enrollments.merge(ds.trainings[["training_id", "hours_jp"]], on="training_id")
+    asked = who(q["nip"])
+    mine = asked_about(who(ds.enrollments["nip"]), asked, len(ds.employees))
+    enrolled = ds.enrollments.loc[mine, ["nip", "training_id", "status", "end_date"]].merge(
+        ds.trainings[["training_id", "hours_jp"]], on="training_id"
+    )
     enrolled = pd.DataFrame(
         {
             "_who": who(enrolled["nip"]),
@@ -151,7 +169,7 @@ def _activity_features(ds: Dataset, q: pd.DataFrame) -> pd.DataFrame:
     mentored = pd.DataFrame(
         {"_who": who(mentored["mentee_nip"]), "end_date": mentored["end_date"].to_numpy()}
     )
-    q = q.assign(_who=who(q["nip"]))
+    q = q.assign(_who=asked)
     return pd.DataFrame(
         {
             "trainings_12m": _count_window(completed, q, 12),

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from recsys.data.contract import ID_DTYPE
 from recsys.data.loading import Dataset
 from recsys.data.snapshot import latest_date
+from recsys.features.competency_state import id_isin
 from recsys.models.reasons import check_language
 
 #: Message of the ``NotFittedError`` a recommender raises before it is fitted.
@@ -68,7 +69,7 @@ def unique_nips(nips: pd.Series | Sequence[str]) -> pd.Series:
 def check_known(ds: Dataset, nips: pd.Series) -> None:
     """:class:`UnknownEmployeeError` naming the ``nips`` that are not in ``ds``."""
     nips = pd.Series(nips, dtype=ID_DTYPE)
-    missing = ~nips.isin(ds.employees["nip"])
+    missing = ~id_isin(nips, ds.employees["nip"])
     if missing.any():
         raise UnknownEmployeeError(sorted(set(nips[missing].astype(str))))
 
@@ -76,7 +77,7 @@ def check_known(ds: Dataset, nips: pd.Series) -> None:
 def check_active(ds: Dataset, nips: pd.Series) -> None:
     """:class:`InactiveEmployeeError` naming the (known) ``nips`` who are not active."""
     nips = pd.Series(nips, dtype=ID_DTYPE)
-    inactive = ~nips.isin(ds.employees.loc[ds.employees["active"], "nip"])
+    inactive = ~id_isin(nips, ds.employees.loc[ds.employees["active"], "nip"])
     if inactive.any():
         raise InactiveEmployeeError(sorted(set(nips[inactive].astype(str))))
 

@@ -40,9 +40,10 @@ import pandas as pd
 
 from recsys.data.contract import ID_DTYPE
 from recsys.data.loading import Dataset
-from recsys.features.competency_state import AS_OF
-from recsys.models.mentors.coverage import coverage, lead_detail, profiles
+from recsys.features.competency_state import id_isin, id_positions
+from recsys.models.mentors.coverage import coverage, lead_detail
 from recsys.models.mentors.policy import remaining_capacity
+from recsys.models.mentors.pool import Pool
 from recsys.models.mentors.recommender import RECOMMENDATION_COLUMNS, MentorRecommender
 from recsys.models.reasons import explain_mentors, explain_unassigned
 from recsys.models.requests import recommend_request
@@ -192,24 +193,26 @@ def suggest_mentors(
         raise ValueError(f"capacity must be an int >= 1 (mentees per mentor), got {capacity!r}")
     people, when = request.people, request.as_of
     cohort = _cohort(ds, people)
-    graph = model.candidates(ds, cohort, top=GRAPH_TOP, as_of=when, on_progress=on_progress)
+    graph, pool = model.candidates_in_pool(
+        ds, cohort, top=GRAPH_TOP, as_of=when, on_progress=on_progress
+    )
     graph = graph.drop(columns="n_eligible").astype({"nip": ID_DTYPE, "mentor_nip": ID_DTYPE})
     graph["expected_gain"] = graph["expected_gain"].astype(float)
 
     mentors = pd.Series(pd.unique(graph["mentor_nip"]))
     room = _remaining_capacity(model, ds, mentors, when, capacity)
-    edge_room = room.reindex(graph["mentor_nip"].astype(str)).fillna(0).to_numpy(dtype=np.int64)
+    edge_room = _at(room, graph["mentor_nip"])
     open_graph = graph[edge_room > 0].reset_index(drop=True)
     result = matching.match(open_graph, cohort, room[room > 0], bound=False)
 
     assigned = result.assignments.set_index(result.assignments["nip"].astype(str))
     taken = assigned["mentor_nip"].astype(str).value_counts()
     free = room.sub(taken.reindex(room.index, fill_value=0), fill_value=0)
-    asked = graph[graph["nip"].isin(people)].reset_index(drop=True)
+    asked = graph[id_isin(graph["nip"], people)].reset_index(drop=True)
     rows = _lists(asked, assigned, free, k)
-    suggestions = _explained(model, ds, rows, when, request.languages, people)
+    suggestions = _explained(ds, pool, rows, request.languages, people)
 
-    left_out = people[~people.astype(str).isin(assigned.index)].astype(str)
+    left_out = people[~id_isin(people, assigned.index)].astype(str)
     unassigned = _unassigned(graph, left_out, request.languages)
     out = MentorSuggestions(
         suggestions=suggestions,
@@ -258,15 +261,24 @@ def _remaining_capacity(
     return room.astype(np.int64)
 
 
+def _at(counts: pd.Series, mentor_nips: pd.Series) -> np.ndarray:
+    """``counts`` (mentees, indexed by mentor NIP) of each of ``mentor_nips``, 0 where it
+    has none."""
+    at = id_positions(mentor_nips, counts.index)
+    return np.where(at >= 0, counts.to_numpy(dtype=np.int64)[np.maximum(at, 0)], 0)
+
+
 def _lists(asked: pd.DataFrame, assigned: pd.DataFrame, free: pd.Series, k: int) -> pd.DataFrame:
     """Each asked person's rows: the assigned edge (rank 1), then up to ``k`` − 1 (``k``
     without an assignment) positive-gain edges to other mentors with room, best first.
     Adds ``status``, ``rank`` and ``free_slots`` (the mentor's room after the matching)."""
-    nip = asked["nip"].astype(str)
-    mentor = asked["mentor_nip"].astype(str)
-    mine = assigned["mentor_nip"].astype(str).reindex(nip).to_numpy()
-    is_assigned = (mentor.to_numpy() == mine) & pd.notna(mine)
-    slots = free.reindex(mentor).fillna(0).to_numpy(dtype=np.int64)
+    # mentors as their position among those with room (``free``'s index: every candidate)
+    mentor = id_positions(asked["mentor_nip"], free.index)
+    # each person's assigned mentor; -1 (none) for people without an assignment
+    theirs = np.append(id_positions(assigned["mentor_nip"], free.index), -1)
+    assignment = id_positions(asked["nip"], assigned.index)
+    is_assigned = (mentor >= 0) & (mentor == theirs[assignment])
+    slots = _at(free, asked["mentor_nip"])
     alternative = ~is_assigned & (slots > 0) & (asked["expected_gain"].to_numpy() > 0)
     keep = is_assigned | alternative
     rows = asked[keep].assign(
@@ -282,29 +294,25 @@ def _lists(asked: pd.DataFrame, assigned: pd.DataFrame, free: pd.Series, k: int)
 
 
 def _explained(
-    model: MentorRecommender,
     ds: Dataset,
+    pool: Pool,
     rows: pd.DataFrame,
-    when: pd.Timestamp,
     languages: tuple[str, ...],
     people: pd.Series,
 ) -> pd.DataFrame:
-    """``rows`` with gaps covered, reasons and distances in words, in :data:`SUGGESTION_COLUMNS`
-    (+ translations), people in the order asked."""
+    """``rows`` with gaps covered (from the profiles of the ``pool`` the candidates were
+    found in), reasons and distances in words, in :data:`SUGGESTION_COLUMNS` (+
+    translations), people in the order asked."""
     main, *others = languages
     extra = [f"{name}_{language}" for language in others for name in ("reason", "distance")]
     if rows.empty:
         return pd.DataFrame(
             {c: pd.Series(dtype=object) for c in (*SUGGESTION_COLUMNS, *extra)}
         ).astype({"nip": ID_DTYPE, "mentor_nip": ID_DTYPE, "rank": np.int64})
-    involved = pd.unique(pd.concat([rows["nip"], rows["mentor_nip"]]).astype(str))
-    query = pd.DataFrame({"nip": involved, AS_OF: when})
-    profiles_ = profiles(ds, query, model.importance_, model.vocabulary_)
-    row_of = pd.Index(involved)
-    mentee_rows = row_of.get_indexer(rows["nip"].astype(str))
-    mentor_rows = row_of.get_indexer(rows["mentor_nip"].astype(str))
-    _, lead = coverage(profiles_, mentee_rows, profiles_, mentor_rows)
-    detail = lead_detail(profiles_, mentee_rows, lead)
+    mentee_rows = pool.roster.row(rows["nip"])
+    mentor_rows = pool.roster.row(rows["mentor_nip"])
+    _, lead = coverage(pool.profiles, mentee_rows, pool.profiles, mentor_rows)
+    detail = lead_detail(pool.profiles, mentee_rows, lead)
     explained = {language: explain_mentors(rows, detail, ds, language) for language in languages}
     rows = rows.copy()
     rows["gaps_covered"], rows["reason"], rows["distance"] = explained[main]

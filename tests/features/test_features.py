@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from recsys.data import Dataset, load_dataset
-from recsys.features.competency_state import competency_state
+from recsys.features.competency_state import (
+    competency_state,
+    id_isin,
+    id_positions,
+    state_of,
+)
+from recsys.features.mentor import mentor_features
 from recsys.features.pair import PAIR_FEATURES, pair_features
 from recsys.features.person import PERSON_FEATURES, person_features
 
@@ -84,3 +90,28 @@ def test_unknown_nip_gives_missing_features(ds: Dataset) -> None:
     queries = pd.DataFrame({"nip": ["000000000000000000"], "as_of": [pd.Timestamp("2026-01-01")]})
     row = person_features(ds, queries).iloc[0]
     assert np.isnan(row["last_score"]) and np.isnan(row["tenure_years"])
+
+
+def test_the_state_of_some_queries_is_cut_from_a_larger_one(ds: Dataset) -> None:
+    rng = np.random.default_rng(4)
+    nips = [*ds.employees["nip"].sample(300, random_state=4).tolist(), "000000000000000000"]
+    dates = pd.to_datetime(rng.choice(pd.date_range("2021-01-01", "2025-06-30"), len(nips)))
+    queries = pd.DataFrame({"nip": nips, "as_of": dates})
+    state = competency_state(ds, queries)
+    for rows in (rng.permutation(len(nips))[:120], np.array([7, 7, 300, 2]), np.array([], int)):
+        alone = competency_state(ds, queries.iloc[rows].reset_index(drop=True))
+        pd.testing.assert_frame_equal(state_of(state, rows), alone, check_exact=True)
+    # mentor features read the state the caller has, or make it
+    given = mentor_features(ds, queries, state=state)
+    pd.testing.assert_frame_equal(given, mentor_features(ds, queries), check_exact=True)
+
+
+def test_id_lookups_find_what_pandas_finds() -> None:
+    ids = pd.Series(["b", None, "z", "a", "b"], dtype="string[pyarrow]")
+    within = pd.Index(["a", "b", "c"], dtype="string[pyarrow]")
+    assert id_positions(ids, within).tolist() == within.get_indexer(ids).tolist()
+    assert id_isin(ids, within).tolist() == ids.isin(within).tolist()
+    with_missing = pd.Index(["a", None], dtype="string[pyarrow]")
+    assert id_positions(ids, with_missing).tolist() == with_missing.get_indexer(ids).tolist()
+    assert id_isin(np.array(["a", "q"], dtype=object), ["a"]).tolist() == [True, False]
+    assert id_positions([], within).tolist() == []

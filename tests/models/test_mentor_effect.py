@@ -149,6 +149,16 @@ def test_the_interval_is_multiplicative_and_around_zero_without_effect() -> None
     assert np.allclose(upper, z * np.array([0.2, 0.5]))
 
 
+def test_the_refits_spread_is_that_of_each_refits_raw_effectiveness() -> None:
+    x, _ = _pairs(500, 3)
+    models = [
+        E.EffectModel("learned", 0.05 * (k + 1), np.linspace(-0.2, 0.3, 7) * k, 3.5 + 0.1 * k)
+        for k in range(4)
+    ]
+    one_by_one = np.column_stack([m.raw(x) for m in models]).std(axis=1)
+    assert np.array_equal(E.raw_spread(models, x), one_by_one)  # the design built once
+
+
 def test_the_relative_error_leans_on_its_prior_until_the_history_is_long() -> None:
     rng = np.random.default_rng(9)
 

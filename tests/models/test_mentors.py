@@ -6,12 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from recsys.data.loading import Dataset, load_dataset
 from recsys.data.snapshot import latest_date
 from recsys.evaluation import mentors as E
-from recsys.models.mentors.coverage import Profiles, block_coverage, coverage
+from recsys.features.competency_state import AS_OF
+from recsys.models.mentors import coverage as mentor_coverage
+from recsys.models.mentors.coverage import (
+    Profiles,
+    block_coverage,
+    coverage,
+    lead_detail,
+    profiles,
+)
 from recsys.models.mentors.eligibility import SENIOR_STEPS, Roster, eligible_pairs, seniority
 from recsys.models.mentors.policy import MentorPolicy
 from recsys.models.mentors.pool import Pool
@@ -170,6 +179,61 @@ def test_shortlisting_changes_nothing(world: tuple) -> None:
     first = top.groupby("nip")["n_eligible"].first()
     counts = everyone.groupby("nip").size().reindex(first.index)
     assert (first.to_numpy() == counts.to_numpy()).all()
+
+
+def _pool(world: tuple) -> Pool:
+    ds, model = world
+    return Pool.build(
+        ds,
+        None,
+        latest_date(ds),
+        importance=model.importance_,
+        vocabulary=model.vocabulary_,
+        effect_model=model.model_,
+    )
+
+
+def test_block_coverage_is_the_same_whichever_way_a_competency_is_summed(
+    world: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool = _pool(world)
+    rows = np.arange(len(pool.roster.nip))
+    mentees, mentors = rows[:300], rows[::2]
+    mixed = block_coverage(pool.profiles, mentees, mentors)
+    # every competency over the whole block, then each over its learners × mentors ahead
+    monkeypatch.setattr(mentor_coverage, "DENSE_SHARE", -1.0)
+    whole = block_coverage(pool.profiles, mentees, mentors)
+    monkeypatch.setattr(mentor_coverage, "DENSE_SHARE", 2.0)
+    parts = block_coverage(pool.profiles, mentees, mentors)
+    assert np.array_equal(mixed, whole) and np.array_equal(parts, whole)  # bit for bit
+    assert (whole > 0).mean() > 0.3
+
+
+def test_block_effectiveness_equals_the_pairwise_lookup(world: tuple) -> None:
+    pool = _pool(world)
+    found = pool.roster.row(pool.roster.nip)
+    block, mentors, _ = next(pool.roster.matrices(found[:200]))
+    gain = pool._block_effectiveness(block, mentors)
+    i, j = np.meshgrid(block, mentors, indexing="ij")
+    _, pairwise, _, supervisor, _, _ = pool._lookup(i.ravel(), j.ravel())
+    assert np.array_equal(gain.ravel(), pairwise)
+    assert supervisor.any()  # the supervisor's own context is looked up too
+
+
+def test_the_gaps_a_mentor_covers_do_not_depend_on_who_else_was_profiled(world: tuple) -> None:
+    ds, model = world
+    pool = _pool(world)  # the whole roster profiled at once
+    rows = np.array([5, 3, 40, 3, 17])
+    queries = pd.DataFrame({"nip": pool.roster.nip.iloc[rows], AS_OF: latest_date(ds)})
+    alone = profiles(ds, queries, model.importance_, model.vocabulary_)
+    mentee, mentor = np.array([0, 1, 2, 4]), np.array([3, 2, 0, 1])  # positions in rows
+    _, lead = coverage(alone, mentee, alone, mentor)
+    _, lead_in_pool = coverage(pool.profiles, rows[mentee], pool.profiles, rows[mentor])
+    detail = lead_detail(alone, mentee, lead)
+    assert len(detail) > 0
+    pd.testing.assert_frame_equal(
+        detail, lead_detail(pool.profiles, rows[mentee], lead_in_pool), check_exact=True
+    )
 
 
 def test_block_coverage_equals_pairwise_coverage(world: tuple) -> None:

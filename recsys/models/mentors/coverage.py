@@ -53,10 +53,18 @@ class Profiles:
 
 
 def profiles(
-    ds: Dataset, queries: pd.DataFrame, importance: CompetencyImportance, vocabulary: np.ndarray
+    ds: Dataset,
+    queries: pd.DataFrame,
+    importance: CompetencyImportance,
+    vocabulary: np.ndarray,
+    *,
+    state: pd.DataFrame | None = None,
 ) -> Profiles:
-    """:class:`Profiles` of ``queries`` (columns nip, as_of) as of their dates."""
-    state = competency_state(ds, queries)
+    """:class:`Profiles` of ``queries`` (columns nip, as_of) as of their dates (``state``:
+    their :func:`~recsys.features.competency_state.competency_state`, if the caller has it
+    already)."""
+    if state is None:
+        state = competency_state(ds, queries)
     n = len(queries)
     vocab = pd.Index(vocabulary)
     code = vocab.get_indexer(state["competency"].astype(str))
@@ -104,6 +112,13 @@ def coverage(
     return cover, np.where(mentees.room[mentee_rows], lead, 0.0)
 
 
+#: A competency is computed over the whole block of (mentee, mentor) pairs when it concerns
+#: more than this share of it, else over the mentees who can improve in it × the mentors
+#: ahead of the least of them (outside it a pair adds exactly 0): most of the dictionary
+#: belongs to a few positions' standards only.
+DENSE_SHARE = 0.25
+
+
 def block_coverage(
     profiles_: Profiles, mentee_rows: np.ndarray, mentor_rows: np.ndarray
 ) -> np.ndarray:
@@ -118,12 +133,21 @@ def block_coverage(
     level[rows, codes] = profiles_.level32[mentee_rows]
     mentor_level = profiles_.dense32[mentor_rows]
     total = np.zeros((len(mentee_rows), len(mentor_rows)), dtype=np.float32)
-    lead = np.empty_like(total)  # one buffer for every competency: no allocation per step
+    lead = np.empty_like(total)  # one buffer for every dense competency: no allocation per step
     for c in np.flatnonzero(weight[:, :n_vocab].any(axis=0)):
-        np.subtract(mentor_level[None, :, c], level[:, c, None], out=lead)
-        np.maximum(lead, np.float32(0.0), out=lead)
-        lead *= weight[:, c, None]
-        total += lead
+        # competencies in dictionary order, as the whole-block sum adds them: same float32 sums
+        learners = np.flatnonzero(weight[:, c])
+        ahead = np.flatnonzero(mentor_level[:, c] > level[learners, c].min())
+        if len(learners) * len(ahead) > DENSE_SHARE * total.size:
+            np.subtract(mentor_level[None, :, c], level[:, c, None], out=lead)
+            np.maximum(lead, np.float32(0.0), out=lead)
+            lead *= weight[:, c, None]
+            total += lead
+        elif len(ahead):
+            part = mentor_level[None, ahead, c] - level[learners, c, None]
+            np.maximum(part, np.float32(0.0), out=part)
+            part *= weight[learners, c, None]
+            total[np.ix_(learners, ahead)] += part
     return total.astype(float)
 
 

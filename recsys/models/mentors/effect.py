@@ -29,6 +29,7 @@ says how it falls with more mentees at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -94,6 +95,17 @@ def design(x: pd.DataFrame, rating_center: float) -> np.ndarray:
     """The :data:`COLUMNS` of pair features ``x`` (:data:`EFFECT_FEATURES`, optionally
     :data:`LOAD`): missing developing others or rating count as the standard and the mean
     (0)."""
+    columns = _design_without_rating(x)
+    _set_rating(columns, x, rating_center)
+    return columns
+
+
+_RATING = [name for name, _ in COLUMNS].index("rating")
+
+
+def _design_without_rating(x: pd.DataFrame) -> np.ndarray:
+    """:func:`design` with the rating column left at 0 (the only column that depends on the
+    model, through its ``rating_center``)."""
     distance = x["distance"].to_numpy(dtype=float)
     remote = x["mentee_remote"].to_numpy(dtype=float)
     load = x[LOAD].to_numpy(dtype=float) if LOAD in x else np.ones(len(x))
@@ -104,10 +116,15 @@ def design(x: pd.DataFrame, rating_center: float) -> np.ndarray:
             remote * (distance == 2),
             x["is_supervisor"].to_numpy(dtype=float),
             np.nan_to_num(x["mentor_developing_others"].to_numpy(dtype=float)),
-            np.nan_to_num(x["mentor_rating_mean"].to_numpy(dtype=float) - rating_center),
+            np.zeros(len(x)),
             np.log(np.maximum(np.nan_to_num(load, nan=1.0), 1.0)),
         ]
     )
+
+
+def _set_rating(columns: np.ndarray, x: pd.DataFrame, rating_center: float) -> None:
+    rating = x["mentor_rating_mean"].to_numpy(dtype=float)
+    columns[:, _RATING] = np.nan_to_num(rating - rating_center)
 
 
 @dataclass(frozen=True)
@@ -128,7 +145,10 @@ class EffectModel:
 
     def raw(self, x: pd.DataFrame) -> np.ndarray:
         """Effectiveness before the bounds (the scale's sign kept)."""
-        eta = np.clip(design(x, self.rating_center) @ self.slopes, -30.0, 30.0)
+        return self._raw(design(x, self.rating_center))
+
+    def _raw(self, columns: np.ndarray) -> np.ndarray:
+        eta = np.clip(columns @ self.slopes, -30.0, 30.0)
         return self.scale * np.exp(eta)
 
     def predict(self, x: pd.DataFrame) -> np.ndarray:
@@ -146,6 +166,19 @@ class EffectModel:
         """``scale`` and the slopes by column name (for reports and run artifacts)."""
         names = ["scale", *(name for name, _ in COLUMNS), "rating_center"]
         return pd.Series([self.scale, *self.slopes, self.rating_center], index=names)
+
+
+def raw_spread(models: Sequence[EffectModel], x: pd.DataFrame) -> np.ndarray:
+    """Standard deviation over ``models`` (bootstrap refits) of their
+    :meth:`EffectModel.raw` of ``x``: the design is built once and only its rating column
+    is set for each model."""
+    base = _design_without_rating(x)
+    raws = []
+    for model in models:
+        columns = base.copy()
+        _set_rating(columns, x, model.rating_center)
+        raws.append(model._raw(columns))
+    return np.column_stack(raws).std(axis=1)
 
 
 def best_constant(cover: np.ndarray, outcome: np.ndarray) -> float:
@@ -380,12 +413,19 @@ class Effects:
 
 
 def effect_table(
-    model: EffectModel, ds: Dataset, mentor_nips: pd.Series, when: pd.Timestamp
+    model: EffectModel,
+    ds: Dataset,
+    mentor_nips: pd.Series,
+    when: pd.Timestamp,
+    *,
+    state: pd.DataFrame | None = None,
 ) -> Effects:
     """Effectiveness of each mentor in every context (:data:`CONTEXTS`) as of ``when``, for
-    one mentee at a time."""
+    one mentee at a time (``state``: the mentors' competency state then, if the caller has
+    it already: :func:`~recsys.features.mentor.mentor_features`)."""
     n = len(mentor_nips)
-    per_mentor = mentor_features(ds, pd.DataFrame({"nip": mentor_nips, AS_OF: when}))
+    queries = pd.DataFrame({"nip": mentor_nips, AS_OF: when})
+    per_mentor = mentor_features(ds, queries, state=state)
     x = per_mentor.loc[np.tile(np.arange(n), len(CONTEXTS))].reset_index(drop=True)
     x["distance"] = np.repeat([c[0] for c in CONTEXTS], n).astype(float)
     x["mentee_remote"] = np.repeat([c[1] for c in CONTEXTS], n)

@@ -22,9 +22,9 @@ import pandas as pd
 
 from recsys.data.contract import GRADES, ID_DTYPE, POSITION_SENIORITY
 from recsys.data.loading import Dataset
-from recsys.features.competency_state import AS_OF
+from recsys.features.competency_state import AS_OF, id_positions
 from recsys.features.mentor import DISTANCES, distance_class
-from recsys.features.person import person_features
+from recsys.features.person import appraisal_features
 from recsys.models.mentors.policy import MentorPolicies, MentorPolicy
 from recsys.models.requests import UnknownEmployeeError, decision_date, unique_nips
 
@@ -109,7 +109,7 @@ class Roster:
         emp = emp.reset_index(drop=True)
         nip = emp["nip"].astype(ID_DTYPE)
         index = pd.Index(nip.astype(str))
-        last = person_features(ds, pd.DataFrame({"nip": nip, AS_OF: when}))
+        last = appraisal_features(ds, pd.DataFrame({"nip": nip, AS_OF: when}))
         rank = last["last_rating_rank"].to_numpy(dtype=float)
         record = mentoring_record(ds, nip, when)
         agency, agency_names = pd.factorize(emp["agency"].astype(str))
@@ -129,6 +129,12 @@ class Roster:
             policies=policies,
             index=index,
         )
+
+    @cached_property
+    def nip_text(self) -> pd.api.extensions.ExtensionArray:
+        """:attr:`nip` as pandas' default text (``str``, what a frame of Python strings
+        holds), made once: scored pairs take their NIPs from it by roster row."""
+        return self.nip.astype("str").array
 
     @cached_property
     def can_mentor(self) -> np.ndarray:
@@ -163,9 +169,9 @@ class Roster:
 
     def row(self, nips: pd.Series) -> np.ndarray:
         """Roster rows of ``nips``; unknown ones are an :class:`UnknownEmployeeError`."""
-        wanted = pd.Series(nips).astype(str).to_numpy()
-        rows = self.index.get_indexer(pd.Index(wanted))
+        rows = id_positions(nips, self.index)
         if (rows < 0).any():
+            wanted = pd.Series(nips).astype(str).to_numpy()
             raise UnknownEmployeeError(sorted(set(wanted[rows < 0])))
         return rows
 

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
-from recsys.features.competency_state import AS_OF
+from recsys.features.competency_state import AS_OF, competency_state, state_of
 from recsys.features.mentor import DISTANCES, distance_class
 from recsys.models.importance import CompetencyImportance
 from recsys.models.mentors.coverage import Profiles, block_coverage, coverage, profiles
 from recsys.models.mentors.effect import (
+    CONTEXTS,
     EFFECT_FEATURES,
     EffectModel,
     Effects,
@@ -27,6 +28,7 @@ from recsys.models.mentors.effect import (
     context_features,
     effect_table,
     gain_interval,
+    raw_spread,
 )
 from recsys.models.mentors.eligibility import Roster
 from recsys.models.mentors.policy import MentorPolicies
@@ -45,6 +47,10 @@ SCORE_COLUMNS = (
     "is_supervisor",
     "has_record",
 )
+
+
+#: :data:`DISTANCES` as pandas' default text (what a frame of Python strings holds).
+_DISTANCE_TEXT = pd.array(DISTANCES, dtype="str")
 
 
 @dataclass(frozen=True)
@@ -80,11 +86,16 @@ class Pool:
         slot = np.full(len(roster.nip), -1)
         slot[mentor_rows] = np.arange(len(mentor_rows))
         query = pd.DataFrame({"nip": roster.nip, AS_OF: when})
+        state = competency_state(ds, query)  # once: profiles and mentor features share it
         return cls(
             roster=roster,
-            profiles=profiles(ds, query, importance, vocabulary),
+            profiles=profiles(ds, query, importance, vocabulary, state=state),
             effects=effect_table(
-                effect_model, ds, roster.nip.iloc[mentor_rows].reset_index(drop=True), when
+                effect_model,
+                ds,
+                roster.nip.iloc[mentor_rows].reset_index(drop=True),
+                when,
+                state=state_of(state, mentor_rows),
             ),
             mentor_slot=slot,
         )
@@ -120,22 +131,47 @@ class Pool:
         if width >= len(mentors):
             i, j = np.nonzero(useful)
             return block[i], mentors[j], counts[i]
-        roster = self.roster
-        same_unit = roster.unit[block][:, None] == roster.unit[mentors][None, :]
-        same_region = roster.region[block][:, None] == roster.region[mentors][None, :]
-        supervisor = roster.supervisor[block][:, None] == mentors[None, :]
-        ctx = context(
-            distance_class(same_unit, same_region), roster.remote[block][:, None], supervisor
-        )
-        table = self.effects.point[self.mentor_slot[mentors]]  # mentors × contexts
-        gain_per_cover = table[np.arange(len(mentors))[None, :], ctx]
-        score = np.where(useful, cover * gain_per_cover, -np.inf)
-        best = np.argpartition(-score, width - 1, axis=1)[:, :width]
+        # minus the forecast (argpartition finds the smallest), +inf where not useful
+        loss = cover * self._block_effectiveness(block, mentors)
+        np.negative(loss, out=loss)
+        np.copyto(loss, np.inf, where=~useful)
+        best = np.argpartition(loss, width - 1, axis=1)[:, :width]
         rows = np.repeat(np.arange(len(block)), width)
         cols = best.reshape(-1)
-        keep = np.isfinite(score[rows, cols])
+        keep = np.isfinite(loss[rows, cols])
         rows, cols = rows[keep], cols[keep]
         return block[rows], mentors[cols], counts[rows]
+
+    def _block_effectiveness(self, block: np.ndarray, mentors: np.ndarray) -> np.ndarray:
+        """Effectiveness (gain per point of coverage) of every (mentee, mentor) combination
+        of a block (mentees × mentors). A pair's context is its distance, the mentee's
+        remote flag and whether the mentor is the mentee's supervisor, so the mentees of one
+        unit, region and remote flag share a row of effectiveness but for their supervisor's
+        entry: each such row is looked up once."""
+        roster = self.roster
+        table = self.effects.point[self.mentor_slot[mentors]]  # mentors × contexts
+        kind = np.column_stack([roster.unit[block], roster.region[block], roster.remote[block]])
+        _, first, inverse = np.unique(kind, axis=0, return_index=True, return_inverse=True)
+        like = block[first]  # one mentee of each kind
+        distance = distance_class(
+            roster.unit[like][:, None] == roster.unit[mentors][None, :],
+            roster.region[like][:, None] == roster.region[mentors][None, :],
+        )
+        ctx = context(distance, roster.remote[like][:, None], np.zeros((1, 1), dtype=bool))
+        gain_per_cover = table[np.arange(len(mentors))[None, :], ctx][inverse.reshape(-1)]
+        # each mentee's supervisor among the mentors, if there
+        supervisor = roster.supervisor[block]
+        by_row = np.argsort(mentors, kind="stable")
+        at = by_row[
+            np.minimum(np.searchsorted(mentors, supervisor, sorter=by_row), len(by_row) - 1)
+        ]
+        i = np.flatnonzero((supervisor >= 0) & (mentors[at] == supervisor))
+        if len(i):
+            j = at[i]
+            distance_i = roster.distance(block[i], mentors[j])
+            ctx_i = context(distance_i, roster.remote[block[i]], np.ones(len(i), dtype=bool))
+            gain_per_cover[i, j] = table[j, ctx_i]
+        return gain_per_cover
 
     def expected(
         self, mentee_rows: np.ndarray, mentor_rows: np.ndarray
@@ -153,11 +189,11 @@ class Pool:
         known = slot >= 0
         return pd.DataFrame(
             {
-                "nip": roster.nip.to_numpy()[mentee_rows],
-                "mentor_nip": roster.nip.to_numpy()[mentor_rows],
+                "nip": roster.nip_text[mentee_rows],
+                "mentor_nip": roster.nip_text[mentor_rows],
                 "expected_gain": cover * gain_per_cover,
                 "coverage": cover,
-                "distance": np.asarray(DISTANCES, dtype=object)[distance],
+                "distance": _DISTANCE_TEXT[distance],
                 "is_supervisor": supervisor,
                 "has_record": np.where(known, self.effects.has_record[np.maximum(slot, 0)], False),
                 "_slot": slot,
@@ -182,16 +218,19 @@ class Pool:
         spread = np.zeros(len(scored))
         known = slot >= 0
         if known.any() and bootstrap:
-            keys = pd.DataFrame({"slot": slot[known], "ctx": ctx[known]})
-            unique = keys.drop_duplicates().reset_index(drop=True)
-            x = self.effects.features.iloc[unique["slot"].to_numpy()].reset_index(drop=True)
-            contexts = context_features(unique["ctx"].to_numpy())
-            for name in contexts.columns:
-                x[name] = contexts[name].to_numpy()
-            x = x[list(EFFECT_FEATURES)]
-            samples = np.column_stack([m.raw(x) for m in bootstrap]).std(axis=1)
-            lookup = pd.Series(samples, index=pd.MultiIndex.from_frame(unique))
-            spread[known] = lookup.reindex(pd.MultiIndex.from_frame(keys)).to_numpy()
+            # each (mentor, context) once, in order of first appearance
+            key = slot[known] * len(CONTEXTS) + ctx[known]
+            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            order = np.argsort(first)
+            x = context_features(ctx[known][first[order]])
+            mentors = slot[known][first[order]]
+            for name in EFFECT_FEATURES:
+                if name not in x:  # the mentor's own features
+                    x[name] = self.effects.features[name].to_numpy()[mentors]
+            samples = raw_spread(bootstrap, x)
+            position = np.empty_like(order)
+            position[order] = np.arange(len(order))
+            spread[known] = samples[position[inverse.reshape(-1)]]
         cover = scored["coverage"].to_numpy()
         lower, upper = gain_interval(expected, cover * spread, relative_error, alpha)
         out = scored.assign(gain_lower=lower, gain_upper=upper)

@@ -57,7 +57,7 @@ from recsys.data.contract import ID_DTYPE
 from recsys.data.loading import Dataset
 from recsys.data.snapshot import snapshot
 from recsys.features import outcomes as O
-from recsys.features.competency_state import AS_OF
+from recsys.features.competency_state import AS_OF, id_positions
 from recsys.features.mentor import distance_class, mentor_features
 from recsys.models.baseline import ScoreBaseline
 from recsys.models.importance import CompetencyImportance
@@ -515,6 +515,24 @@ class MentorRecommender(BaseEstimator):
         :meth:`forecast`, best first per mentee, plus ``n_eligible`` (candidates before
         ``top``). Mentees without any candidate have no rows.
         """
+        return self.candidates_in_pool(
+            ds, nips, top=top, as_of=as_of, alpha=alpha, on_progress=on_progress, mentors=mentors
+        )[0]
+
+    def candidates_in_pool(
+        self,
+        ds: Dataset,
+        nips: pd.Series | list[str],
+        *,
+        top: int | None = None,
+        as_of: pd.Timestamp | None = None,
+        alpha: float = 0.1,
+        on_progress: Callable[[int, int], None] | None = None,
+        mentors: pd.Series | list[str] | None = None,
+    ) -> tuple[pd.DataFrame, Pool]:
+        """:meth:`candidates` and the scoring pool they were found in: its roster rows and
+        competency profiles tell which gaps each pair covers
+        (:func:`~recsys.models.mentors.coverage.lead_detail`) without building them again."""
         check_is_fitted(self, "model_", msg=NOT_FITTED)
         people = unique_nips(nips)
         check_known(ds, people)
@@ -522,7 +540,7 @@ class MentorRecommender(BaseEstimator):
             check_known(ds, pd.Series(list(mentors), dtype=ID_DTYPE))
         check_active(ds, people)
         when = decision_date(ds, as_of)
-        return self._candidates(ds, people, top, when, alpha, on_progress, mentors)[0]
+        return self._candidates(ds, people, top, when, alpha, on_progress, mentors)
 
     def _candidates(
         self,
@@ -537,8 +555,8 @@ class MentorRecommender(BaseEstimator):
         """:meth:`candidates` of checked ``people`` (known, active, unique) and the pool."""
         # candidates come from the mentees' own agencies (unless a policy looks further):
         # score only those
-        agency = ds.employees.set_index(ds.employees["nip"].astype(str))["agency"].astype(str)
-        agencies = agency.reindex(people.astype(str)).unique()
+        agency = ds.employees["agency"].astype(str)
+        agencies = agency.iloc[id_positions(people, ds.employees["nip"])].unique()
         policies = self.eligibility_policies()
         within = all(policies.policy_for(a).same_agency for a in agencies)
         pool = self._pool(ds, None, when, agencies if within else None)
