@@ -152,14 +152,15 @@ def report(
         "set, splits it, sends the parts). Models trained on the 100k world (same simulator "
         "seed, same catalog).",
         "",
-        "| employees | largest agency | people stored | seconds | worker peak (GiB) "
-        "| command peak (GiB) | runs |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| employees | largest agency | people stored | seconds | ms per person and worker "
+        "| worker peak (GiB) | command peak (GiB) | runs |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['employees']:,} | {r['largest_agency']:,} | {r['people']:,} "
-            f"| {r['seconds']:.0f} | {r['worker_peak_gib']:.2f} | {r['command_peak_gib']:.2f} "
+            f"| {r['seconds']:.0f} | {1000 * r['seconds'] * args.workers / r['people']:.1f} "
+            f"| {r['worker_peak_gib']:.2f} | {r['command_peak_gib']:.2f} "
             f"| {r['runs']} |"
         )
     if len(rows) >= 2:
@@ -169,9 +170,10 @@ def report(
         lines += [
             "",
             f"Slope: {slope * 100_000:.0f} s per 100k employees; projection to "
-            f"{NATIONAL:,}: **{projected / 60:.0f} min** with {args.workers} workers (the "
-            "work is per agency, so more workers divide it; the largest agency bounds a "
-            "worker's memory).",
+            f"{NATIONAL:,}: **{projected / 60:.0f} min** with {args.workers} workers, on a "
+            "straight line: it holds only if the cost per person (column above) does not grow "
+            "with the agencies' size. The work is per agency, so more workers divide it; the "
+            "largest agency bounds a worker's memory.",
         ]
     lines += [
         "",
