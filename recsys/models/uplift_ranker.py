@@ -83,7 +83,12 @@ class PairUpliftModel(BaseEstimator):
 
     def holdout_mask(self, n_rows: int) -> np.ndarray:
         """Which of ``n_rows`` enrollments :meth:`fit` holds out (the same rows every time)."""
-        return np.random.default_rng(self.random_state).random(n_rows) < self.holdout
+        return self._split(n_rows)[0]
+
+    def _split(self, n_rows: int) -> tuple[np.ndarray, np.random.Generator]:
+        """The held-out rows, and the generator that drew them (for the sample of the rest)."""
+        rng = np.random.default_rng(self.random_state)
+        return rng.random(n_rows) < self.holdout, rng
 
     def fit(
         self,
@@ -100,8 +105,7 @@ class PairUpliftModel(BaseEstimator):
         y = np.asarray(target, dtype=float)
         if len(y) < 50:
             raise ValueError("too little history: fewer than 50 enrollments with an outcome")
-        rng = np.random.default_rng(self.random_state)
-        held = rng.random(len(y)) < self.holdout
+        held, rng = self._split(len(y))
         learn = np.flatnonzero(~held)
         if len(learn) > self.max_rows:
             # beyond a few hundred thousand enrollments more rows barely change the trees
