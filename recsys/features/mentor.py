@@ -13,7 +13,7 @@ import pandas as pd
 
 from recsys.data.contract import ID_DTYPE, POSITION_SENIORITY
 from recsys.data.loading import Dataset
-from recsys.features.competency_state import AS_OF, QUERY, competency_state
+from recsys.features.competency_state import AS_OF, QUERY, competency_state, id_isin
 from recsys.features.person import person_features
 
 #: Distance classes between a mentee and a mentor, nearest first.
@@ -30,6 +30,9 @@ def mentor_record(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
     mentor_n_mentored, mentor_n_rated, mentor_rating_mean (mentee rating 1–5, shrunk toward
     the mean of all ratings by :data:`RATING_PRIOR_N`; NaN without any rating)."""
     ended = ds.mentorships.dropna(subset=["end_date"])
+    ratings = ended["mentee_rating"].dropna()
+    prior = float(ratings.mean()) if len(ratings) else np.nan  # of every mentor
+    ended = ended[id_isin(ended["mentor_nip"], queries["nip"])]  # only the queries' own
     rec = pd.DataFrame(
         {
             "nip": ended["mentor_nip"].astype(ID_DTYPE),
@@ -59,8 +62,6 @@ def mentor_record(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
         direction="backward",
         allow_exact_matches=False,
     ).sort_values("_order")
-    ratings = ended["mentee_rating"].dropna()
-    prior = float(ratings.mean()) if len(ratings) else np.nan
     n_rated = joined["sum_rated"].fillna(0.0).to_numpy()
     total = joined["sum_rating"].fillna(0.0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):

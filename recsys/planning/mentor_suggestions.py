@@ -42,7 +42,8 @@ from recsys.data.contract import ID_DTYPE
 from recsys.data.loading import Dataset
 from recsys.features.competency_state import id_isin, id_positions
 from recsys.models.mentors.coverage import coverage, lead_detail
-from recsys.models.mentors.policy import remaining_capacity
+from recsys.models.mentors.eligibility import matching_groups
+from recsys.models.mentors.policy import MentorPolicies, remaining_capacity
 from recsys.models.mentors.pool import Pool
 from recsys.models.mentors.recommender import RECOMMENDATION_COLUMNS, MentorRecommender
 from recsys.models.reasons import explain_mentors, explain_unassigned
@@ -192,7 +193,7 @@ def suggest_mentors(
     ):
         raise ValueError(f"capacity must be an int >= 1 (mentees per mentor), got {capacity!r}")
     people, when = request.people, request.as_of
-    cohort = _cohort(ds, people)
+    cohort = _cohort(ds, people, model.eligibility_policies())
     graph, pool = model.candidates_in_pool(
         ds, cohort, top=GRAPH_TOP, as_of=when, on_progress=on_progress
     )
@@ -233,14 +234,15 @@ def suggest_mentors(
     return out
 
 
-def _cohort(ds: Dataset, people: pd.Series) -> pd.Series:
-    """Every active employee of the agencies of ``people``, in data set order."""
+def _cohort(ds: Dataset, people: pd.Series, policies: MentorPolicies) -> pd.Series:
+    """Every active employee matched with ``people``: of their agencies, or of their units
+    where the agency searches mentors unit by unit (:func:`~recsys.models.mentors.
+    eligibility.matching_groups`), in data set order."""
     employees = ds.employees
-    agencies = employees.loc[employees["nip"].isin(people), "agency"].astype(str).unique()
-    keep = employees["active"].fillna(False).astype(bool) & employees["agency"].astype(str).isin(
-        agencies
-    )
-    return employees.loc[keep, "nip"].astype(ID_DTYPE).reset_index(drop=True)
+    staff = employees.loc[employees["active"].fillna(False).astype(bool), "nip"].astype(ID_DTYPE)
+    groups = matching_groups(ds, policies, staff)
+    wanted = pd.unique(matching_groups(ds, policies, people))
+    return staff[np.isin(groups, wanted)].reset_index(drop=True)
 
 
 def _remaining_capacity(

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.loading import Dataset
+from recsys.models.mentors.eligibility import matching_groups
 from recsys.planning.mentor_suggestions import MentorSuggestions, suggest_mentors
 from recsys.scoring.encoding import encode, literals
 from recsys.scoring.widget import widget_answers_by_language
@@ -145,9 +146,7 @@ def precompute(
     suggested: MentorSuggestions | None = None
     unassigned: dict[str, dict[str, bytes]] = {}
     if models.mentors is not None:
-        suggested = _suggest_by_agency(
-            models, dataset, employees, active, k, as_of, progress("mentors")
-        )
+        suggested = _suggest_by_agency(models, dataset, active, k, as_of, progress("mentors"))
         mentor_recs = suggested.suggestions
         mentors = _items_by_language(
             mentor_recs,
@@ -182,22 +181,21 @@ def precompute(
 def _suggest_by_agency(
     models: Bundle,
     dataset: Dataset,
-    employees: pd.DataFrame,
     active: pd.Series,
     k: int,
     as_of: pd.Timestamp | None,
     on_progress: Callable[[int, int], None] | None,
 ) -> MentorSuggestions:
-    """Mentor suggestions agency by agency (each agency's matching solved alone, as a
-    scoring partition solves it, so the answers never depend on how the work is split)."""
+    """Mentor suggestions agency by agency, or unit by unit where the agency searches
+    mentors so (each matching solved alone, as a scoring partition solves it, so the answers
+    never depend on how the work is split)."""
     assert models.mentors is not None
     first, *others = LANGUAGES
-    agency = employees.set_index(employees["nip"].astype(str))["agency"].astype(str)
-    of_agency = agency.reindex(active.to_numpy())
+    group = matching_groups(dataset, models.mentors.eligibility_policies(), active)
     parts: list[MentorSuggestions] = []
     done = 0
-    for name in sorted(of_agency.unique()):
-        people = active[(of_agency == name).to_numpy()]
+    for name in sorted(pd.unique(group)):
+        people = active[group == name]
         parts.append(
             suggest_mentors(
                 models.mentors, dataset, people, k=k, lang=first, also_in=others, as_of=as_of

@@ -13,7 +13,13 @@ import pytest
 
 from recsys.data.loading import Dataset, load_dataset
 from recsys.data.snapshot import latest_date
-from recsys.models.mentors.eligibility import Roster, eligible_pairs, seniority
+from recsys.models.mentors.eligibility import (
+    Roster,
+    eligible_pairs,
+    matching_groups,
+    seniority,
+    unit_scoped,
+)
 from recsys.models.mentors.policy import (
     MentorPolicies,
     MentorPolicy,
@@ -314,6 +320,54 @@ def test_the_recommender_uses_the_mentee_agency_policy(ds: Dataset) -> None:
     barred = model.set_params(allow_supervisor=False).candidates(ds, mentees)
     assert not _is_supervisor(ds, barred).any()
     assert model.eligibility_policies().policy_for(a).allow_supervisor is False
+
+
+def test_a_large_agency_searches_mentors_in_the_mentee_unit(ds: Dataset) -> None:
+    """Above ``unit_search_above`` active staff, an agency's mentees get the colleagues of
+    their own unit kerja: exactly the agency-wide candidates of the same unit; the other
+    agency keeps searching agency-wide."""
+    a, b = _two_agencies(ds)
+    emp = ds.employees
+    staff_a = int((emp["active"] & emp["agency"].astype(str).eq(a)).sum())
+    at = MentorPolicies(agencies={a: MentorPolicy(unit_search_above=staff_a)})
+    above = MentorPolicies(agencies={a: MentorPolicy(unit_search_above=staff_a - 1)})
+    assert unit_scoped(ds, at, [a, b]).tolist() == [False, False]
+    assert unit_scoped(ds, above, [a, b]).tolist() == [True, False]
+
+    model = MentorRecommender(n_bootstrap=0, random_state=1).fit(ds)
+    mentees = pd.concat([_juniors(ds, a).head(300), _juniors(ds, b).head(300)])
+    wide = model.candidates(ds, mentees)
+    scoped = model.set_params(policies=above).candidates(ds, mentees)
+    unit = emp.set_index(emp["nip"].astype(str))["unit"].astype(str)
+    agency = emp.set_index(emp["nip"].astype(str))["agency"].astype(str)
+
+    def same_unit(pairs: pd.DataFrame) -> np.ndarray:
+        return (
+            unit.reindex(pairs["nip"].astype(str)).to_numpy()
+            == unit.reindex(pairs["mentor_nip"].astype(str)).to_numpy()
+        )
+
+    in_a = agency.reindex(scoped["nip"].astype(str)).to_numpy() == a
+    assert same_unit(scoped)[in_a].all()
+    assert not same_unit(scoped)[~in_a].all()  # b still looks across its units
+    wide_a = agency.reindex(wide["nip"].astype(str)).to_numpy() == a
+    expected = wide[~wide_a | same_unit(wide)]
+    key = ["nip", "mentor_nip"]
+    got = scoped[key].astype(str).sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        got, expected[key].astype(str).sort_values(key).reset_index(drop=True)
+    )
+    assert not wide_a.all() and (~same_unit(wide)[wide_a]).any()  # the scope did cut
+    # asked for a's staff only, the pool is their units' staff: the same pairs and forecasts
+    only_a = model.set_params(policies=above).candidates(ds, _juniors(ds, a).head(300))
+    pd.testing.assert_frame_equal(
+        only_a.sort_values(key).reset_index(drop=True),
+        scoped[in_a].sort_values(key).reset_index(drop=True),
+    )
+
+    groups = matching_groups(ds, above, mentees)
+    first_a = mentees.iloc[0]
+    assert groups[0] == f"{a}|{unit[first_a]}" and set(groups[300:]) == {b}
 
 
 # ------------------------------------------------------------------------- capacity

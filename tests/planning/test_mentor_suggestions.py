@@ -4,6 +4,7 @@ matching leaves out is told why."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 
@@ -150,6 +151,29 @@ def test_the_whole_agency_is_matched_whoever_is_asked(world: tuple) -> None:
     assert few.export()["nip"].astype(str).drop_duplicates().tolist() == asked
     order = few.suggestions["nip"].astype(str).drop_duplicates().tolist()
     assert order == [n for n in asked if n in order]
+
+
+def test_a_large_agency_is_matched_unit_by_unit(world: tuple) -> None:
+    """Where the agency searches mentors in the unit kerja, the matching is the unit's:
+    asking a few of its people gives what asking the whole unit gives, and every mentor
+    suggested is of the person's unit."""
+    ds, model = world
+    emp = ds.employees
+    agency = str(emp["agency"].astype(str).value_counts().index[0])
+    scoped = model.eligibility_policies().replace_all(unit_search_above=0)
+    local = copy.copy(model).set_params(policies=scoped)
+    staff = emp[emp["active"] & emp["agency"].astype(str).eq(agency)]
+    unit_name = str(staff["unit"].astype(str).value_counts().index[0])
+    in_unit = staff.loc[staff["unit"].astype(str).eq(unit_name), "nip"].astype(str)
+    few = suggest_mentors(local, ds, in_unit.iloc[[5, 1, 3]].tolist(), k=3)
+    whole = suggest_mentors(local, ds, in_unit, k=3)
+    assert few.matching.n_mentees == whole.matching.n_mentees == len(in_unit)
+    key = ["nip", "rank"]
+    mine = few.suggestions.set_index(key)
+    pd.testing.assert_frame_equal(mine, whole.suggestions.set_index(key).loc[mine.index])
+    unit = emp.set_index(emp["nip"].astype(str))["unit"].astype(str)
+    mentors = whole.suggestions["mentor_nip"].astype(str)
+    assert len(mentors) and (unit.reindex(mentors).to_numpy() == unit_name).all()
 
 
 def test_a_mentor_full_with_ongoing_mentorships_is_a_capacity_reason(world: tuple) -> None:

@@ -13,7 +13,7 @@ yields eligible pairs block by block, agency by agency.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -22,7 +22,7 @@ import pandas as pd
 
 from recsys.data.contract import GRADES, ID_DTYPE, POSITION_SENIORITY
 from recsys.data.loading import Dataset
-from recsys.features.competency_state import AS_OF, id_positions
+from recsys.features.competency_state import AS_OF, id_isin, id_positions
 from recsys.features.mentor import DISTANCES, distance_class
 from recsys.features.person import appraisal_features
 from recsys.models.mentors.policy import MentorPolicies, MentorPolicy
@@ -35,6 +35,50 @@ SENIOR_STEPS = MentorPolicy().senior_steps
 GOOD_RATINGS = MentorPolicy().ratings
 #: Pairs looked at a time (bounds memory).
 PAIR_BLOCK = 1_000_000
+#: Key of :attr:`~recsys.data.loading.Dataset.context` with each agency's active staff
+#: (agency, staff), for a part of a data set smaller than its agencies.
+AGENCY_STAFF = "agency_staff"
+
+
+def agency_staff(ds: Dataset) -> pd.Series:
+    """Active employees per agency (agency name → count): from the data set's context if a
+    part carries it, else counted."""
+    carried = ds.context.get(AGENCY_STAFF)
+    if carried is not None:
+        return carried.set_index("agency")["staff"]
+    employees = ds.employees
+    return (
+        employees.loc[employees["active"].fillna(False).astype(bool), "agency"]
+        .astype(str)
+        .value_counts()
+    )
+
+
+def unit_scoped(ds: Dataset, policies: MentorPolicies, agencies: Iterable[str]) -> np.ndarray:
+    """Whether each of ``agencies`` searches mentors unit by unit: its active staff is above
+    its policy's ``unit_search_above``."""
+    staff = agency_staff(ds)
+    return np.array(
+        [
+            int(staff.get(a, 0)) > policies.policy_for(a).unit_search_above
+            for a in map(str, agencies)
+        ],
+        dtype=bool,
+    )
+
+
+def matching_groups(ds: Dataset, policies: MentorPolicies, nips: pd.Series) -> np.ndarray:
+    """The group each of ``nips`` (known employees) is matched with mentors in: their
+    agency, or ``agency|unit`` where the agency searches unit by unit (:func:`unit_scoped`)."""
+    employees = ds.employees
+    rows = id_positions(pd.Series(nips, dtype=ID_DTYPE), employees["nip"])
+    agency = employees["agency"].astype(str).to_numpy(dtype=object)[rows]
+    names = pd.unique(agency)
+    by_unit = np.isin(agency, names[unit_scoped(ds, policies, names)])
+    groups = agency.copy()
+    unit = employees["unit"].astype(str).to_numpy(dtype=object)[rows[by_unit]]
+    groups[by_unit] = agency[by_unit] + "|" + unit
+    return groups
 
 
 def seniority(employees: pd.DataFrame) -> np.ndarray:
@@ -53,6 +97,7 @@ def mentoring_record(ds: Dataset, nips: pd.Series, when: pd.Timestamp) -> pd.Dat
     evidence rule reads (unlike the effect model's feature, not shrunk: a rule HR can
     check by hand)."""
     m = ds.mentorships
+    m = m[id_isin(m["mentor_nip"], nips)]  # only their own
     ended = m[m["end_date"].notna() & (m["end_date"] < pd.Timestamp(when))]
     grouped = ended.groupby(ended["mentor_nip"].astype(str), sort=False)["mentee_rating"]
     stats = pd.DataFrame(
@@ -83,6 +128,7 @@ class Roster:
     rating_mean: np.ndarray  # their mean mentee rating, NaN without any
     policies: MentorPolicies
     index: pd.Index
+    unit_scoped: np.ndarray  # per agency code: mentors are searched unit by unit
 
     @classmethod
     def build(
@@ -92,10 +138,12 @@ class Roster:
         when: pd.Timestamp,
         agencies: np.ndarray | None = None,
         policies: MentorPolicies | None = None,
+        groups: np.ndarray | None = None,
     ) -> Roster:
-        """The roster of ``people`` (None: every active employee, of ``agencies`` if
-        given) under ``policies`` (None: the built-in default). Policies for agencies that
-        are not in ``ds`` are a :class:`~recsys.models.mentors.policy.PolicyError`."""
+        """The roster of ``people`` (None: every active employee, of ``agencies`` and of
+        the matching ``groups`` (:func:`matching_groups`) if given) under ``policies``
+        (None: the built-in default). Policies for agencies that are not in ``ds`` are a
+        :class:`~recsys.models.mentors.policy.PolicyError`."""
         policies = MentorPolicies() if policies is None else policies
         policies.check_agencies(ds.employees["agency"].astype(str).unique())
         emp = ds.employees
@@ -103,6 +151,8 @@ class Roster:
             emp = emp[emp["active"]]
             if agencies is not None:
                 emp = emp[emp["agency"].astype(str).isin(agencies)]
+            if groups is not None:
+                emp = emp[np.isin(matching_groups(ds, policies, emp["nip"]), groups)]
         else:
             wanted = pd.Index(pd.Series(people).astype(ID_DTYPE), name="nip")
             emp = emp.set_index("nip").reindex(wanted).reset_index()
@@ -128,6 +178,7 @@ class Roster:
             rating_mean=record["rating_mean"].to_numpy(),
             policies=policies,
             index=index,
+            unit_scoped=unit_scoped(ds, policies, agency_names),
         )
 
     @cached_property
@@ -182,10 +233,11 @@ class Roster:
         any_performance: bool = False,
         only: np.ndarray | None = None,
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """A block of mentees of one agency at a time: (mentee rows, the mentor rows their
-        agency's policy allows, the eligibility matrix). Eligible by the mentee's agency's
-        policy (module docstring); with ``any_performance`` whatever the mentor's appraisal
-        and record; and (if ``only`` is given: a mask over the roster) in that pool."""
+        """A block of mentees of one agency (or of one unit, where the agency searches unit
+        by unit) at a time: (mentee rows, the mentor rows their agency's policy allows, the
+        eligibility matrix). Eligible by the mentee's agency's policy (module docstring);
+        with ``any_performance`` whatever the mentor's appraisal and record; and (if
+        ``only`` is given: a mask over the roster) in that pool."""
         order = np.argsort(self.agency[mentee_rows], kind="stable")
         mentee_rows = mentee_rows[order]
         qualified: dict[MentorPolicy, np.ndarray] = {}
@@ -199,16 +251,29 @@ class Roster:
             if policy.same_agency:
                 pool = pool & (self.agency == agency)
             group = mentee_rows[self.agency[mentee_rows] == agency]
-            mentors = np.flatnonzero(pool)
-            step = max(1, PAIR_BLOCK // max(len(mentors), 1))
-            for start in range(0, len(group), step):
-                block = group[start : start + step]
-                senior = self.seniority[block][:, None] + policy.senior_steps
-                ok = self.seniority[mentors][None, :] >= senior
-                ok &= mentors[None, :] != block[:, None]
-                if not policy.allow_supervisor:
-                    ok &= mentors[None, :] != self.supervisor[block][:, None]
-                yield block, mentors, ok
+            if not self.unit_scoped[agency]:
+                yield from self._matrices(group, np.flatnonzero(pool), policy)
+                continue
+            for unit in pd.unique(self.unit[group]):
+                yield from self._matrices(
+                    group[self.unit[group] == unit],
+                    np.flatnonzero(pool & (self.unit == unit)),
+                    policy,
+                )
+
+    def _matrices(
+        self, group: np.ndarray, mentors: np.ndarray, policy: MentorPolicy
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """:meth:`matrices` of mentees ``group`` among ``mentors``, block by block."""
+        step = max(1, PAIR_BLOCK // max(len(mentors), 1))
+        for start in range(0, len(group), step):
+            block = group[start : start + step]
+            senior = self.seniority[block][:, None] + policy.senior_steps
+            ok = self.seniority[mentors][None, :] >= senior
+            ok &= mentors[None, :] != block[:, None]
+            if not policy.allow_supervisor:
+                ok &= mentors[None, :] != self.supervisor[block][:, None]
+            yield block, mentors, ok
 
     def blocks(
         self,

@@ -67,6 +67,10 @@ class MentorPolicy:
       ``evidence_min_rated`` rated mentorships, qualifies whatever their last appraisal.
       It lifts only the ratings rule: being active, not the mentee, the agency, the
       supervisor and the seniority rules always hold.
+    - ``unit_search_above``: in an agency with more active staff than this, a mentee's
+      candidates are the colleagues of their own unit kerja (and the mentor matching is
+      solved unit by unit). Searching a whole agency of 175,000 staff would weigh 10¹⁰
+      pairs; a senior colleague at work is the mentor Perlan LAN 10/2018 describes.
     """
 
     senior_steps: int = 1
@@ -77,13 +81,19 @@ class MentorPolicy:
     evidence: bool = True
     evidence_min_rating: float = 4.0
     evidence_min_rated: int = 1
+    unit_search_above: int = 30_000
 
     def __post_init__(self) -> None:
         for key in ("allow_supervisor", "same_agency", "evidence"):
             if not isinstance(getattr(self, key), bool | np.bool_):
                 raise _bad(key, "true or false", getattr(self, key))
             object.__setattr__(self, key, bool(getattr(self, key)))
-        for key, least in (("senior_steps", 0), ("capacity", 1), ("evidence_min_rated", 1)):
+        for key, least in (
+            ("senior_steps", 0),
+            ("capacity", 1),
+            ("evidence_min_rated", 1),
+            ("unit_search_above", 0),
+        ):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
                 raise _bad(key, f"a whole number ≥ {least}", value)

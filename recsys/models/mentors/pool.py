@@ -73,12 +73,13 @@ class Pool:
         vocabulary: np.ndarray,
         effect_model: EffectModel,
         agencies: np.ndarray | None = None,
+        groups: np.ndarray | None = None,
         policies: MentorPolicies | None = None,
     ) -> Pool:
         """The pool of ``people`` (None: every active employee, of ``agencies`` if given),
         with a fitted recommender's importance, competency dictionary and effect model;
         eligibility by ``policies`` (None: the built-in default)."""
-        roster = Roster.build(ds, people, when, agencies, policies)
+        roster = Roster.build(ds, people, when, agencies, policies, groups)
         # a what-if (explicit people) may ask about anyone; a candidate search only mentors
         mentor_rows = (
             np.flatnonzero(roster.can_mentor) if people is None else np.arange(len(roster.nip))

@@ -74,6 +74,7 @@ from recsys.models.mentors.effect import (
     gain_interval,
     relative_error,
 )
+from recsys.models.mentors.eligibility import matching_groups, unit_scoped
 from recsys.models.mentors.policy import MentorPolicies
 from recsys.models.mentors.pool import SCORE_COLUMNS, Pool
 from recsys.models.reasons import explain_mentors
@@ -443,6 +444,7 @@ class MentorRecommender(BaseEstimator):
         people: pd.Series | None,
         when: pd.Timestamp,
         agencies: np.ndarray | None = None,
+        groups: np.ndarray | None = None,
     ) -> Pool:
         return Pool.build(
             ds,
@@ -452,6 +454,7 @@ class MentorRecommender(BaseEstimator):
             vocabulary=self.vocabulary_,
             effect_model=self.model_,
             agencies=agencies,
+            groups=groups,
             policies=self.eligibility_policies(),
         )
 
@@ -559,7 +562,13 @@ class MentorRecommender(BaseEstimator):
         agencies = agency.iloc[id_positions(people, ds.employees["nip"])].unique()
         policies = self.eligibility_policies()
         within = all(policies.policy_for(a).same_agency for a in agencies)
-        pool = self._pool(ds, None, when, agencies if within else None)
+        # where every mentee's agency searches unit by unit, their units' staff suffice
+        groups = (
+            pd.unique(matching_groups(ds, policies, people))
+            if unit_scoped(ds, policies, agencies).all()
+            else None
+        )
+        pool = self._pool(ds, None, when, agencies if within else None, groups)
         found = pool.roster.row(people)
         parts: list[pd.DataFrame] = []
         done = 0
