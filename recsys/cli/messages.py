@@ -508,6 +508,37 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Forecast SKP gain of the whole list: +{gain:.1f} points (each training counted "
         "on top of the trainings above it); ranked by {ranker}.",
     },
+    # --- score: the agency plans attached (each person's place in the plan)
+    "score.plan_and_no_plan": {
+        "id": "Pilih --plan atau --no-plan, bukan keduanya.",
+        "en": "Give --plan or --no-plan, not both.",
+    },
+    "score.plans_off": {
+        "id": "Tanpa rencana terlampir (--no-plan): tidak ada yang mendapat tempat dalam rencana.",
+        "en": "No plan attached (--no-plan): nobody gets a place in a plan.",
+    },
+    "score.no_plans": {
+        "id": "Tanpa rencana terlampir: MLflow belum memiliki rencana `recsys plan` untuk tahun "
+        "{year} (lampirkan dengan --plan RUN_ID).",
+        "en": "No plan attached: MLflow has no `recsys plan` plan for {year} (attach one with "
+        "--plan RUN_ID).",
+    },
+    "score.plan_error": {
+        "id": "Rencana tidak dapat dilampirkan: {error}. Tidak ada yang ditulis (--no-plan: "
+        "menilai tanpa rencana).",
+        "en": "A plan cannot be attached: {error}. Nothing was written (--no-plan: score "
+        "without plans).",
+    },
+    "score.plans": {"id": "Rencana terlampir: {plans}.", "en": "Plans attached: {plans}."},
+    "score.plan": {
+        "id": "run {run} ({scope}, {year}): {people:,} pegawai",
+        "en": "run {run} ({scope}, {year}): {people:,} employees",
+    },
+    "score.plan_left_out": {
+        "id": " ({left_out:,} lainnya bukan pegawai aktif data ini, dilewati)",
+        "en": " ({left_out:,} more are not active employees of this data, left out)",
+    },
+    "score.every_agency": {"id": "semua instansi", "en": "every agency"},
 }
 
 

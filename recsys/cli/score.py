@@ -1,5 +1,8 @@
 """``recsys score``: every active employee's answers into the recommendation store, for
-the API to serve (see :mod:`recsys.scoring.job`)."""
+the API to serve (see :mod:`recsys.scoring.job`), with each person's place in the agency
+plans attached (``--plan RUN_ID``, repeatable; by default the latest plan of each agency
+for the data's plan year; ``--no-plan``: none). The command says which plans it attached,
+or that it attached none and why."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from recsys.settings import Language, get_settings
 if TYPE_CHECKING:
     from recsys.data.loading import Dataset
     from recsys.scoring.job import ScoreResult
+    from recsys.scoring.plan_places import AttachedPlans
     from recsys.scoring.store import RecommendationStore
     from recsys.tracking.bundle import Bundle
 
@@ -54,11 +58,25 @@ def score_cmd(
         bool,
         typer.Option("--restart", help="Start a new generation instead of resuming one."),
     ] = False,
+    plan: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--plan",
+            help="A plan to attach (its MLflow run id, as `recsys plan` prints it); "
+            "repeatable, one per agency. Default: the latest plan of each agency (and of "
+            "every agency) for the data's plan year, if any.",
+        ),
+    ] = None,
+    no_plan: Annotated[
+        bool, typer.Option("--no-plan", help="Attach no plan (nobody gets a place in one).")
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """Score every active employee (trainings, mentors, the widget, in every language) into
     the recommendation store; the API serves the new generation once it is complete."""
     lang = resolve_lang(lang)
+    if plan and no_plan:
+        fail(t("score.plan_and_no_plan", lang), lang)
     from recsys.cli.champions import quiet_mlflow
     from recsys.scoring.store import RecommendationStore, StoreError
     from recsys.tracking.bundle import BundleError, load_bundle, load_champions
@@ -76,9 +94,49 @@ def score_cmd(
     except LookupError as exc:
         fail(t("score.no_models", lang, error=exc), lang)
     dataset = load_data(data, lang, mapping)
+    plans = attach_plans(dataset, plan, lang, off=no_plan)
     score_into_store(
-        dataset, models, target, lang, k=k, restart=restart, cluster=cluster, workers=workers
+        dataset,
+        models,
+        target,
+        lang,
+        k=k,
+        restart=restart,
+        cluster=cluster,
+        workers=workers,
+        plans=plans,
     )
+
+
+def attach_plans(
+    dataset: Dataset, run_ids: list[str] | None, lang: Language, *, off: bool = False
+) -> AttachedPlans:
+    """The plans to attach (``run_ids``, else the latest of each agency for the data's plan
+    year; none if ``off``), said on the console; a plan that cannot be attached ends the
+    command before anything is written."""
+    from recsys.planning.program_inputs import plan_year
+    from recsys.scoring.plan_places import AttachedPlans, PlanAttachError, find_plans
+
+    if off:
+        console.print(t("score.plans_off", lang))
+        return AttachedPlans(())
+    year = plan_year(dataset, None)
+    try:
+        plans = AttachedPlans(tuple(find_plans(year, run_ids or None)))
+    except PlanAttachError as exc:
+        fail(t("score.plan_error", lang, error=exc), lang)
+    if not plans.plans:
+        console.print(t("score.no_plans", lang, year=year))
+        return plans
+    shown = []
+    for entry in plans.describe(dataset):
+        scope = entry["agency"] or t("score.every_agency", lang)
+        text = t("score.plan", lang, run=entry["run_id"], scope=scope, **entry)
+        if entry["left_out"]:
+            text += t("score.plan_left_out", lang, left_out=entry["left_out"])
+        shown.append(text)
+    console.print(t("score.plans", lang, plans="; ".join(shown)))
+    return plans
 
 
 def score_into_store(
@@ -91,9 +149,11 @@ def score_into_store(
     restart: bool = False,
     cluster: str | None = None,
     workers: int = 2,
+    plans: AttachedPlans | None = None,
 ) -> ScoreResult:
-    """Score ``dataset`` into the store with a progress bar, then say what was made and
-    how long it took (what ``recsys score`` and ``recsys demo`` show)."""
+    """Score ``dataset`` into the store with a progress bar (with the places of the people
+    in ``plans``), then say what was made and how long it took (what ``recsys score`` and
+    ``recsys demo`` show)."""
     from recsys.scoring.job import score
     from recsys.scoring.store import StoreError
 
@@ -108,6 +168,7 @@ def score_into_store(
                 cluster=cluster,
                 workers=workers,
                 on_progress=lambda done, total: update("", done, total),
+                plans=plans,
             )
     except StoreError as exc:
         fail(str(exc), lang)

@@ -1,18 +1,23 @@
-"""A part of a data set that answers as the whole would: one agency's records, with the
-whole data set's summaries that a person's features read from everybody.
+"""A part of a data set that answers as the whole would: some people's records (one
+agency's staff, or the few people a what-if forecast is about), with the whole data set's
+summaries that a person's features read from everybody.
 
 Most features of a person read only that person's records. A few read everybody's: the
 level assumed for a competency nobody assessed the person in (the mean shortfall of all
 assessments of it, :func:`recsys.features.competency_state.assessment_levels`), a
 training's track record (all its earlier participants, :func:`recsys.features.pair.
 track_records`), whether a training is new (nobody enrolled yet) and the prior of mentor
-ratings (all mentorships: the mentorships table,
-small, stays whole). :func:`agency_part` keeps the agency's people and their records and
-carries those summaries in the data set's ``context``, so a worker scoring one agency
-holds that agency's records only, and gives the same answers as with the whole data set.
+ratings (all mentorships: the mentorships table, small, stays whole). :func:`people_part`
+keeps the people asked for and their records and carries those summaries in the data
+set's ``context``, so a worker scoring one agency holds that agency's records only, a
+what-if forecast reads one or two people's, and both give the same answers as with the
+whole data set. The decision date (the day after the whole data set's last appraisal) is
+not a summary the features read: a part is asked with it (``as_of``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -26,12 +31,14 @@ from recsys.features.pair import (
 )
 
 #: Tables about one person, and that person's column (the mentorships table stays whole).
-_PERSON_TABLES = {
+PERSON_TABLES = {
     "employees": "nip",
     "assessments": "nip",
     "performance": "nip",
     "enrollments": "nip",
 }
+#: The context tables of a part (:func:`whole_context`).
+CONTEXT_TABLES = (ASSESSMENT_LEVELS, TRACK_RECORDS, ENROLLED_TRAININGS)
 
 
 def whole_context(ds: Dataset) -> dict[str, pd.DataFrame]:
@@ -44,16 +51,31 @@ def whole_context(ds: Dataset) -> dict[str, pd.DataFrame]:
     }
 
 
+def people_part(
+    ds: Dataset,
+    nips: Iterable[str],
+    context: dict[str, pd.DataFrame],
+    *,
+    label: str | None = None,
+) -> Dataset:
+    """``ds`` restricted to the employees ``nips`` (those of them in ``ds``) and their
+    records, with ``context`` (:func:`whole_context` of ``ds``); the catalog, dictionary,
+    standards, mentorships and unit metrics are kept whole. ``label`` names the part in
+    its ``source`` (default: the number of people)."""
+    wanted = pd.Index(pd.Series(list(nips), dtype=object).astype(str).unique())
+    tables = dict(ds.tables)
+    for name, column in PERSON_TABLES.items():
+        frame = ds.tables[name]
+        tables[name] = frame[frame[column].astype(str).isin(wanted)].reset_index(drop=True)
+    shown = label if label is not None else f"{len(wanted)} people"
+    return Dataset(
+        tables=tables, report=ds.report, source=f"{ds.source} [{shown}]", context=context
+    )
+
+
 def agency_part(ds: Dataset, agency: str, context: dict[str, pd.DataFrame]) -> Dataset:
     """``ds`` restricted to one agency's employees and their records, with ``context``
-    (:func:`whole_context` of ``ds``); the catalog, dictionary, standards, mentorships and
-    unit metrics are kept whole."""
+    (:func:`whole_context` of ``ds``): :func:`people_part` of the agency's staff."""
     employees = ds.employees
-    staff = pd.Index(employees.loc[employees["agency"].astype(str) == agency, "nip"].astype(str))
-    tables = dict(ds.tables)
-    for name, column in _PERSON_TABLES.items():
-        frame = ds.tables[name]
-        tables[name] = frame[frame[column].astype(str).isin(staff)].reset_index(drop=True)
-    return Dataset(
-        tables=tables, report=ds.report, source=f"{ds.source} [{agency}]", context=context
-    )
+    staff = employees.loc[employees["agency"].astype(str) == agency, "nip"].astype(str)
+    return people_part(ds, staff, context, label=agency)

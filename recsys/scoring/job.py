@@ -15,6 +15,13 @@ whole data set's few summaries that a person's features read from everybody
 agency, not the staff; the models are sent once to every worker. The worker writes its
 agency to the store itself, so nothing large comes back. The answers are the same whatever
 the number of workers, and the same as in one process.
+
+With the answers, a generation keeps what a what-if forecast reads
+(:mod:`recsys.scoring.records`): each active employee's own records, written with their
+agency, and the part of the data set every forecast shares, written once when the run
+starts; so the API forecasts from the store without loading the data set. The agency
+plans attached to the run (:mod:`recsys.scoring.plan_places`) give each person their place
+in the plan, written with their agency, and the list of plans, written once.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -31,8 +38,10 @@ import pandas as pd
 from recsys.data.loading import Dataset
 from recsys.features.population import agency_part, whole_context
 from recsys.models.requests import decision_date
+from recsys.scoring import records
 from recsys.scoring.answers import precompute
-from recsys.scoring.store import Generation, RecommendationStore
+from recsys.scoring.plan_places import AttachedPlans
+from recsys.scoring.store import PLANS_ENTRY, Generation, RecommendationStore
 from recsys.settings import LANGUAGES
 from recsys.tracking.bundle import Bundle
 from recsys.tracking.registry import fingerprint as data_fingerprint
@@ -45,18 +54,22 @@ STORE_K = 10
 AGENCY = "agency:"
 
 ProgressFn = Callable[[int, int], None]
+#: nip → (plan run id, the place encoded per language).
+Places = Mapping[str, tuple[str, Mapping[str, bytes]]]
 
 
 @dataclass(frozen=True)
 class ScoreResult:
     """What a run did: the generation it made current, partitions scored now and before
-    (resumed), people stored, seconds."""
+    (resumed), people stored, seconds, and the plans attached (each with the people it
+    places here, and those it names who are not active employees of the data: ``left_out``)."""
 
     generation: Generation
     scored: int
     resumed: int
     people: int
     seconds: float
+    plans: list[dict[str, object]]
 
 
 def partitions_of(ds: Dataset) -> list[str]:
@@ -65,11 +78,13 @@ def partitions_of(ds: Dataset) -> list[str]:
     return [f"{AGENCY}{a}" for a in sorted(agencies)]
 
 
-def fingerprint(ds: Dataset, models: Bundle, k: int) -> str:
+def fingerprint(ds: Dataset, models: Bundle, k: int, plans: AttachedPlans | None = None) -> str:
     """What a generation is of: the models' versions, the data's content (the registry's
-    :func:`~recsys.tracking.registry.fingerprint`), ``k`` and the languages (a run with the
-    same fingerprint may resume another)."""
-    what = [models.versions, data_fingerprint(ds), k, list(LANGUAGES)]
+    :func:`~recsys.tracking.registry.fingerprint`), ``k``, the languages, the plans
+    attached and the records' format (a run with the same fingerprint may resume
+    another)."""
+    attached = sorted(p.run_id for p in plans.plans) if plans is not None else []
+    what = [models.versions, data_fingerprint(ds), k, list(LANGUAGES), records.FORMAT, attached]
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
@@ -81,12 +96,16 @@ def score_partition(
     partition: str,
     k: int,
     as_of: pd.Timestamp,
+    places: Places | None = None,
 ) -> int:
     """Score one partition (``ds``: the whole data set or the agency's part of it) and write
-    it; returns the people written."""
+    it with its active employees' records and ``places`` in the plans; returns the people
+    written."""
     agency = partition.removeprefix(AGENCY)
     answers = precompute(ds, models, k, as_of=as_of, agency=agency)
-    return store.write_partition(generation_id, partition, answers, sorted(answers.known))
+    kept = records.person_records(ds, sorted(answers.active))
+    known = sorted(answers.known)
+    return store.write_partition(generation_id, partition, answers, known, kept, places)
 
 
 def score(
@@ -99,9 +118,11 @@ def score(
     cluster: str | None = None,
     workers: int = 2,
     on_progress: ProgressFn | None = None,
+    plans: AttachedPlans | None = None,
 ) -> ScoreResult:
     """Score every partition of ``ds`` not yet in the store's unfinished generation of the
     same fingerprint (all of them for a new one), then make the generation current.
+    ``plans``: the agency plans whose places are kept with the answers (none if None).
 
     ``cluster``: None (this process), ``"local"`` (a Dask ``LocalCluster`` of ``workers``
     single-threaded workers) or a Dask scheduler address (``tcp://host:8786``).
@@ -115,7 +136,7 @@ def score(
         raise ValueError("the data set has no employees: nothing to score")
     as_of = decision_date(ds, None)
     generation_id, done = store.begin_generation(
-        fingerprint=fingerprint(ds, models, k),
+        fingerprint=fingerprint(ds, models, k, plans),
         model_versions=models.versions,
         source=str(ds.source),
         ranker=str(models.trainings.ranker_),
@@ -134,10 +155,15 @@ def score(
     progress = on_progress or (lambda _done, _total: None)
     progress(len(done), len(names))
     context = whole_context(ds)
-    parts = ((p, agency_part(ds, p.removeprefix(AGENCY), context)) for p in todo)
+    attached = plans if plans is not None else AttachedPlans(())
+    described = attached.describe(ds)
+    entries = records.shared_part(ds, context, as_of)
+    entries[PLANS_ENTRY] = json.dumps(described).encode()
+    store.write_shared(generation_id, entries)
+    parts = _partitions(ds, todo, context, attached)
     if cluster is None:
-        for count, (partition, part) in enumerate(parts, start=len(done) + 1):
-            score_partition(part, models, store, generation_id, partition, k, as_of)
+        for count, (partition, part, places) in enumerate(parts, start=len(done) + 1):
+            score_partition(part, models, store, generation_id, partition, k, as_of, places)
             progress(count, len(names))
     else:
         _score_on_dask(
@@ -158,11 +184,22 @@ def score(
         resumed=len(done),
         people=int(generation.people or 0),
         seconds=time.perf_counter() - started,
+        plans=described,
     )
 
 
+def _partitions(
+    ds: Dataset, names: Iterable[str], context: dict[str, pd.DataFrame], plans: AttachedPlans
+) -> Iterator[tuple[str, Dataset, Places]]:
+    """Each partition to score: its name, its agency's part of ``ds`` and the places of its
+    people in the ``plans``."""
+    for name in names:
+        part = agency_part(ds, name.removeprefix(AGENCY), context)
+        yield name, part, plans.places(part)
+
+
 def _score_on_dask(
-    parts: Iterable[tuple[str, Dataset]],
+    parts: Iterable[tuple[str, Dataset, Places]],
     models: Bundle,
     store: RecommendationStore,
     generation_id: int,
@@ -199,10 +236,11 @@ def _score_on_dask(
                     partition,
                     k,
                     as_of,
+                    places,
                     key=f"score-{generation_id}-{partition}",
                     pure=False,
                 )
-                for partition, part in parts
+                for partition, part, places in parts
             ]
             for count, future in enumerate(as_completed(futures), start=1):
                 future.result()  # a failed partition fails the run (the pointer stays)
@@ -220,11 +258,12 @@ def _remote_partition(
     partition: str,
     k: int,
     as_of: pd.Timestamp,
+    places: Places,
 ) -> int:
-    """A Dask task: score one agency (``ds``: its part of the data set) and write it to the
-    store at ``url``."""
+    """A Dask task: score one agency (``ds``: its part of the data set) and write it with
+    its ``places`` to the store at ``url``."""
     store = RecommendationStore(url)
     try:
-        return score_partition(ds, models, store, generation_id, partition, k, as_of)
+        return score_partition(ds, models, store, generation_id, partition, k, as_of, places)
     finally:
         store.dispose()

@@ -10,6 +10,11 @@ and a failed run leaves the old one served. Older generations are then removed (
 :data:`KEEP_GENERATIONS` stay, and none within :data:`PRUNE_GRACE_SECONDS` of being
 replaced).
 
+Besides the answers, a generation holds what a what-if forecast reads
+(:mod:`recsys.scoring.records`): each active employee's own records, and once the part of
+the data set every forecast shares. A store written before they were kept has neither: its
+generations still serve every answer.
+
 The same tables work on SQLite (the embedded default, a file under the project) and on
 PostgreSQL (production, by URL), through SQLAlchemy Core. The store also holds the API's
 audit table (append-only) and the token buckets that make rate limits hold across workers.
@@ -43,6 +48,9 @@ KEEP_GENERATIONS = 2
 PRUNE_GRACE_SECONDS = 600.0
 #: The name of the pointer row readers follow.
 CURRENT = "current"
+#: A generation's entry listing the plans attached to it (JSON; see
+#: :mod:`recsys.scoring.plan_places`).
+PLANS_ENTRY = "plans"
 #: Separator of encoded items in a stored list (compact JSON never holds a raw newline).
 _SEP = b"\n"
 
@@ -89,6 +97,32 @@ people = sa.Table(
     sa.Column("list_gains", sa.Text),  # JSON running sums of the training list's gains
     *(sa.Column(name, sa.LargeBinary) for name in ANSWER_COLUMNS),
 )
+records = sa.Table(  # what a forecast of the person reads (recsys.scoring.records)
+    "rec_records",
+    metadata,
+    sa.Column("generation_id", sa.Integer, primary_key=True),
+    sa.Column("nip", sa.String(32), primary_key=True),
+    sa.Column("partition", sa.String(200), nullable=False),
+    sa.Column("records", sa.LargeBinary, nullable=False),
+)
+shared = sa.Table(  # a generation's own entries: what every forecast shares, the plans
+    "rec_shared",
+    metadata,
+    sa.Column("generation_id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+places = sa.Table(  # the person's place in an attached plan (recsys.scoring.plan_places)
+    "rec_plan_places",
+    metadata,
+    sa.Column("generation_id", sa.Integer, primary_key=True),
+    sa.Column("nip", sa.String(32), primary_key=True),
+    sa.Column("partition", sa.String(200), nullable=False),
+    sa.Column("plan_run", sa.String(64), nullable=False),
+    *(sa.Column(f"place_{lang}", sa.LargeBinary, nullable=False) for lang in LANGUAGES),
+)
+#: Tables with rows per generation (removed with it).
+_PER_GENERATION = (people, records, shared, places)
 pointer = sa.Table(
     "rec_pointer",
     metadata,
@@ -271,25 +305,61 @@ class RecommendationStore:
             assert key is not None
             return int(key[0]), set()
 
+    def write_shared(self, generation_id: int, entries: Mapping[str, bytes]) -> None:
+        """Store the generation's shared part (:func:`recsys.scoring.records.shared_part`:
+        name → bytes), replacing any, in one transaction."""
+        with self.engine.begin() as conn:
+            conn.execute(shared.delete().where(shared.c.generation_id == generation_id))
+            conn.execute(
+                shared.insert(),
+                [
+                    {"generation_id": generation_id, "name": name, "data": data}
+                    for name, data in entries.items()
+                ],
+            )
+
     def write_partition(
-        self, generation_id: int, partition: str, answers: Answers, known: Sequence[str]
+        self,
+        generation_id: int,
+        partition: str,
+        answers: Answers,
+        known: Sequence[str],
+        records_of: Mapping[str, bytes] | None = None,
+        places_of: Mapping[str, tuple[str, Mapping[str, bytes]]] | None = None,
     ) -> int:
         """Store one partition's answers (every person of ``known``; those not active in
-        ``answers`` get no lists) in one transaction; returns the people written."""
+        ``answers`` get no lists), ``records_of`` (nip → the person's records, of
+        :func:`recsys.scoring.records.person_records`) and ``places_of`` (nip → plan run
+        and the place encoded per language, of :meth:`recsys.scoring.plan_places.
+        AttachedPlans.places`) in one transaction; returns the people written."""
         rows = [_person_row(generation_id, partition, nip, answers) for nip in known]
+        kept = [
+            {"generation_id": generation_id, "nip": nip, "partition": partition, "records": blob}
+            for nip, blob in (records_of or {}).items()
+        ]
         with self.engine.begin() as conn:
-            conn.execute(
-                people.delete()
-                .where(people.c.generation_id == generation_id)
-                .where(people.c.partition == partition)
-            )
-            conn.execute(
-                partitions.delete()
-                .where(partitions.c.generation_id == generation_id)
-                .where(partitions.c.partition == partition)
-            )
+            for table in (people, records, places, partitions):
+                conn.execute(
+                    table.delete()
+                    .where(table.c.generation_id == generation_id)
+                    .where(table.c.partition == partition)
+                )
             for start in range(0, len(rows), 5_000):
                 conn.execute(people.insert(), rows[start : start + 5_000])
+            for start in range(0, len(kept), 5_000):
+                conn.execute(records.insert(), kept[start : start + 5_000])
+            placed = [
+                {
+                    "generation_id": generation_id,
+                    "nip": nip,
+                    "partition": partition,
+                    "plan_run": run,
+                    **{f"place_{lang}": by_lang[lang] for lang in LANGUAGES},
+                }
+                for nip, (run, by_lang) in (places_of or {}).items()
+            ]
+            for start in range(0, len(placed), 5_000):
+                conn.execute(places.insert(), placed[start : start + 5_000])
             conn.execute(
                 partitions.insert().values(
                     generation_id=generation_id,
@@ -373,7 +443,7 @@ class RecommendationStore:
                 )
             ]
             drop += stale
-            for table in (people, partitions):
+            for table in (*_PER_GENERATION, partitions):
                 conn.execute(table.delete().where(table.c.generation_id.in_(drop)))
             conn.execute(generations.delete().where(generations.c.id.in_(drop)))
 
@@ -433,6 +503,40 @@ class RecommendationStore:
                 .where(people.c.nip.in_(list(nips)))
             )
             return {str(r.nip): _stored_person(r._mapping) for r in rows}
+
+    def shared_part(self, generation_id: int, name: str | None = None) -> dict[str, bytes]:
+        """The generation's own entries (name → bytes; only ``name`` if given; empty:
+        written before they were kept): the shared part of forecasts, the plans."""
+        query = sa.select(shared.c.name, shared.c.data).where(
+            shared.c.generation_id == generation_id
+        )
+        if name is not None:
+            query = query.where(shared.c.name == name)
+        with self.engine.connect() as conn:
+            return {str(r.name): bytes(r.data) for r in conn.execute(query)}
+
+    def plan_place(self, generation_id: int, nip: str, lang: str) -> tuple[str, bytes] | None:
+        """The person's place in a plan attached to the generation, in ``lang``: the plan's
+        run id and the encoded place (None: no place)."""
+        column = places.c[f"place_{lang}"]
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(places.c.plan_run, column)
+                .where(places.c.generation_id == generation_id)
+                .where(places.c.nip == nip)
+            ).first()
+        return None if row is None else (str(row[0]), bytes(row[1]))
+
+    def records_of(self, generation_id: int, nips: Sequence[str]) -> dict[str, bytes]:
+        """The stored records of those of ``nips`` that have them (active employees of a
+        generation that keeps them), by nip."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(records.c.nip, records.c.records)
+                .where(records.c.generation_id == generation_id)
+                .where(records.c.nip.in_(list(nips)))
+            )
+            return {str(r.nip): bytes(r.records) for r in rows}
 
     def count_people(self, generation_id: int, *, active: bool | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(people)

@@ -4,9 +4,12 @@
   written every employee's answers; the API reads one person per request by primary key
   and follows the store's ``current`` pointer (checked every ``store_poll_seconds``, and
   at once on ``/v1/admin/reload``), so every worker and replica serves the same
-  generation, start-up takes no scoring, and memory does not grow with the staff. The
-  data set and the models are loaded only when a route needs them (what-if forecasts,
-  plans, evaluations), once per process.
+  generation, start-up takes no scoring, and memory does not grow with the staff. A
+  what-if forecast reads the people it is about and the generation's shared part from
+  the store (:mod:`recsys.scoring.records`; the shared part is kept per generation), and
+  the models, loaded on first use. The data set is loaded only for plans and evaluations
+  (and for forecasts from a generation written before the store kept records), once per
+  process.
 * **In memory** (no store configured): the data set and the models are loaded at start-up
   and everybody's answers computed then (:func:`recsys.scoring.answers.precompute`);
   ``/v1/admin/reload`` loads and computes them again.
@@ -17,20 +20,25 @@ serving. Routes see a :class:`Served` and its :class:`Person` answers.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from recsys.scoring.encoding import encode, join
-from recsys.scoring.store import Generation, RecommendationStore, StoredPerson
+from recsys.scoring.store import PLANS_ENTRY, Generation, RecommendationStore, StoredPerson
 from serving.core.config import ServingSettings
 
 if TYPE_CHECKING:  # loaded when first needed: a store-backed worker may never need them
+    import pandas as pd
+
     from recsys.data.loading import Dataset
     from recsys.scoring.answers import Answers
+    from recsys.scoring.records import SharedPart
     from recsys.tracking.bundle import Bundle
 
 #: The registered models' names (as recsys.tracking.registry names them; kept here so that
@@ -77,6 +85,16 @@ class _InMemoryPerson:
         return self._answers.list_gain(self._nip, k)
 
 
+@dataclass(frozen=True)
+class WhatIf:
+    """What a what-if forecast reads: a data set holding the people it is about (the whole
+    one, or just them with the summaries they need) and the decision date to forecast at
+    (the whole data set's)."""
+
+    dataset: Dataset
+    as_of: pd.Timestamp
+
+
 class Served:
     """One generation: who is in it and their answers, the model versions that made them,
     the training ranker; the data set and the models for the routes that compute."""
@@ -86,6 +104,8 @@ class Served:
     loaded_at: str
     ranker: str
     has_mentors: bool
+    #: Whether people's places in the agency plans are served (only from the store).
+    serves_plans = False
 
     def person(self, nip: str) -> Person | None:
         """The person's answers (None: not in the data served)."""
@@ -103,6 +123,20 @@ class Served:
     @property
     def models(self) -> Bundle:
         raise NotImplementedError
+
+    def what_if(self, nips: Sequence[str]) -> WhatIf:
+        """The data a what-if forecast of ``nips`` (active employees of the generation)
+        reads."""
+        raise NotImplementedError
+
+    def plan_place(self, nip: str, lang: str) -> tuple[str, bytes] | None:
+        """The person's place in an attached plan, in ``lang``: the plan's run id and the
+        answer of ``GET /v1/employees/{nip}/plan`` (None: no place)."""
+        return None
+
+    def attached_plans(self) -> list[dict[str, object]] | None:
+        """The plans attached to the generation (None: scored before plans could be)."""
+        return None
 
     def listing(self, kind: str, nip: str, person: Person, k: int, lang: str) -> tuple[str, bytes]:
         """The answer of ``GET /v1/employees/{nip}/{kind}`` (``trainings`` or ``mentors``)
@@ -139,7 +173,10 @@ class InMemory(Served):
     """A generation computed by this process at load."""
 
     def __init__(self, dataset: Dataset, models: Bundle, answers: Answers) -> None:
+        from recsys.models.requests import decision_date
+
         self._dataset, self._models, self.answers = dataset, models, answers
+        self._as_of = decision_date(dataset, None)
         self.versions = dict(models.versions)
         self.source = models.source
         self.loaded_at = datetime.now(UTC).isoformat()
@@ -164,6 +201,9 @@ class InMemory(Served):
     def models(self) -> Bundle:
         return self._models
 
+    def what_if(self, nips: Sequence[str]) -> WhatIf:
+        return WhatIf(self._dataset, self._as_of)
+
 
 class _Heavy:
     """The data set and the models of a store-backed process, loaded on first use (once;
@@ -174,6 +214,13 @@ class _Heavy:
         self._lock = threading.Lock()
         self._dataset: Dataset | None = None
         self._models: Bundle | None = None
+
+    def whole(self) -> WhatIf:
+        """Forecasts from the whole data set, at its decision date."""
+        from recsys.models.requests import decision_date
+
+        dataset = self.dataset()
+        return WhatIf(dataset, decision_date(dataset, None))
 
     def dataset(self) -> Dataset:
         from recsys.data.loading import load_dataset
@@ -197,6 +244,8 @@ class _Heavy:
 class Stored(Served):
     """A generation in the recommendation store: each read is one primary-key look-up."""
 
+    serves_plans = True
+
     def __init__(self, store: RecommendationStore, generation: Generation, heavy: _Heavy) -> None:
         self.store, self.generation, self._heavy = store, generation, heavy
         self.versions = dict(generation.model_versions)
@@ -204,9 +253,45 @@ class Stored(Served):
         self.loaded_at = generation.completed_at or generation.created_at
         self.ranker = generation.ranker
         self.has_mentors = generation.has_mentors
+        self._part_lock = threading.Lock()
+        self._part_read = False
+        self._part: SharedPart | None = None
 
     def person(self, nip: str) -> StoredPerson | None:
         return self.store.person(self.generation.id, nip)
+
+    def what_if(self, nips: Sequence[str]) -> WhatIf:
+        """The stored records of ``nips`` with the generation's shared part; the whole data
+        set if the generation keeps no records (scored before they were kept)."""
+        part = self.shared_part()
+        if part is not None:
+            found = self.store.records_of(self.generation.id, nips)
+            if len(found) == len(set(nips)):
+                return WhatIf(part.dataset(found), part.as_of)
+            log.warning(
+                "generation %d keeps no records of %d of the %d people asked: forecasting "
+                "from the whole data set",
+                self.generation.id,
+                len(set(nips) - set(found)),
+                len(set(nips)),
+            )
+        return self._heavy.whole()
+
+    def plan_place(self, nip: str, lang: str) -> tuple[str, bytes] | None:
+        return self.store.plan_place(self.generation.id, nip, lang)
+
+    def attached_plans(self) -> list[dict[str, object]] | None:
+        entry = self.store.shared_part(self.generation.id, PLANS_ENTRY).get(PLANS_ENTRY)
+        return None if entry is None else list(json.loads(entry))
+
+    def shared_part(self) -> SharedPart | None:
+        """The generation's shared part, read on first use and kept with the generation
+        (None: the store keeps none for it, or one this version cannot read)."""
+        with self._part_lock:
+            if not self._part_read:
+                self._part = _read_shared(self.store, self.generation.id)
+                self._part_read = True
+            return self._part
 
     def people(self, nips: Sequence[str]) -> dict[str, Person]:
         return dict(self.store.persons(self.generation.id, nips))
@@ -228,6 +313,31 @@ class Stored(Served):
                 self.versions,
             )
         return models
+
+
+def _read_shared(store: RecommendationStore, generation_id: int) -> SharedPart | None:
+    """A generation's shared part from the store (None, with a warning: it keeps none, or
+    one this version cannot read)."""
+    from recsys.scoring.records import RecordsError, SharedPart
+
+    entries = store.shared_part(generation_id)
+    if not entries:
+        log.warning(
+            "generation %d of %r keeps no records for forecasts (scored before they were "
+            "kept): forecasts load the whole data set; run `recsys score` again",
+            generation_id,
+            store,
+        )
+        return None
+    try:
+        return SharedPart.read(entries)
+    except RecordsError as exc:
+        log.warning(
+            "the records of generation %d cannot be read (%s): forecasts load the whole data set",
+            generation_id,
+            exc,
+        )
+        return None
 
 
 def load(settings: ServingSettings) -> InMemory:

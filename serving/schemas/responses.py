@@ -133,6 +133,66 @@ class ForecastResponse(BaseModel):
     mentor: MentorForecast | None
 
 
+class PlanRef(BaseModel):
+    """An agency plan made by ``recsys plan`` (an MLflow run) and attached by ``recsys
+    score``."""
+
+    run_id: str = Field(description="The plan's MLflow run id.")
+    agency: str | None = Field(description="The agency it plans (null: every agency).")
+    year: int
+
+
+class PlannedTraining(BaseModel):
+    """A training the plan funds for the person."""
+
+    rank: int | None = Field(description="Its rank among the person's recommended trainings.")
+    training_id: str
+    title: str
+    quarter: int | None = Field(description="The quarter (1–4) it is scheduled in.")
+    hours_jp: float | None
+    cost_idr: float | None
+    modality: str | None
+    classroom: bool | None = Field(description="Whether the person is away in a classroom.")
+    expected_gain: float | None = Field(
+        description="Forecast SKP gain (points) it adds in the plan (on top of the person's "
+        "other planned trainings)."
+    )
+    gain_lower: float | None = Field(description="Lower end of the 90% interval.")
+    gain_upper: float | None = Field(description="Upper end of the 90% interval.")
+
+
+class PlanShortfall(BaseModel):
+    """How far the person stays below the JP minimum with the plan, and why."""
+
+    jp_completed: float | None = Field(description="JP completed in the plan year already.")
+    jp_planned: float | None
+    shortfall: float | None = Field(description="JP still missing to the minimum.")
+    reason: Literal["budget", "seats", "away", "no_training"] | None = Field(
+        description="budget, seats, away (the unit's share of staff in classroom training "
+        "at once is reached) or no_training (the trainings that would help carry too few JP)."
+    )
+    reason_text: str = Field(description="The reason, in the language asked.")
+    note: str = Field(description="What the reason means, in the language asked.")
+
+
+class PlanPlace(BaseModel):
+    """One employee's place in the agency's yearly plan: what it funds for them and, if
+    they stay below the JP minimum (PP 11/2017 Pasal 203: 20 JP), how far and why."""
+
+    nip: str
+    plan: PlanRef
+    min_jp: float = Field(description="The plan's JP minimum per person (20 JP).")
+    jp_planned: float | None
+    cost_idr: float | None
+    expected_gain: float | None = Field(
+        description="Forecast SKP gain (points) of the person's planned trainings together."
+    )
+    items: list[PlannedTraining]
+    below_minimum: PlanShortfall | None = Field(
+        description="Null when the plan brings the person to the minimum."
+    )
+
+
 class BatchItem(BaseModel):
     nip: str
     training_list_gain: float = Field(description=LIST_GAIN_DESCRIPTION)

@@ -11,7 +11,7 @@ import pytest
 from recsys.data import load_dataset
 from recsys.features.competency_state import AS_OF, competency_state
 from recsys.features.pair import enrolled_trainings, track_record
-from recsys.features.population import agency_part, whole_context
+from recsys.features.population import agency_part, people_part, whole_context
 from recsys.models.requests import decision_date
 
 
@@ -45,3 +45,26 @@ def test_a_part_holds_only_its_agency_and_reads_the_whole_summaries(whole) -> No
     pd.testing.assert_frame_equal(track_record(part, asked), track_record(whole, asked))
     assert not track_record(alone, asked).equals(track_record(whole, asked))
     assert enrolled_trainings(part) == enrolled_trainings(whole)
+
+
+def test_a_part_of_a_few_people_answers_as_the_whole(whole) -> None:
+    active = whole.employees.loc[whole.employees["active"], "nip"].astype(str)
+    nips = sorted(active.sample(3, random_state=5))
+    part = people_part(whole, [*nips, nips[0], "199001012020011999"], whole_context(whole))
+    assert sorted(part.employees["nip"].astype(str)) == nips  # once each, unknown ones not
+    for table in ("assessments", "performance", "enrollments"):
+        mine = whole.tables[table][whole.tables[table]["nip"].astype(str).isin(nips)]
+        pd.testing.assert_frame_equal(part.tables[table], mine.reset_index(drop=True))
+    for table in ("trainings", "competency_standards", "mentorships", "service_metrics"):
+        assert part.tables[table] is whole.tables[table]
+    when = decision_date(whole, None)
+    queries = pd.DataFrame({"nip": nips, AS_OF: when})
+    pd.testing.assert_frame_equal(competency_state(part, queries), competency_state(whole, queries))
+    # an agency's part is the part of its staff
+    agency = str(whole.employees["agency"].iloc[0])
+    staff = whole.employees.loc[whole.employees["agency"] == agency, "nip"].astype(str)
+    by_agency = agency_part(whole, agency, {})
+    by_people = people_part(whole, staff, {}, label=agency)
+    assert by_agency.source == by_people.source == f"{whole.source} [{agency}]"
+    for name, frame in by_agency.tables.items():
+        pd.testing.assert_frame_equal(frame, by_people.tables[name])

@@ -9,7 +9,9 @@ import pytest
 
 import recsys.scoring.job as job
 from recsys.data import load_dataset
+from recsys.models.requests import decision_date
 from recsys.scoring.job import partitions_of, score
+from recsys.scoring.records import SharedPart
 from recsys.scoring.store import RecommendationStore, StoredPerson
 from recsys.tracking.bundle import load_bundle
 
@@ -19,6 +21,13 @@ def _rows(store: RecommendationStore) -> dict[str, StoredPerson]:
     assert current is not None
     nips = store.sample_nips(current.id, 10**6) + store.sample_nips(current.id, 10**6, active=False)
     return store.persons(current.id, nips)
+
+
+def _kept(store: RecommendationStore) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The current generation's records of everybody, and its shared part."""
+    current = store.current()
+    assert current is not None
+    return store.records_of(current.id, list(_rows(store))), store.shared_part(current.id)
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +74,11 @@ def test_an_interrupted_run_resumes_where_it_stopped(
     expected = _rows(one_process)
     assert resumed.keys() == expected.keys()
     assert all(resumed[n] == expected[n] for n in expected)
+    # and what forecasts read: every active employee's records, and the shared part
+    assert _kept(store) == _kept(one_process)
+    records, shared = _kept(store)
+    assert records.keys() == {n for n, p in resumed.items() if p.active}
+    assert SharedPart.read(shared).as_of == decision_date(ds, None)
 
 
 @pytest.mark.slow
@@ -80,4 +94,5 @@ def test_a_local_dask_cluster_gives_the_same_answers(
     assert on_dask.keys() == expected.keys()
     different = [n for n in expected if on_dask[n] != expected[n]]
     assert different == []
+    assert _kept(store) == _kept(one_process)
     assert sum(1 for p in on_dask.values() if p.items("trainings", "id", 5)) > 2_000

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from recsys.scoring.answers import Answers
-from recsys.scoring.store import KEEP_GENERATIONS, RecommendationStore, StoreError
+from recsys.scoring.store import KEEP_GENERATIONS, PLANS_ENTRY, RecommendationStore, StoreError
 from recsys.settings import LANGUAGES
 
 
@@ -230,3 +230,92 @@ def test_a_bad_url_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "x.txt").write_text("not a folder")
     with pytest.raises(StoreError, match="cannot open the recommendation store"):
         RecommendationStore(f"sqlite:///{tmp_path}/x.txt/inside.db")
+
+
+def test_forecast_records_and_the_shared_part_are_kept_per_generation(
+    store: RecommendationStore,
+) -> None:
+    generation = _generation(store)
+    store.write_shared(generation, {"facts": b"{}", "table:trainings": b"\x00parquet"})
+    kept = {"100": b"\x01records of 100"}
+    store.write_partition(generation, "agency:A", _answers(AGENCY_A, "g"), ["100", "101"], kept)
+    # a partition written again replaces its records (a resumed run), never adds to them
+    store.write_partition(
+        generation, "agency:A", _answers(AGENCY_A, "g"), ["100", "101"], {"100": b"\x02again"}
+    )
+    store.write_partition(
+        generation, "agency:B", _answers(AGENCY_B, "g"), ["200"], {"200": b"\x03of 200"}
+    )
+    store.write_shared(generation, {"facts": b'{"format": 1}', "table:trainings": b"\x04"})
+    store.complete(generation, 1.0)
+    assert store.shared_part(generation) == {"facts": b'{"format": 1}', "table:trainings": b"\x04"}
+    assert store.records_of(generation, ["100", "200", "101", "999"]) == {
+        "100": b"\x02again",
+        "200": b"\x03of 200",
+    }
+    assert store.records_of(generation, []) == {}
+    # they go with their generation
+    for run in range(KEEP_GENERATIONS):
+        newer = _generation(store, f"newer{run}", parts=1)
+        store.write_partition(newer, "agency:B", _answers(AGENCY_B, "n"), ["200"], {"200": b"n"})
+        store.complete(newer, 1.0, grace_seconds=0.0)
+    assert store.shared_part(generation) == {}
+    assert store.records_of(generation, ["100", "200"]) == {}
+    with store.engine.connect() as conn:
+        left = conn.execute(
+            sa.text("SELECT count(*) FROM rec_records WHERE generation_id = :g"),
+            {"g": generation},
+        )
+        assert left.scalar_one() == 0
+
+
+def test_a_store_written_before_records_were_kept_still_serves(
+    store: RecommendationStore,
+) -> None:
+    generation = _generation(store, parts=1)
+    store.write_partition(generation, "agency:A", _answers(AGENCY_A, "old"), sorted(AGENCY_A))
+    store.complete(generation, 1.0)
+    with store.engine.begin() as conn:  # as an older version made it: no such tables
+        conn.execute(sa.text("DROP TABLE rec_records"))
+        conn.execute(sa.text("DROP TABLE rec_shared"))
+    store.dispose()
+    reopened = RecommendationStore(store.url)
+    try:
+        current = reopened.current()
+        assert current is not None and current.id == generation
+        person = reopened.person(generation, "100")
+        assert person is not None and person.items("trainings", "id", 1)
+        assert reopened.shared_part(generation) == {}  # forecasts fall back (serving/)
+        assert reopened.records_of(generation, ["100"]) == {}
+        newer = _generation(reopened, "new", parts=1)
+        reopened.write_shared(newer, {"facts": b"{}"})
+        reopened.write_partition(
+            newer, "agency:A", _answers(AGENCY_A, "new"), sorted(AGENCY_A), {"100": b"r"}
+        )
+        reopened.complete(newer, 1.0)
+        assert reopened.records_of(newer, ["100"]) == {"100": b"r"}
+    finally:
+        reopened.dispose()
+
+
+def test_places_in_the_plans_are_kept_per_generation(store: RecommendationStore) -> None:
+    generation = _generation(store, parts=1)
+    store.write_shared(generation, {PLANS_ENTRY: b'[{"run_id": "r1"}]', "facts": b"{}"})
+    placed = {"100": ("r1", {lang: f'{{"lang":"{lang}"}}'.encode() for lang in LANGUAGES})}
+    store.write_partition(
+        generation, "agency:A", _answers(AGENCY_A, "g"), sorted(AGENCY_A), None, placed
+    )
+    store.write_partition(  # written again (a resumed run): replaced, never added to
+        generation, "agency:A", _answers(AGENCY_A, "g"), sorted(AGENCY_A), None, placed
+    )
+    store.complete(generation, 1.0)
+    for lang in LANGUAGES:
+        assert store.plan_place(generation, "100", lang) == ("r1", f'{{"lang":"{lang}"}}'.encode())
+    assert store.plan_place(generation, "101", "id") is None
+    assert store.shared_part(generation, PLANS_ENTRY) == {PLANS_ENTRY: b'[{"run_id": "r1"}]'}
+    for run in range(KEEP_GENERATIONS):
+        newer = _generation(store, f"newer{run}", parts=1)
+        store.write_partition(newer, "agency:B", _answers(AGENCY_B, "n"), ["200"])
+        store.complete(newer, 1.0, grace_seconds=0.0)
+    assert store.plan_place(generation, "100", "id") is None  # gone with its generation
+    assert store.shared_part(generation) == {}

@@ -3,6 +3,7 @@ uvicorn server on a free loopback port."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -57,10 +58,57 @@ def train_bundle(world: Path, root: Path) -> Path:
     return root / "models"
 
 
+#: Logs plans with the real planner and MLflow store (argv: world, bundle, then a JSON
+#: list of [agency or null, budget IDR, most JP per person]); prints the run ids as JSON,
+#: and last the id of a run that is not a plan.
+PLANS_SCRIPT = """
+import json, sys
+import mlflow
+from recsys.data import load_dataset
+from recsys.planning.agency_program import plan_program
+from recsys.planning.program import PlanLimits
+from recsys.tracking.bundle import load_bundle
+from recsys.tracking.plans import log_plan
+
+world, bundle, specs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+dataset, models = load_dataset(world), load_bundle(bundle)
+runs = []
+for agency, budget, max_jp in specs:
+    limits = PlanLimits(budget_idr=budget, max_jp_per_person=max_jp)
+    program = plan_program(
+        dataset, models.trainings, limits, agency=agency, curve=False, baselines=False
+    )
+    runs.append(log_plan(program, data=world))
+mlflow.set_experiment("something-else")
+with mlflow.start_run() as other:
+    mlflow.log_param("year", 2026)
+print(json.dumps([*runs, other.info.run_id]))
+"""
+
+
+def log_plans(
+    world: Path, bundle: Path, tracking_uri: str, specs: list[tuple[str | None, float, float]]
+) -> list[str]:
+    """Plan with the real planner and log each plan to the MLflow store at
+    ``tracking_uri`` as ``recsys plan`` does (``specs``: agency or None for every agency,
+    budget IDR, most JP per person); returns the plans' run ids, then the id of a run that
+    is not a plan."""
+    done = subprocess.run(
+        [sys.executable, "-c", PLANS_SCRIPT, str(world), str(bundle), json.dumps(specs)],
+        capture_output=True,
+        text=True,
+        env={**_without_settings(), "MLFLOW_TRACKING_URI": tracking_uri},
+        timeout=TRAIN_TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr
+    return list(json.loads(done.stdout.splitlines()[-1]))
+
+
 def score_into(
-    world: Path, bundle: Path, url: str, *extra: str
+    world: Path, bundle: Path, url: str, *extra: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``recsys score`` as an operator runs it."""
+    """``recsys score`` as an operator runs it (``env``: more environment, e.g. the MLflow
+    store its plans are in)."""
     return subprocess.run(
         [
             sys.executable,
@@ -79,7 +127,8 @@ def score_into(
         ],
         capture_output=True,
         text=True,
-        env={**_without_settings(), "RECSYS_LANG": "en"},
+        env={**_without_settings(), "RECSYS_LANG": "en", **(env or {})},
+        cwd=world.parent,  # not the project's folder: its embedded MLflow store has no say
         timeout=TRAIN_TIMEOUT,
     )
 

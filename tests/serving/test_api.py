@@ -200,6 +200,14 @@ def test_what_if_forecasts(api: tuple, small_world: Path) -> None:
     assert client.post("/v1/forecasts", json=body, headers=key("portal")).status_code == 403
 
 
+def test_places_in_the_plan_are_served_only_from_the_store(api: tuple, small_world: Path) -> None:
+    client, _ = api
+    got = client.get(f"/v1/employees/{_junior(small_world)}/plan", headers=key("analis"))
+    assert got.status_code == 409
+    assert "served from the recommendation store" in got.json()["detail"]
+    assert "RECSYS_API_STORE" in got.json()["detail"]
+
+
 def test_batch_for_hr_only(api: tuple, small_world: Path) -> None:
     client, _ = api
     employees = pd.read_csv(small_world / "employees.csv", dtype=str)

@@ -1,11 +1,15 @@
 """The API over a recommendation store written by ``recsys score`` (the real CLI), over
 real HTTP: the same answers as the API that scores in memory, no data or model loaded to
-serve them, a new generation followed by every worker, rate limits shared by workers."""
+serve them, what-if forecasts from the people's stored records (the data set never
+loaded; a store written before records were kept falls back to loading it), a new
+generation followed by every worker, rate limits shared by workers."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pandas as pd
@@ -34,6 +38,47 @@ def _people(world: Path) -> dict[str, str]:
         "inactive": str(employees.loc[employees["active"] == "false", "nip"].iloc[0]),
         "unknown": "199001012020011999",
     }
+
+
+def _forecasts(world: Path) -> list[dict[str, Any]]:
+    """What-if requests of every kind, good and bad: trainings, a mentor of the same agency,
+    of another one, the direct supervisor, and each error."""
+    people = _people(world)
+    employees = pd.read_csv(world / "employees.csv", dtype=str)
+    active = employees[employees["active"] == "true"].set_index("nip")
+    junior = people["junior"]
+    same = active[(active["agency"] == active.loc[junior, "agency"]) & (active.index != junior)]
+    other = active[active["agency"] != active.loc[junior, "agency"]]
+    supervised = active[active["supervisor_nip"].isin(active.index)]
+    mentee = str(supervised.index[0])
+    trainings = pd.read_csv(world / "trainings.csv", dtype=str)["training_id"].tolist()
+    return [
+        {"nip": junior, "training_ids": trainings[:4]},
+        {"nip": people["senior"], "training_ids": trainings[-3:]},
+        {"nip": junior, "mentor_nip": str(same.index[0])},
+        {"nip": junior, "training_ids": trainings[4:6], "mentor_nip": str(other.index[0])},
+        {"nip": mentee, "mentor_nip": str(supervised.loc[mentee, "supervisor_nip"])},
+        {"nip": junior},
+        {"nip": junior, "training_ids": ["NOPE-1", trainings[0]]},
+        {"nip": junior, "training_ids": ["NOPE-1"], "mentor_nip": people["unknown"]},
+        {"nip": junior, "training_ids": trainings[:1], "mentor_nip": people["unknown"]},
+        {"nip": junior, "mentor_nip": people["inactive"]},
+        {"nip": people["unknown"], "training_ids": trainings[:1]},
+        {"nip": people["inactive"], "training_ids": trainings[:1]},
+    ]
+
+
+def _same_forecasts(world: Path, a: httpx.Client, b: httpx.Client) -> int:
+    """Ask both APIs every :func:`_forecasts` request: the same status and body each time;
+    returns how many were answered 200."""
+    answered = 0
+    for body in _forecasts(world):
+        got_a = a.post("/v1/forecasts", json=body, headers=key("analis"))
+        got_b = b.post("/v1/forecasts", json=body, headers=key("analis"))
+        assert got_b.status_code == got_a.status_code, (body, got_a.text, got_b.text)
+        assert got_b.json() == got_a.json(), body
+        answered += got_a.status_code == 200
+    return answered
 
 
 READS = [
@@ -77,9 +122,15 @@ def test_store_serves_what_the_in_memory_api_serves(
         models = b.get("/v1/models", headers=key("analis")).json()
         assert models["source"] == "store generation 1"
         assert models["versions"] == a.get("/v1/models", headers=key("analis")).json()["versions"]
-    # the store-backed API answered without loading the data set or any model
-    heavy = stored_app.state.state._heavy
-    assert heavy is not None and heavy._dataset is None and heavy._models is None
+        # the store-backed API answered without loading the data set or any model
+        heavy = stored_app.state.state._heavy
+        assert heavy is not None and heavy._dataset is None and heavy._models is None
+        # what-if forecasts: the same answers, and errors, from the people's stored records
+        assert _same_forecasts(small_world, a, b) == 5
+    assert heavy._models is not None  # a forecast needs the models
+    assert heavy._dataset is None  # but never the whole data set
+    served = stored_app.state.state.current
+    assert served._part_read and served._part is not None  # kept with the generation
     # and its audit file names every access, like the in-memory one
     audited = (tmp_path / "b.jsonl").read_text().splitlines()
     assert len(audited) == len((tmp_path / "a.jsonl").read_text().splitlines()) > 0
@@ -157,13 +208,23 @@ def test_rate_limits_hold_across_workers(
 
 
 def test_store_on_postgresql_with_the_audit_table(
-    bundle: Path, small_world: Path, tmp_path: Path, postgres_database: str
+    store_url: str, bundle: Path, small_world: Path, tmp_path: Path, postgres_database: str
 ) -> None:
     done = score_into(small_world, bundle, postgres_database)
     assert done.returncode == 0, done.stderr
     people = _people(small_world)
     settings = settings_for(small_world, bundle, tmp_path / "unused.jsonl", store=postgres_database)
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=120) as client:
+    on_sqlite = settings_for(small_world, bundle, tmp_path / "sqlite.jsonl", store=store_url)
+    app = create_app(settings)
+    with (
+        serve(app) as url,
+        serve(create_app(on_sqlite)) as sqlite_url,
+        httpx.Client(base_url=url, timeout=120) as client,
+        httpx.Client(base_url=sqlite_url, timeout=120) as sqlite_client,
+    ):
+        # forecasts from the records kept in PostgreSQL: those of the SQLite store
+        assert _same_forecasts(small_world, sqlite_client, client) == 5
+        assert app.state.state._heavy._dataset is None
         got = client.get(f"/v1/employees/{people['junior']}/trainings", headers=key("hr-bkpsdm"))
         assert got.status_code == 200 and got.json()["items"]
         assert (
@@ -183,7 +244,10 @@ def test_store_on_postgresql_with_the_audit_table(
         records = store.audit_records(people["junior"])
     finally:
         store.dispose()
-    assert [(r["caller"], r["action"]) for r in records] == [("hr-bkpsdm", "trainings")]
+    assert [(r["caller"], r["action"]) for r in records if r["caller"] == "hr-bkpsdm"] == [
+        ("hr-bkpsdm", "trainings")
+    ]
+    assert "forecast" in {r["action"] for r in records if r["caller"] == "analis"}
     assert not (tmp_path / "unused.jsonl").exists() or not (tmp_path / "unused.jsonl").read_text()
 
 
@@ -208,3 +272,44 @@ def test_the_served_model_names_are_the_registry_names() -> None:
         registry.TRAINING_MODEL,
         registry.MENTOR_MODEL,
     )
+
+
+def test_forecasts_over_a_store_written_before_records_were_kept(
+    store_url: str, bundle: Path, small_world: Path, tmp_path: Path
+) -> None:
+    """A generation without records (scored by an earlier version) still forecasts, the
+    same answers: the worker falls back to loading the data set, and says so; it has no
+    places in plans."""
+    old = tmp_path / "old.db"
+    with (
+        sqlite3.connect(store_url.removeprefix("sqlite:///")) as source,
+        sqlite3.connect(old) as copy,
+    ):
+        source.backup(copy)
+        copy.execute("DELETE FROM rec_records")
+        copy.execute("DELETE FROM rec_shared")
+    settings = {"rate_limit_per_minute": 10**6}
+    new_app = create_app(
+        settings_for(small_world, bundle, tmp_path / "a.jsonl", store=store_url, **settings)
+    )
+    old_app = create_app(
+        settings_for(
+            small_world, bundle, tmp_path / "b.jsonl", store=f"sqlite:///{old}", **settings
+        )
+    )
+    with (
+        serve(new_app) as new_url,
+        serve(old_app) as old_url,
+        httpx.Client(base_url=new_url, timeout=300) as a,
+        httpx.Client(base_url=old_url, timeout=300) as b,
+    ):
+        assert _same_forecasts(small_world, a, b) == 5
+        # nor does it know of plans: a clear 404 for a person's place
+        place = b.get(f"/v1/employees/{_people(small_world)['junior']}/plan", headers=key("analis"))
+        assert place.status_code == 404
+        assert place.json()["detail"] == (
+            "the recommendations served (store generation 1) were scored before plans could "
+            "be attached: run `recsys score` again"
+        )
+    assert old_app.state.state._heavy._dataset is not None  # the fallback loaded it
+    assert new_app.state.state._heavy._dataset is None

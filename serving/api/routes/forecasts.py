@@ -1,5 +1,9 @@
 """What-if forecasts: the expected gain, with a 90% interval, of trainings and/or a mentor
-for one employee (computed per request, unlike the recommendations)."""
+for one employee (computed per request, unlike the recommendations).
+
+A forecast reads only the people it is about (:meth:`~serving.generation.state.Served.
+what_if`): over the store, their stored records and the generation's shared part, so a
+worker never loads the whole data set for it; the answer is the same as from the whole."""
 
 from __future__ import annotations
 
@@ -32,7 +36,14 @@ def forecasts(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail="give training_ids and/or mentor_nip",
         )
-    catalog = set(current.dataset.trainings["training_id"].astype(str))
+    # the mentor's records too when they can be forecast (else the 404/422 comes below)
+    people = [body.nip]
+    if body.mentor_nip is not None:
+        mentor = current.person(body.mentor_nip)
+        if mentor is not None and mentor.active:
+            people.append(body.mentor_nip)
+    data = current.what_if(people)
+    catalog = set(data.dataset.trainings["training_id"].astype(str))
     unknown = sorted(set(body.training_ids) - catalog)
     if unknown:
         raise HTTPException(
@@ -42,7 +53,10 @@ def forecasts(
     trainings: list[responses.TrainingForecast] = []
     if body.training_ids:
         frame, _ = current.models.trainings.forecast(
-            current.dataset, [body.nip] * len(body.training_ids), body.training_ids
+            data.dataset,
+            [body.nip] * len(body.training_ids),
+            body.training_ids,
+            as_of=data.as_of,
         )
         trainings = [
             responses.TrainingForecast(
@@ -53,13 +67,15 @@ def forecasts(
             )
             for row in frame.to_dict("records")
         ]
-    mentor = None
+    mentor_forecast = None
     if body.mentor_nip is not None:
         active(current, body.mentor_nip)
         row = (
-            _mentor_model(current).forecast(current.dataset, [body.nip], [body.mentor_nip]).iloc[0]
+            _mentor_model(current)
+            .forecast(data.dataset, [body.nip], [body.mentor_nip], as_of=data.as_of)
+            .iloc[0]
         )
-        mentor = responses.MentorForecast(
+        mentor_forecast = responses.MentorForecast(
             mentor_nip=body.mentor_nip,
             expected_gain=float(row["expected_gain"]),
             gain_lower=float(row["gain_lower"]),
@@ -81,7 +97,7 @@ def forecasts(
         nip=body.nip,
         model_versions=current.versions,
         trainings=trainings,
-        mentor=mentor,
+        mentor=mentor_forecast,
     )
 
 
