@@ -37,8 +37,12 @@ PERSON_TABLES = {
     "performance": "nip",
     "enrollments": "nip",
 }
+#: Key of the context table with every agency of the whole data set and its active staff
+#: (columns agency, staff): how large an agency is (a mentoring policy reads it) and which
+#: agencies exist, whatever part is at hand.
+AGENCY_STAFF = "agency_staff"
 #: The context tables of a part (:func:`whole_context`).
-CONTEXT_TABLES = (ASSESSMENT_LEVELS, TRACK_RECORDS, ENROLLED_TRAININGS)
+CONTEXT_TABLES = (ASSESSMENT_LEVELS, TRACK_RECORDS, ENROLLED_TRAININGS, AGENCY_STAFF)
 
 
 def whole_context(ds: Dataset) -> dict[str, pd.DataFrame]:
@@ -48,7 +52,26 @@ def whole_context(ds: Dataset) -> dict[str, pd.DataFrame]:
         ASSESSMENT_LEVELS: assessment_levels(ds),
         TRACK_RECORDS: track_records(ds),
         ENROLLED_TRAININGS: enrolled,
+        AGENCY_STAFF: _agency_staff(ds).rename("staff").rename_axis("agency").reset_index(),
     }
+
+
+def agency_staff(ds: Dataset) -> pd.Series:
+    """Active employees per agency (agency name → count, every agency of the whole data
+    set, 0 included): from the context when ``ds`` is a part that carries it, else
+    counted."""
+    carried = ds.context.get(AGENCY_STAFF)
+    if carried is not None:
+        return carried.set_index("agency")["staff"]
+    return _agency_staff(ds)
+
+
+def _agency_staff(ds: Dataset) -> pd.Series:
+    employees = ds.employees
+    agency = employees["agency"].astype(str)
+    active = employees["active"].fillna(False).astype(bool).to_numpy()
+    counts = agency[active].value_counts()
+    return counts.reindex(sorted(agency.unique()), fill_value=0).astype("int64")
 
 
 def people_part(

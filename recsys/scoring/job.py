@@ -2,19 +2,20 @@
 one model version on one data snapshot, written to the recommendation store.
 
 The work is split by agency (the mentor matching is agency-wide, so an agency is the
-smallest piece that gives the same answers), each scored at the data set's decision date and
-written in one transaction. A run that stops (interrupted, a worker lost) leaves its
-partitions; the next run of the same models on the same data (same :func:`fingerprint`)
-resumes with the ones missing. Only a complete generation is served: the pointer flips to
-it at the end.
+smallest piece that gives the same answers), or by unit kerja in an agency whose mentoring
+policy searches mentors unit by unit (a very large one: ``unit_search_above``), each
+scored at the data set's decision date and written in one transaction. A run that stops
+(interrupted, a worker lost) leaves its partitions; the next run of the same models on the
+same data (same :func:`fingerprint`) resumes with the ones missing. Only a complete
+generation is served: the pointer flips to it at the end.
 
 On a Dask cluster (``cluster``: a scheduler address, or ``"local"`` for a ``LocalCluster``
-on this machine) each partition is a task that carries only its agency's records and the
+on this machine) each partition is a task that carries only its people's records and the
 whole data set's few summaries that a person's features read from everybody
-(:func:`recsys.features.population.agency_part`), so a worker's memory follows the largest
-agency, not the staff; the models are sent once to every worker. The worker writes its
-agency to the store itself, so nothing large comes back. The answers are the same whatever
-the number of workers, and the same as in one process.
+(:func:`recsys.features.population.people_part`), so a worker's memory follows the largest
+partition, not the staff; the models are sent once to every worker, the parts a few at a
+time. The worker writes its partition to the store itself, so nothing large comes back.
+The answers are the same whatever the number of workers, and the same as in one process.
 
 With the answers, a generation keeps what a what-if forecast reads
 (:mod:`recsys.scoring.records`): each active employee's own records, written with their
@@ -31,12 +32,14 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import pandas as pd
 
 from recsys.data.loading import Dataset
-from recsys.features.population import agency_part, whole_context
+from recsys.features.population import people_part, whole_context
+from recsys.models.mentors.eligibility import unit_scoped
+from recsys.models.mentors.policy import MentorPolicies
 from recsys.models.requests import decision_date
 from recsys.scoring import records
 from recsys.scoring.answers import precompute
@@ -50,8 +53,13 @@ log = logging.getLogger(__name__)
 
 #: Items per person kept in the store (the API's largest ``k`` by default).
 STORE_K = 10
-#: Partition name of an agency.
-AGENCY = "agency:"
+#: Partition name of an agency, and of a unit kerja of an agency scored unit by unit.
+AGENCY, UNIT = "agency:", "unit:"
+#: Between the agency and the unit in a unit's partition name.
+UNIT_SEP = " / "
+#: Partitions a Dask worker is given ahead of the one it scores (its next one is already
+#: there when it finishes; the rest wait in this process, not in the cluster's memory).
+AHEAD = 1
 
 ProgressFn = Callable[[int, int], None]
 #: nip → (plan run id, the place encoded per language).
@@ -72,10 +80,29 @@ class ScoreResult:
     plans: list[dict[str, object]]
 
 
-def partitions_of(ds: Dataset) -> list[str]:
-    """The partitions of a data set: its agencies, in order."""
-    agencies = ds.employees["agency"].astype(str).unique().tolist()
-    return [f"{AGENCY}{a}" for a in sorted(agencies)]
+def partitions_of(ds: Dataset, models: Bundle | None = None) -> dict[str, tuple[str, str | None]]:
+    """The partitions of a data set, largest first: name → (agency, unit kerja or None).
+
+    An agency is one partition (its mentor matching is agency-wide, so it is the smallest
+    piece that gives the same answers), or one per unit kerja where the mentoring policy of
+    ``models`` (the built-in default without a mentor model) searches its mentors unit by
+    unit (``unit_search_above``: then a unit is matched alone). A very large agency so
+    spreads over the workers, and a worker holds one unit's records at a time."""
+    policies = models.mentors.eligibility_policies() if models and models.mentors else None
+    employees = ds.employees
+    agency = employees["agency"].astype(str)
+    names = sorted(agency.unique())
+    by_unit = unit_scoped(ds, policies if policies is not None else MentorPolicies(), names)
+    sized: list[tuple[int, str, tuple[str, str | None]]] = []
+    for name, split in zip(names, by_unit, strict=True):
+        staff = employees[(agency == name).to_numpy()]
+        if not split:
+            sized.append((len(staff), f"{AGENCY}{name}", (name, None)))
+            continue
+        for unit, size in staff["unit"].astype(str).value_counts().sort_index().items():
+            sized.append((int(size), f"{UNIT}{name}{UNIT_SEP}{unit}", (name, str(unit))))
+    sized.sort(key=lambda s: -s[0])  # stable: equal sizes in name order
+    return {partition: scope for _, partition, scope in sized}
 
 
 def fingerprint(ds: Dataset, models: Bundle, k: int, plans: AttachedPlans | None = None) -> str:
@@ -84,8 +111,10 @@ def fingerprint(ds: Dataset, models: Bundle, k: int, plans: AttachedPlans | None
     attached and the records' format (a run with the same fingerprint may resume
     another)."""
     attached = sorted(p.run_id for p in plans.plans) if plans is not None else []
+    policies = asdict(models.mentors.eligibility_policies()) if models.mentors is not None else None
     what = [models.versions, data_fingerprint(ds), k, list(LANGUAGES), records.FORMAT, attached]
-    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+    what.append(policies)  # they decide the partitions and the candidates
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def score_partition(
@@ -97,11 +126,13 @@ def score_partition(
     k: int,
     as_of: pd.Timestamp,
     places: Places | None = None,
+    agency: str | None = None,
 ) -> int:
-    """Score one partition (``ds``: the whole data set or the agency's part of it) and write
-    it with its active employees' records and ``places`` in the plans; returns the people
-    written."""
-    agency = partition.removeprefix(AGENCY)
+    """Score one partition (``ds``: its part of the data set: an agency's or a unit's) and
+    write it with its active employees' records and ``places`` in the plans; returns the
+    people written. ``agency``: the partition's agency (default: read from an agency
+    partition's name)."""
+    agency = partition.removeprefix(AGENCY) if agency is None else agency
     answers = precompute(ds, models, k, as_of=as_of, agency=agency)
     kept = records.person_records(ds, sorted(answers.active))
     known = sorted(answers.known)
@@ -131,7 +162,7 @@ def score(
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     started = time.perf_counter()
-    names = partitions_of(ds)
+    names = partitions_of(ds, models)
     if not names:
         raise ValueError("the data set has no employees: nothing to score")
     as_of = decision_date(ds, None)
@@ -160,10 +191,10 @@ def score(
     entries = records.shared_part(ds, context, as_of)
     entries[PLANS_ENTRY] = json.dumps(described).encode()
     store.write_shared(generation_id, entries)
-    parts = _partitions(ds, todo, context, attached)
+    parts = _partitions(ds, {p: names[p] for p in todo}, context, attached)
     if cluster is None:
-        for count, (partition, part, places) in enumerate(parts, start=len(done) + 1):
-            score_partition(part, models, store, generation_id, partition, k, as_of, places)
+        for count, (partition, agency, part, places) in enumerate(parts, start=len(done) + 1):
+            score_partition(part, models, store, generation_id, partition, k, as_of, places, agency)
             progress(count, len(names))
     else:
         _score_on_dask(
@@ -189,17 +220,29 @@ def score(
 
 
 def _partitions(
-    ds: Dataset, names: Iterable[str], context: dict[str, pd.DataFrame], plans: AttachedPlans
-) -> Iterator[tuple[str, Dataset, Places]]:
-    """Each partition to score: its name, its agency's part of ``ds`` and the places of its
+    ds: Dataset,
+    scopes: Mapping[str, tuple[str, str | None]],
+    context: dict[str, pd.DataFrame],
+    plans: AttachedPlans,
+) -> Iterator[tuple[str, str, Dataset, Places]]:
+    """Each partition to score, made when it is needed: its name, its agency, its part of
+    ``ds`` (the agency's or the unit's staff and their records) and the places of its
     people in the ``plans``."""
-    for name in names:
-        part = agency_part(ds, name.removeprefix(AGENCY), context)
-        yield name, part, plans.places(part)
+    employees = ds.employees
+    agency = employees["agency"].astype(str).to_numpy()
+    unit = employees["unit"].astype(str).to_numpy()
+    nips = employees["nip"].astype(str).to_numpy()
+    for name, (of, within) in scopes.items():
+        staff = agency == of
+        if within is not None:
+            staff &= unit == within
+        label = of if within is None else f"{of}{UNIT_SEP}{within}"
+        part = people_part(ds, nips[staff], context, label=label)
+        yield name, of, part, plans.places(part)
 
 
 def _score_on_dask(
-    parts: Iterable[tuple[str, Dataset, Places]],
+    parts: Iterable[tuple[str, str, Dataset, Places]],
     models: Bundle,
     store: RecommendationStore,
     generation_id: int,
@@ -209,7 +252,9 @@ def _score_on_dask(
     workers: int,
     progress: Callable[[int], None],
 ) -> None:
-    """Each partition a task on the cluster; the worker writes to the store at its URL."""
+    """Each partition a task on the cluster; the worker writes to the store at its URL.
+    Parts are sent to the workers as data (not inside the task graph), a few at a time:
+    :data:`AHEAD` per worker beyond the ones being scored."""
     from dask.distributed import Client, LocalCluster, as_completed
 
     quiet = logging.getLogger().level > logging.INFO  # Dask's own notices: --verbose only
@@ -226,25 +271,39 @@ def _score_on_dask(
     try:
         with Client(local if local is not None else cluster) as client:
             shared = client.scatter(models, broadcast=True)
-            futures = [
-                client.submit(
-                    _remote_partition,
-                    part,
-                    shared,
-                    store.url,
-                    generation_id,
-                    partition,
-                    k,
-                    as_of,
-                    places,
-                    key=f"score-{generation_id}-{partition}",
-                    pure=False,
+            pending = iter(parts)
+            running = as_completed()
+
+            def submit_next() -> None:
+                item = next(pending, None)
+                if item is None:
+                    return
+                partition, agency, part, places = item
+                data = client.scatter([part, places], hash=False)
+                running.add(
+                    client.submit(
+                        _remote_partition,
+                        data[0],
+                        shared,
+                        store.url,
+                        generation_id,
+                        partition,
+                        k,
+                        as_of,
+                        data[1],
+                        agency,
+                        key=f"score-{generation_id}-{partition}",
+                        pure=False,
+                    )
                 )
-                for partition, part, places in parts
-            ]
-            for count, future in enumerate(as_completed(futures), start=1):
+
+            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+            for _ in range(n_workers * (1 + AHEAD)):
+                submit_next()
+            for count, future in enumerate(running, start=1):
                 future.result()  # a failed partition fails the run (the pointer stays)
                 progress(count)
+                submit_next()
     finally:
         if local is not None:
             local.close()
@@ -259,11 +318,14 @@ def _remote_partition(
     k: int,
     as_of: pd.Timestamp,
     places: Places,
+    agency: str,
 ) -> int:
-    """A Dask task: score one agency (``ds``: its part of the data set) and write it with
-    its ``places`` to the store at ``url``."""
+    """A Dask task: score one partition (``ds``: its part of the data set) and write it
+    with its ``places`` to the store at ``url``."""
     store = RecommendationStore(url)
     try:
-        return score_partition(ds, models, store, generation_id, partition, k, as_of, places)
+        return score_partition(
+            ds, models, store, generation_id, partition, k, as_of, places, agency
+        )
     finally:
         store.dispose()

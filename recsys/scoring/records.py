@@ -35,7 +35,7 @@ from recsys.data.report import LoadReport
 from recsys.features.population import CONTEXT_TABLES, PERSON_TABLES
 
 #: Version of the stored records (a store written by another version is not read).
-FORMAT = 1
+FORMAT = 2
 #: Columns of the person tables that are not stored: no forecast reads them.
 LEFT_OUT: dict[str, tuple[str, ...]] = {"employees": ("name", "gender")}
 #: Tables stored once per generation: the catalog, dictionary, standards, mentorships and

@@ -13,6 +13,7 @@ import pytest
 
 from recsys.data.loading import Dataset, load_dataset
 from recsys.data.snapshot import latest_date
+from recsys.features.population import agency_part, people_part, whole_context
 from recsys.models.mentors.eligibility import (
     Roster,
     eligible_pairs,
@@ -442,3 +443,25 @@ def test_a_saved_mentor_model_follows_the_settings_policies_where_it_is_loaded(
         - rank.reindex(found["nip"].astype(str)).to_numpy()
     )
     assert len(found) and gap.min() >= 3
+
+
+def test_a_part_of_the_data_knows_every_agency_and_its_size(ds: Dataset) -> None:
+    """A scoring partition holds one agency's (or one unit's) staff: policies naming other
+    agencies still apply, and an agency's size is the whole agency's."""
+    a, b = _two_agencies(ds)
+    context = whole_context(ds)
+    staff_a = int((ds.employees["active"] & ds.employees["agency"].astype(str).eq(a)).sum())
+    policies = MentorPolicies(
+        agencies={a: MentorPolicy(unit_search_above=staff_a - 1), b: MentorPolicy(capacity=2)}
+    )
+    part = agency_part(ds, a, context)
+    roster = Roster.build(part, None, latest_date(ds), policies=policies)
+    assert set(roster.nip.astype(str)) <= set(part.employees["nip"].astype(str))
+    units = part.employees["unit"].astype(str)
+    one_unit = people_part(ds, part.employees.loc[units == units.iloc[0], "nip"], context)
+    assert unit_scoped(one_unit, policies, [a, b]).tolist() == [True, False]
+    bare = dataclasses.replace(one_unit, context={})  # without the context: counted in it
+    assert unit_scoped(bare, policies, [a]).tolist() == [False]
+    unknown = MentorPolicies(agencies={"Atlantis": MentorPolicy()})
+    with pytest.raises(PolicyError, match="Atlantis"):
+        Roster.build(part, None, latest_date(ds), policies=unknown)

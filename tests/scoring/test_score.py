@@ -3,6 +3,7 @@ and the same answers from a Dask LocalCluster of two workers as from one process
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 import recsys.scoring.job as job
 from recsys.data import load_dataset
 from recsys.models.requests import decision_date
+from recsys.scoring.answers import precompute
 from recsys.scoring.job import partitions_of, score
 from recsys.scoring.records import SharedPart
 from recsys.scoring.store import RecommendationStore, StoredPerson
@@ -96,3 +98,51 @@ def test_a_local_dask_cluster_gives_the_same_answers(
     assert different == []
     assert _kept(store) == _kept(one_process)
     assert sum(1 for p in on_dask.values() if p.items("trainings", "id", 5)) > 2_000
+
+
+def test_a_very_large_agency_is_scored_unit_by_unit(
+    small_world: Path, bundle: Path, tmp_path: Path
+) -> None:
+    """Where the mentoring policy searches an agency's mentors unit by unit, each unit is a
+    partition of its own: one process and a Dask cluster store the same answers, and they
+    are the answers of the whole data set at once (the API's in-memory mode)."""
+    ds, models = load_dataset(small_world), load_bundle(bundle)
+    assert models.mentors is not None
+    staff = ds.employees.loc[ds.employees["active"], "agency"].astype(str).value_counts()
+    largest = str(staff.index[0])
+    scoped = models.mentors.eligibility_policies().replace_all(
+        unit_search_above=int(staff.iloc[1])  # only the largest agency is above it
+    )
+    models.mentors.set_params(policies=scoped)
+    names = partitions_of(ds, models)
+    units = ds.employees.loc[ds.employees["agency"].astype(str) == largest, "unit"].nunique()
+    by_unit = [n for n, (agency, unit) in names.items() if unit is not None]
+    assert len(by_unit) == units > 1
+    assert all(names[n][0] == largest for n in by_unit)
+    assert len(names) == len(staff) - 1 + units
+    assert job.fingerprint(ds, models, 5) != job.fingerprint(ds, load_bundle(bundle), 5)
+
+    alone = RecommendationStore(f"sqlite:///{tmp_path / 'one.db'}")
+    assert score(ds, models, alone, k=5).scored == len(names)
+    on_dask = RecommendationStore(f"sqlite:///{tmp_path / 'dask.db'}")
+    score(ds, models, on_dask, k=5, cluster="local", workers=2)
+    rows, expected = _rows(on_dask), _rows(alone)
+    assert rows.keys() == expected.keys()
+    assert [n for n in expected if rows[n] != expected[n]] == []
+
+    whole = precompute(ds, models, 5)
+    assert whole.mentors is not None
+    for nip in sorted(whole.active):
+        for lang in ("id", "en"):
+            assert expected[nip].items("mentors", lang, 5) == whole.mentors[lang].get(nip, [])
+            assert expected[nip].items("trainings", lang, 5) == whole.trainings[lang].get(nip, [])
+    # the largest agency's mentors are of the mentee's unit
+    unit = ds.employees.set_index(ds.employees["nip"].astype(str))["unit"].astype(str)
+    agency = ds.employees.set_index(ds.employees["nip"].astype(str))["agency"].astype(str)
+    mentors = [
+        (nip, json.loads(item)["mentor_nip"])
+        for nip in whole.active
+        if agency[nip] == largest
+        for item in whole.mentors["id"].get(nip, [])
+    ]
+    assert mentors and all(unit[a] == unit[b] for a, b in mentors)

@@ -25,6 +25,7 @@ from recsys.data.loading import Dataset
 from recsys.features.competency_state import AS_OF, id_isin, id_positions
 from recsys.features.mentor import DISTANCES, distance_class
 from recsys.features.person import appraisal_features
+from recsys.features.population import agency_staff
 from recsys.models.mentors.policy import MentorPolicies, MentorPolicy
 from recsys.models.requests import UnknownEmployeeError, decision_date, unique_nips
 
@@ -35,23 +36,6 @@ SENIOR_STEPS = MentorPolicy().senior_steps
 GOOD_RATINGS = MentorPolicy().ratings
 #: Pairs looked at a time (bounds memory).
 PAIR_BLOCK = 1_000_000
-#: Key of :attr:`~recsys.data.loading.Dataset.context` with each agency's active staff
-#: (agency, staff), for a part of a data set smaller than its agencies.
-AGENCY_STAFF = "agency_staff"
-
-
-def agency_staff(ds: Dataset) -> pd.Series:
-    """Active employees per agency (agency name → count): from the data set's context if a
-    part carries it, else counted."""
-    carried = ds.context.get(AGENCY_STAFF)
-    if carried is not None:
-        return carried.set_index("agency")["staff"]
-    employees = ds.employees
-    return (
-        employees.loc[employees["active"].fillna(False).astype(bool), "agency"]
-        .astype(str)
-        .value_counts()
-    )
 
 
 def unit_scoped(ds: Dataset, policies: MentorPolicies, agencies: Iterable[str]) -> np.ndarray:
@@ -145,7 +129,7 @@ class Roster:
         (None: the built-in default). Policies for agencies that are not in ``ds`` are a
         :class:`~recsys.models.mentors.policy.PolicyError`."""
         policies = MentorPolicies() if policies is None else policies
-        policies.check_agencies(ds.employees["agency"].astype(str).unique())
+        policies.check_agencies(agency_staff(ds).index)  # the whole data set's, in a part
         emp = ds.employees
         if people is None:
             emp = emp[emp["active"]]
