@@ -123,7 +123,8 @@ def block_coverage(
     profiles_: Profiles, mentee_rows: np.ndarray, mentor_rows: np.ndarray
 ) -> np.ndarray:
     """:func:`coverage` of every (mentee, mentor) combination (mentees × mentors) at once,
-    competency by competency over the dictionary — no per-pair gathers."""
+    competency by competency over the dictionary — no per-pair gathers (float32: it ranks
+    a shortlist, whose pairs are then scored exactly)."""
     n_vocab = profiles_.dense32.shape[1] - 1  # without the padding column
     codes = profiles_.codes[mentee_rows]
     rows = np.arange(len(mentee_rows))[:, None]
@@ -148,7 +149,7 @@ def block_coverage(
             np.maximum(part, np.float32(0.0), out=part)
             part *= weight[learners, c, None]
             total[np.ix_(learners, ahead)] += part
-    return total.astype(float)
+    return total
 
 
 def lead_detail(profiles_: Profiles, mentee_rows: np.ndarray, lead: np.ndarray) -> pd.DataFrame:

@@ -132,8 +132,10 @@ class Pool:
         if width >= len(mentors):
             i, j = np.nonzero(useful)
             return block[i], mentors[j], counts[i]
-        # minus the forecast (argpartition finds the smallest), +inf where not useful
-        loss = cover * self._block_effectiveness(block, mentors)
+        # minus the forecast (argpartition finds the smallest), +inf where not useful; in
+        # float32 like the coverage, which halves the memory argpartition sweeps
+        loss = self._block_effectiveness(block, mentors)
+        np.multiply(loss, cover, out=loss)
         np.negative(loss, out=loss)
         np.copyto(loss, np.inf, where=~useful)
         best = np.argpartition(loss, width - 1, axis=1)[:, :width]
@@ -145,12 +147,12 @@ class Pool:
 
     def _block_effectiveness(self, block: np.ndarray, mentors: np.ndarray) -> np.ndarray:
         """Effectiveness (gain per point of coverage) of every (mentee, mentor) combination
-        of a block (mentees × mentors). A pair's context is its distance, the mentee's
+        of a block (mentees × mentors, float32). A pair's context is its distance, the mentee's
         remote flag and whether the mentor is the mentee's supervisor, so the mentees of one
         unit, region and remote flag share a row of effectiveness but for their supervisor's
         entry: each such row is looked up once."""
         roster = self.roster
-        table = self.effects.point[self.mentor_slot[mentors]]  # mentors × contexts
+        table = self.effects.point[self.mentor_slot[mentors]].astype(np.float32)  # × contexts
         kind = np.column_stack([roster.unit[block], roster.region[block], roster.remote[block]])
         _, first, inverse = np.unique(kind, axis=0, return_index=True, return_inverse=True)
         like = block[first]  # one mentee of each kind
