@@ -147,7 +147,9 @@ def report(
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {machine()}. `recsys score` into a fresh "
         f"SQLite store on a local Dask cluster of {args.workers} worker processes (one thread "
-        "each) started by the benchmark; partitions are agencies. Worker peak: the largest "
+        "each) started by the benchmark; partitions are agencies, or the units kerja of an "
+        "agency above the mentoring policy's `unit_search_above` (30,000 active staff: its "
+        "mentors are searched and matched unit by unit), largest first. Worker peak: the largest "
         "`ru_maxrss` of the workers; command peak: the `recsys score` process (reads the data "
         "set, splits it, sends the parts). Models trained on the 100k world (same simulator "
         "seed, same catalog).",
@@ -172,8 +174,8 @@ def report(
             f"Slope: {slope * 100_000:.0f} s per 100k employees; projection to "
             f"{NATIONAL:,}: **{projected / 60:.0f} min** with {args.workers} workers, on a "
             "straight line: it holds only if the cost per person (column above) does not grow "
-            "with the agencies' size. The work is per agency, so more workers divide it; the "
-            "largest agency bounds a worker's memory.",
+            "with the partitions' size. The work is per partition, so more workers divide it; "
+            "the largest partition bounds a worker's memory.",
         ]
     lines += [
         "",

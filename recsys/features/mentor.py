@@ -23,15 +23,34 @@ DISTANCES = ("same_unit", "same_region", "far")
 DEVELOPING_OTHERS = "M6"
 #: Ratings of a mentor's mentees are shrunk toward the mean of all ratings by this many.
 RATING_PRIOR_N = 2.0
+#: The context table of a part of a data set: the whole one's :func:`rating_prior` (one
+#: row, column ``prior``), so that a part needs only its own people's mentorships.
+RATING_PRIOR = "mentor_rating_prior"
+
+
+def rating_prior(ds: Dataset) -> float:
+    """The mean mentee rating of all ended mentorships (NaN without any): what a mentor's
+    ratings are shrunk toward. Of the whole data set when ``ds`` is a part of one that
+    carries it in its context (:data:`RATING_PRIOR`)."""
+    carried = ds.context.get(RATING_PRIOR)
+    if carried is not None:
+        return float(carried["prior"].iloc[0])
+    ratings = ds.mentorships.dropna(subset=["end_date"])["mentee_rating"].dropna()
+    return float(ratings.mean()) if len(ratings) else np.nan
+
+
+def rating_prior_context(ds: Dataset) -> pd.DataFrame:
+    """``ds``'s :data:`RATING_PRIOR` context table."""
+    return pd.DataFrame({"prior": [rating_prior(ds)]}, dtype="float64")
 
 
 def mentor_record(ds: Dataset, queries: pd.DataFrame) -> pd.DataFrame:
     """Each query's (nip as mentor, as_of) record from mentorships ended before as_of:
     mentor_n_mentored, mentor_n_rated, mentor_rating_mean (mentee rating 1–5, shrunk toward
-    the mean of all ratings by :data:`RATING_PRIOR_N`; NaN without any rating)."""
+    the mean of all ratings by :data:`RATING_PRIOR_N`: :func:`rating_prior`; NaN without
+    any rating)."""
+    prior = rating_prior(ds)  # of every mentor
     ended = ds.mentorships.dropna(subset=["end_date"])
-    ratings = ended["mentee_rating"].dropna()
-    prior = float(ratings.mean()) if len(ratings) else np.nan  # of every mentor
     ended = ended[id_isin(ended["mentor_nip"], queries["nip"])]  # only the queries' own
     rec = pd.DataFrame(
         {

@@ -7,12 +7,14 @@ level assumed for a competency nobody assessed the person in (the mean shortfall
 assessments of it, :func:`recsys.features.competency_state.assessment_levels`), a
 training's track record (all its earlier participants, :func:`recsys.features.pair.
 track_records`), whether a training is new (nobody enrolled yet) and the prior of mentor
-ratings (all mentorships: the mentorships table, small, stays whole). :func:`people_part`
-keeps the people asked for and their records and carries those summaries in the data
-set's ``context``, so a worker scoring one agency holds that agency's records only, a
-what-if forecast reads one or two people's, and both give the same answers as with the
-whole data set. The decision date (the day after the whole data set's last appraisal) is
-not a summary the features read: a part is asked with it (``as_of``).
+ratings (the mean of all mentee ratings, :func:`recsys.features.mentor.rating_prior`).
+:func:`people_part` keeps the people asked for and their records (the mentorships table,
+small, stays whole) and carries those summaries in the data set's ``context``, so a
+worker scoring one agency holds that agency's records only, a what-if forecast reads one
+or two people's (from the store, only their own mentorships too:
+:mod:`recsys.scoring.records`), and both give the same answers as with the whole data
+set. The decision date (the day after the whole data set's last appraisal) is not a
+summary the features read: a part is asked with it (``as_of``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pandas as pd
 
 from recsys.data.loading import Dataset
 from recsys.features.competency_state import ASSESSMENT_LEVELS, assessment_levels
+from recsys.features.mentor import RATING_PRIOR, rating_prior_context
 from recsys.features.pair import (
     ENROLLED_TRAININGS,
     TRACK_RECORDS,
@@ -42,7 +45,7 @@ PERSON_TABLES = {
 #: agencies exist, whatever part is at hand.
 AGENCY_STAFF = "agency_staff"
 #: The context tables of a part (:func:`whole_context`).
-CONTEXT_TABLES = (ASSESSMENT_LEVELS, TRACK_RECORDS, ENROLLED_TRAININGS, AGENCY_STAFF)
+CONTEXT_TABLES = (ASSESSMENT_LEVELS, TRACK_RECORDS, ENROLLED_TRAININGS, AGENCY_STAFF, RATING_PRIOR)
 
 
 def whole_context(ds: Dataset) -> dict[str, pd.DataFrame]:
@@ -53,6 +56,7 @@ def whole_context(ds: Dataset) -> dict[str, pd.DataFrame]:
         TRACK_RECORDS: track_records(ds),
         ENROLLED_TRAININGS: enrolled,
         AGENCY_STAFF: _agency_staff(ds).rename("staff").rename_axis("agency").reset_index(),
+        RATING_PRIOR: rating_prior_context(ds),
     }
 
 
@@ -83,8 +87,10 @@ def people_part(
 ) -> Dataset:
     """``ds`` restricted to the employees ``nips`` (those of them in ``ds``) and their
     records, with ``context`` (:func:`whole_context` of ``ds``); the catalog, dictionary,
-    standards, mentorships and unit metrics are kept whole. ``label`` names the part in
-    its ``source`` (default: the number of people)."""
+    standards, mentorships and unit metrics are kept whole (the store's records name a
+    mentorship by its place in the whole table: :func:`recsys.scoring.records.
+    person_records`). ``label`` names the part in its ``source`` (default: the number of
+    people)."""
     wanted = pd.Index(pd.Series(list(nips), dtype=object).astype(str).unique())
     tables = dict(ds.tables)
     for name, column in PERSON_TABLES.items():

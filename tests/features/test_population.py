@@ -3,6 +3,7 @@ everybody's records read the whole data set's summaries instead."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 
 from recsys.data import load_dataset
 from recsys.features.competency_state import AS_OF, competency_state
+from recsys.features.mentor import mentor_record, rating_prior
 from recsys.features.pair import enrolled_trainings, track_record
 from recsys.features.population import agency_part, people_part, whole_context
 from recsys.models.requests import decision_date
@@ -68,3 +70,27 @@ def test_a_part_of_a_few_people_answers_as_the_whole(whole) -> None:
     assert by_agency.source == by_people.source == f"{whole.source} [{agency}]"
     for name, frame in by_agency.tables.items():
         pd.testing.assert_frame_equal(frame, by_people.tables[name])
+
+
+def test_a_part_with_only_its_mentors_mentorships_reads_the_whole_rating_prior(whole) -> None:
+    """A mentor's rating is shrunk toward the mean of every mentorship's rating: a part that
+    keeps only its people's mentorships (a what-if forecast's, from the store) reads it from
+    the context, and gives each mentor the record the whole gives (issue 16)."""
+    rated = whole.mentorships.dropna(subset=["end_date", "mentee_rating"])
+    mentors = sorted(rated["mentor_nip"].astype(str).value_counts().index[:3])
+    part = people_part(whole, mentors, whole_context(whole))
+    theirs = part.mentorships["mentor_nip"].astype(str).isin(mentors)
+    alone = dataclasses.replace(
+        part, tables={**part.tables, "mentorships": part.mentorships[theirs]}
+    )
+    assert len(alone.mentorships) < len(rated) / 10
+    assert (
+        rating_prior(alone) == rating_prior(whole) == pytest.approx(rated["mentee_rating"].mean())
+    )
+    queries = pd.DataFrame({"nip": mentors, AS_OF: decision_date(whole, None)})
+    want = mentor_record(whole, queries)
+    assert (want["mentor_n_rated"] > 0).all()
+    pd.testing.assert_frame_equal(mentor_record(alone, queries), want, check_exact=True)
+    # without the prior in the context, the mentor's own ratings would be the prior
+    bare = dataclasses.replace(alone, context={})
+    assert not mentor_record(bare, queries)["mentor_rating_mean"].equals(want["mentor_rating_mean"])

@@ -1,8 +1,9 @@
 """What a what-if forecast reads from the store: each person's records and the generation's
 shared part make a data set of just the people asked about, whose forecasts are exactly
 those of the whole data set (training and mentor forecasts, a mentor of another agency,
-the direct supervisor); a person's name and gender are not kept; what cannot be read is a
-clear error."""
+the direct supervisor); a person's name and gender are not kept; the shared part stays
+small whatever the staff's size (no mentorships, the running summaries as of the decision
+date) and is read in place; what cannot be read is a clear error."""
 
 from __future__ import annotations
 
@@ -12,18 +13,27 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from recsys.data import load_dataset
 from recsys.data.loading import Dataset
+from recsys.features.competency_state import ASSESSMENT_LEVELS
+from recsys.features.pair import TRACK_RECORDS
 from recsys.features.population import PERSON_TABLES, people_part, whole_context
 from recsys.models.requests import decision_date
+from recsys.scoring import records
 from recsys.scoring.records import (
+    AS_OF_CONTEXT,
+    CONTEXT,
     FACTS,
     LEFT_OUT,
+    MENTORSHIPS,
     SHARED_TABLES,
+    TABLE,
     RecordsError,
     SharedPart,
+    as_of_context,
     person_records,
     shared_part,
 )
@@ -59,7 +69,7 @@ def test_the_records_give_back_each_persons_rows(whole: Dataset, stored: tuple) 
     assert part.as_of == decision_date(whole, None)
     for name in SHARED_TABLES:
         pd.testing.assert_frame_equal(part.tables[name], whole.tables[name])
-    for name, frame in whole_context(whole).items():
+    for name, frame in as_of_context(whole_context(whole), part.as_of).items():
         pd.testing.assert_frame_equal(part.context[name], frame)
     nips = _active(whole).sample(40, random_state=3).tolist()
     small = part.dataset({nip: records[nip] for nip in nips})
@@ -75,6 +85,12 @@ def test_the_records_give_back_each_persons_rows(whole: Dataset, stored: tuple) 
             want.sort_values(key, kind="stable").reset_index(drop=True),
         )
     assert len(small.employees) == 40
+    mentorships = whole.mentorships
+    theirs = mentorships["mentor_nip"].isin(nips) | mentorships["mentee_nip"].isin(nips)
+    assert theirs.any() and not theirs.all()
+    pd.testing.assert_frame_equal(  # each once, in the whole table's order
+        small.mentorships, mentorships[theirs].reset_index(drop=True)
+    )
 
 
 def test_a_persons_name_and_gender_are_not_kept(whole: Dataset, stored: tuple) -> None:
@@ -115,6 +131,14 @@ def test_forecasts_from_the_records_are_those_of_the_whole_data_set(
         if a != b
     ]
     assert any(agency[a] != agency[b] for a, b in pairs)
+    # mentors with a record of rated mentorships (read from their own records, shrunk
+    # toward the whole's prior), one of them a mentor of the mentee already
+    rated = whole.mentorships.dropna(subset=["end_date", "mentee_rating"])
+    rated = rated[rated["mentor_nip"].isin(staff.index) & rated["mentee_nip"].isin(staff.index)]
+    busiest = rated["mentor_nip"].astype(str).value_counts().index[:3]
+    pairs += [(str(active[0]), mentor) for mentor in busiest if mentor != str(active[0])]
+    again = rated.iloc[0]
+    pairs.append((str(again["mentee_nip"]), str(again["mentor_nip"])))
     for mentee, mentor in pairs:
         small = part.dataset({mentee: records[mentee], mentor: records[mentor]})
         pd.testing.assert_frame_equal(
@@ -122,6 +146,45 @@ def test_forecasts_from_the_records_are_those_of_the_whole_data_set(
             models.mentors.forecast(whole, [mentee], [mentor]),
             check_exact=True,
         )
+
+
+def test_the_shared_part_does_not_grow_with_the_staff(whole: Dataset, stored: tuple) -> None:
+    """Issue 16: what every worker keeps resident is the catalog's size, not the staff's:
+    the mentorships are kept per person, the running summaries as of the decision date."""
+    entries, records = stored
+    assert MENTORSHIPS not in SHARED_TABLES and f"{TABLE}{MENTORSHIPS}" not in entries
+    part = SharedPart.read(entries)
+    assert set(AS_OF_CONTEXT) == {ASSESSMENT_LEVELS, TRACK_RECORDS}
+    context = whole_context(whole)
+    for name, (key, date) in AS_OF_CONTEXT.items():
+        kept = part.context[name]
+        assert kept[key].is_unique and (kept[date] < part.as_of).all()
+        assert len(kept) == context[name].loc[context[name][date] < part.as_of, key].nunique()
+        assert len(kept) < len(context[name]) / 10
+    # a mentor's records hold the mentorships they led, a mentee's those they had
+    ended = whole.mentorships.dropna(subset=["end_date"])
+    mentor = str(ended["mentor_nip"].value_counts().index[0])
+    small = part.dataset({mentor: records[mentor]})
+    assert (small.mentorships["mentor_nip"] == mentor).sum() == (
+        whole.mentorships["mentor_nip"] == mentor
+    ).sum()
+
+
+def test_the_shared_part_is_read_in_place(stored: tuple) -> None:
+    """Its tables are Arrow IPC files whose Arrow-backed columns point into the stored
+    bytes: reading decodes nothing into Arrow's memory pool (Parquet did, and the pool kept
+    tens of MB resident at 100k employees: issue 16)."""
+    entries, _ = stored
+    for name, data in entries.items():
+        if name.startswith((TABLE, CONTEXT)):
+            assert data[:6] == b"ARROW1", name
+    frame = pd.DataFrame({"nip": pd.Series([f"{i:018d}" for i in range(20_000)], dtype="string")})
+    data = records._arrow(frame)
+    pool = pa.default_memory_pool()
+    before = pool.bytes_allocated()
+    back = records._frame(data)
+    assert pool.bytes_allocated() - before < 4_096  # not the 20,000 NIPs' 360 kB
+    pd.testing.assert_frame_equal(back, frame)
 
 
 def test_what_cannot_be_read_is_a_clear_error(stored: tuple) -> None:

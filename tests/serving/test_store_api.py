@@ -42,7 +42,8 @@ def _people(world: Path) -> dict[str, str]:
 
 def _forecasts(world: Path) -> list[dict[str, Any]]:
     """What-if requests of every kind, good and bad: trainings, a mentor of the same agency,
-    of another one, the direct supervisor, and each error."""
+    of another one, the direct supervisor, a mentor with rated mentorships (their record
+    and the whole's prior), and each error."""
     people = _people(world)
     employees = pd.read_csv(world / "employees.csv", dtype=str)
     active = employees[employees["active"] == "true"].set_index("nip")
@@ -52,12 +53,15 @@ def _forecasts(world: Path) -> list[dict[str, Any]]:
     supervised = active[active["supervisor_nip"].isin(active.index)]
     mentee = str(supervised.index[0])
     trainings = pd.read_csv(world / "trainings.csv", dtype=str)["training_id"].tolist()
+    mentorships = pd.read_csv(world / "mentorships.csv", dtype=str).dropna(subset=["mentee_rating"])
+    rated = mentorships["mentor_nip"][mentorships["mentor_nip"].isin(same.index)]
     return [
         {"nip": junior, "training_ids": trainings[:4]},
         {"nip": people["senior"], "training_ids": trainings[-3:]},
         {"nip": junior, "mentor_nip": str(same.index[0])},
         {"nip": junior, "training_ids": trainings[4:6], "mentor_nip": str(other.index[0])},
         {"nip": mentee, "mentor_nip": str(supervised.loc[mentee, "supervisor_nip"])},
+        {"nip": junior, "mentor_nip": str(rated.value_counts().index[0])},
         {"nip": junior},
         {"nip": junior, "training_ids": ["NOPE-1", trainings[0]]},
         {"nip": junior, "training_ids": ["NOPE-1"], "mentor_nip": people["unknown"]},
@@ -126,7 +130,7 @@ def test_store_serves_what_the_in_memory_api_serves(
         heavy = stored_app.state.state._heavy
         assert heavy is not None and heavy._dataset is None and heavy._models is None
         # what-if forecasts: the same answers, and errors, from the people's stored records
-        assert _same_forecasts(small_world, a, b) == 5
+        assert _same_forecasts(small_world, a, b) == 6
     assert heavy._models is not None  # a forecast needs the models
     assert heavy._dataset is None  # but never the whole data set
     served = stored_app.state.state.current
@@ -223,7 +227,7 @@ def test_store_on_postgresql_with_the_audit_table(
         httpx.Client(base_url=sqlite_url, timeout=120) as sqlite_client,
     ):
         # forecasts from the records kept in PostgreSQL: those of the SQLite store
-        assert _same_forecasts(small_world, sqlite_client, client) == 5
+        assert _same_forecasts(small_world, sqlite_client, client) == 6
         assert app.state.state._heavy._dataset is None
         got = client.get(f"/v1/employees/{people['junior']}/trainings", headers=key("hr-bkpsdm"))
         assert got.status_code == 200 and got.json()["items"]
@@ -303,7 +307,7 @@ def test_forecasts_over_a_store_written_before_records_were_kept(
         httpx.Client(base_url=new_url, timeout=300) as a,
         httpx.Client(base_url=old_url, timeout=300) as b,
     ):
-        assert _same_forecasts(small_world, a, b) == 5
+        assert _same_forecasts(small_world, a, b) == 6
         # nor does it know of plans: a clear 404 for a person's place
         place = b.get(f"/v1/employees/{_people(small_world)['junior']}/plan", headers=key("analis"))
         assert place.status_code == 404

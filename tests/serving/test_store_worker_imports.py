@@ -82,6 +82,41 @@ print(json.dumps({
 """
 
 
+#: What a store-backed worker must not load to answer what-if forecasts either: MLflow (a
+#: bundle's models are read from their pickles), the registry module (training, evaluation,
+#: plots) and the planner. Issue 16: they made a worker that had forecast ~80 MB larger.
+NOT_FOR_FORECASTS = (
+    "mlflow",
+    "matplotlib",
+    "ortools",
+    "recsys.tracking.registry",
+    "recsys.tracking.pyfunc",
+    "recsys.planning",
+)
+
+#: The worker: the app over the store, asked a training and a mentor forecast; prints the
+#: answers' status codes and the modules loaded, as JSON.
+FORECASTING_WORKER = """
+import json, sys
+from pathlib import Path
+
+import httpx
+
+from serving.main import create_app
+
+helpers, world, bundle, store, audit, nip, mentor, training = sys.argv[1:]
+sys.path.insert(0, helpers)
+from server import key, serve, settings_for
+
+settings = settings_for(Path(world), Path(bundle), Path(audit), store=store)
+with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=120) as client:
+    asked = [{"nip": nip, "training_ids": [training]}, {"nip": nip, "mentor_nip": mentor}]
+    status = [client.post("/v1/forecasts", json=b, headers=key("analis")).status_code
+              for b in asked]
+print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
+"""
+
+
 @pytest.fixture(scope="module")
 def store_url(bundle: Path, small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'recommendations.db'}"
@@ -125,6 +160,46 @@ def test_a_store_worker_serves_reads_without_the_heavy_libraries(
     assert not loaded, (
         f"a store-backed worker imported {loaded}: import them where a computing route needs "
         "them (`python -X importtime -c 'import serving.main'` shows who imports them)"
+    )
+
+
+def test_a_store_worker_forecasts_without_mlflow_or_the_registry(
+    store_url: str, bundle: Path, small_world: Path, tmp_path: Path
+) -> None:
+    employees = pd.read_csv(small_world / "employees.csv", dtype=str)
+    active = employees.loc[employees["active"] == "true", "nip"].astype(str)
+    training = pd.read_csv(small_world / "trainings.csv", dtype=str)["training_id"].iloc[0]
+    helpers = Path(__file__).resolve().parent
+    args = [helpers, small_world, bundle, store_url, tmp_path / "audit.jsonl"]
+    args += [active.iloc[0], active.iloc[1], training]
+    done = subprocess.run(
+        [sys.executable, "-c", FORECASTING_WORKER, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("RECSYS_")},
+        timeout=STARTUP_TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr
+    worker = json.loads(done.stdout.splitlines()[-1])
+    assert worker["status"] == [200, 200]
+    assert "recsys.models.trainings" in worker["modules"]  # the models were loaded
+    loaded = [
+        heavy
+        for heavy in NOT_FOR_FORECASTS
+        if any(name == heavy or name.startswith(f"{heavy}.") for name in worker["modules"])
+    ]
+    assert not loaded, f"a store-backed worker that forecast imported {loaded}"
+
+
+def test_a_bundle_names_the_models_as_the_registry_does() -> None:
+    """The bundle keeps the registry's names itself (so that loading one never imports
+    the registry): they must be the registry's."""
+    from recsys.tracking import bundle, registry
+
+    assert (bundle.TRAINING_MODEL, bundle.MENTOR_MODEL, bundle.CHAMPION) == (
+        registry.TRAINING_MODEL,
+        registry.MENTOR_MODEL,
+        registry.CHAMPION,
     )
 
 
