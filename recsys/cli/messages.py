@@ -357,8 +357,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     # --- score: the recommendation store
     "score.scoring": {
-        "id": "Menghitung rekomendasi per instansi",
-        "en": "Scoring recommendations agency by agency",
+        "id": "Menghitung rekomendasi per instansi atau unit kerja",
+        "en": "Scoring recommendations agency by agency (or unit by unit)",
     },
     "score.no_models": {
         "id": "Belum ada model juara untuk dinilai ({error}). Jalankan `recsys train` dulu, "
