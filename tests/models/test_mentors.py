@@ -3,6 +3,7 @@ forecasts, and quality against the world's ground truth beside the baselines."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,17 +14,15 @@ from recsys.data.loading import Dataset, load_dataset
 from recsys.data.snapshot import latest_date
 from recsys.evaluation import mentors as E
 from recsys.features.competency_state import AS_OF
-from recsys.models.mentors import coverage as mentor_coverage
 from recsys.models.mentors.coverage import (
     Profiles,
-    block_coverage,
     coverage,
     lead_detail,
     profiles,
 )
 from recsys.models.mentors.eligibility import SENIOR_STEPS, Roster, eligible_pairs, seniority
 from recsys.models.mentors.policy import MentorPolicy
-from recsys.models.mentors.pool import Pool
+from recsys.models.mentors.pool import SHORTLIST_EXTRA, Pool
 from recsys.models.mentors.recommender import RECOMMENDATION_COLUMNS, MentorRecommender
 from recsys.models.requests import InactiveEmployeeError, UnknownEmployeeError
 
@@ -193,32 +192,79 @@ def _pool(world: tuple) -> Pool:
     )
 
 
-def test_block_coverage_is_the_same_whichever_way_a_competency_is_summed(
-    world: tuple, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pool = _pool(world)
-    rows = np.arange(len(pool.roster.nip))
-    mentees, mentors = rows[:300], rows[::2]
-    mixed = block_coverage(pool.profiles, mentees, mentors)
-    # every competency over the whole block, then each over its learners × mentors ahead
-    monkeypatch.setattr(mentor_coverage, "DENSE_SHARE", -1.0)
-    whole = block_coverage(pool.profiles, mentees, mentors)
-    monkeypatch.setattr(mentor_coverage, "DENSE_SHARE", 2.0)
-    parts = block_coverage(pool.profiles, mentees, mentors)
-    assert np.array_equal(mixed, whole) and np.array_equal(parts, whole)  # bit for bit
-    assert (whole > 0).mean() > 0.3
-
-
-def test_block_effectiveness_equals_the_pairwise_lookup(world: tuple) -> None:
-    pool = _pool(world)
-    found = pool.roster.row(pool.roster.nip)
-    block, mentors, _ = next(pool.roster.matrices(found[:200]))
-    gain = pool._block_effectiveness(block, mentors)
+def _reference_shortlist(
+    pool: Pool, block: np.ndarray, mentors: np.ndarray, ok: np.ndarray, width: int
+) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray, np.ndarray]:
+    """The shortlist with whole-block numpy arrays: float32 coverage summed competency by
+    competency in dictionary order, the pairwise effectiveness look-up in float32, each
+    mentee's ``width`` best by (loss, mentor position), listed by mentee then mentor.
+    Returns the pairs (roster rows), which eligible mentors cover a gap (mentees ×
+    mentors), the coverage and the loss (minus the forecast)."""
+    prof = pool.profiles
+    n_vocab = prof.dense32.shape[1] - 1
+    rows = np.arange(len(block))[:, None]
+    weight = np.zeros((len(block), n_vocab + 1), dtype=np.float32)
+    level = np.full((len(block), n_vocab + 1), 5.0, dtype=np.float32)
+    weight[rows, prof.codes[block]] = prof.open_weight[block]
+    level[rows, prof.codes[block]] = prof.level32[block]
+    ahead = prof.dense32[mentors]
+    cover = np.zeros((len(block), len(mentors)), dtype=np.float32)
+    for c in range(n_vocab):
+        lead = np.maximum(ahead[None, :, c] - level[:, c, None], np.float32(0.0))
+        cover += lead * weight[:, c, None]
     i, j = np.meshgrid(block, mentors, indexing="ij")
-    _, pairwise, _, supervisor, _, _ = pool._lookup(i.ravel(), j.ravel())
-    # the shortlist's float32 of the same look-up
-    assert gain.dtype == np.float32 and np.array_equal(gain.ravel(), pairwise.astype(np.float32))
-    assert supervisor.any()  # the supervisor's own context is looked up too
+    _, effectiveness, *_ = pool._lookup(i.ravel(), j.ravel())
+    loss = -(effectiveness.astype(np.float32).reshape(cover.shape) * cover)
+    useful = ok & (cover > 0)
+    pairs = []
+    for r in range(len(block)):
+        cols = np.flatnonzero(useful[r] & np.isfinite(loss[r]))
+        best = np.sort(cols[np.lexsort((cols, loss[r, cols]))][:width])
+        pairs += [(int(block[r]), int(mentors[c])) for c in best]
+    return pairs, useful, cover, loss
+
+
+def _check_shortlist(pool: Pool, top: int | None) -> np.ndarray:
+    """Assert that the pool's shortlist of a block is the reference's; returns the loss."""
+    found = pool.roster.row(pool.roster.nip)
+    block, mentors, ok = next(pool.roster.matrices(found[:200]))
+    mi, mj, counts = pool.shortlist(block, mentors, ok, top)
+    width = len(mentors) if top is None else top + SHORTLIST_EXTRA
+    pairs, useful, cover, loss = _reference_shortlist(pool, block, mentors, ok, width)
+    # the same pairs, by mentee then mentor, each with its eligible mentors who cover a gap
+    assert list(zip(mi.tolist(), mj.tolist(), strict=True)) == pairs
+    assert len(pairs) > len(block)
+    at = {row: k for k, row in enumerate(block)}
+    assert np.array_equal(counts, useful.sum(axis=1)[[at[r] for r in mi]])
+    # the block's float32 coverage is the pairwise coverage
+    i, j = np.meshgrid(block[:50], mentors, indexing="ij")
+    pairwise, _ = coverage(pool.profiles, i.ravel(), pool.profiles, j.ravel())
+    assert np.allclose(cover[:50].ravel(), pairwise, rtol=1e-5, atol=1e-5)
+    assert (pairwise > 0).mean() > 0.3
+    return np.where(useful, loss, np.inf)
+
+
+@pytest.mark.parametrize("top", [1, 10, None])
+def test_the_shortlist_is_each_mentees_best_by_the_block_forecast(
+    world: tuple, top: int | None
+) -> None:
+    _check_shortlist(_pool(world), top)
+
+
+def test_the_shortlist_breaks_ties_towards_the_lower_mentor(world: tuple) -> None:
+    pool = _pool(world)
+    # every mentor at level 5 in every competency and with the first one's effectiveness:
+    # a mentee's mentors of one context tie
+    twins = replace(
+        pool,
+        profiles=replace(pool.profiles, dense=np.full_like(pool.profiles.dense, 5.0)),
+        effects=replace(
+            pool.effects, point=np.repeat(pool.effects.point[:1], len(pool.effects.point), 0)
+        ),
+    )
+    loss = _check_shortlist(twins, 1)
+    finite = np.isfinite(loss[0])
+    assert finite.sum() > 1 + SHORTLIST_EXTRA > len(np.unique(loss[0][finite]))
 
 
 def test_the_gaps_a_mentor_covers_do_not_depend_on_who_else_was_profiled(world: tuple) -> None:
@@ -235,25 +281,3 @@ def test_the_gaps_a_mentor_covers_do_not_depend_on_who_else_was_profiled(world: 
     pd.testing.assert_frame_equal(
         detail, lead_detail(pool.profiles, rows[mentee], lead_in_pool), check_exact=True
     )
-
-
-def test_block_coverage_equals_pairwise_coverage(world: tuple) -> None:
-    from recsys.data.snapshot import latest_date
-
-    ds, model = world
-    pool = Pool.build(
-        ds,
-        None,
-        latest_date(ds),
-        importance=model.importance_,
-        vocabulary=model.vocabulary_,
-        effect_model=model.model_,
-    )
-    rng = np.random.default_rng(0)
-    mentees = rng.choice(len(pool.roster.nip), 50, replace=False)
-    mentors = rng.choice(len(pool.roster.nip), 40, replace=False)
-    block = block_coverage(pool.profiles, mentees, mentors)
-    i, j = np.meshgrid(np.arange(50), np.arange(40), indexing="ij")
-    pairwise, _ = coverage(pool.profiles, mentees[i.ravel()], pool.profiles, mentors[j.ravel()])
-    assert np.allclose(block.ravel(), pairwise, rtol=1e-5, atol=1e-5)
-    assert (pairwise > 0).mean() > 0.3

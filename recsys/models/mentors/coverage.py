@@ -3,8 +3,8 @@ the mentee can still improve, how far the mentor is ahead, weighted by how much 
 competency matters for performance (:class:`~recsys.models.importance.CompetencyImportance`).
 
 Competencies are held as :class:`Profiles` (arrays over a competency dictionary), so
-coverage is computed for many pairs at once: aligned pairs (:func:`coverage`) or every
-mentee × mentor combination of a block (:func:`block_coverage`).
+coverage is computed for many aligned pairs at once (:func:`coverage`); every mentee × mentor
+combination of a block is searched by :mod:`recsys.models.mentors.block_search`.
 """
 
 from __future__ import annotations
@@ -110,46 +110,6 @@ def coverage(
     lead = np.maximum(mentor_level - mentees.level32[mentee_rows], np.float32(0.0))
     cover = np.einsum("ps,ps->p", lead, mentees.open_weight[mentee_rows]).astype(float)
     return cover, np.where(mentees.room[mentee_rows], lead, 0.0)
-
-
-#: A competency is computed over the whole block of (mentee, mentor) pairs when it concerns
-#: more than this share of it, else over the mentees who can improve in it × the mentors
-#: ahead of the least of them (outside it a pair adds exactly 0): most of the dictionary
-#: belongs to a few positions' standards only.
-DENSE_SHARE = 0.25
-
-
-def block_coverage(
-    profiles_: Profiles, mentee_rows: np.ndarray, mentor_rows: np.ndarray
-) -> np.ndarray:
-    """:func:`coverage` of every (mentee, mentor) combination (mentees × mentors) at once,
-    competency by competency over the dictionary — no per-pair gathers (float32: it ranks
-    a shortlist, whose pairs are then scored exactly)."""
-    n_vocab = profiles_.dense32.shape[1] - 1  # without the padding column
-    codes = profiles_.codes[mentee_rows]
-    rows = np.arange(len(mentee_rows))[:, None]
-    weight = np.zeros((len(mentee_rows), n_vocab + 1), dtype=np.float32)
-    level = np.full((len(mentee_rows), n_vocab + 1), 5.0, dtype=np.float32)
-    weight[rows, codes] = profiles_.open_weight[mentee_rows]
-    level[rows, codes] = profiles_.level32[mentee_rows]
-    mentor_level = profiles_.dense32[mentor_rows]
-    total = np.zeros((len(mentee_rows), len(mentor_rows)), dtype=np.float32)
-    lead = np.empty_like(total)  # one buffer for every dense competency: no allocation per step
-    for c in np.flatnonzero(weight[:, :n_vocab].any(axis=0)):
-        # competencies in dictionary order, as the whole-block sum adds them: same float32 sums
-        learners = np.flatnonzero(weight[:, c])
-        ahead = np.flatnonzero(mentor_level[:, c] > level[learners, c].min())
-        if len(learners) * len(ahead) > DENSE_SHARE * total.size:
-            np.subtract(mentor_level[None, :, c], level[:, c, None], out=lead)
-            np.maximum(lead, np.float32(0.0), out=lead)
-            lead *= weight[:, c, None]
-            total += lead
-        elif len(ahead):
-            part = mentor_level[None, ahead, c] - level[learners, c, None]
-            np.maximum(part, np.float32(0.0), out=part)
-            part *= weight[learners, c, None]
-            total[np.ix_(learners, ahead)] += part
-    return total
 
 
 def lead_detail(profiles_: Profiles, mentee_rows: np.ndarray, lead: np.ndarray) -> pd.DataFrame:

@@ -16,9 +16,9 @@ import pandas as pd
 
 from recsys.data.loading import Dataset
 from recsys.features.competency_state import AS_OF, competency_state, state_of
-from recsys.features.mentor import DISTANCES, distance_class
+from recsys.features.mentor import DISTANCES
 from recsys.models.importance import CompetencyImportance
-from recsys.models.mentors.coverage import Profiles, block_coverage, coverage, profiles
+from recsys.models.mentors.coverage import Profiles, coverage, profiles
 from recsys.models.mentors.effect import (
     CONTEXTS,
     EFFECT_FEATURES,
@@ -120,61 +120,25 @@ class Pool:
     def shortlist(
         self, block: np.ndarray, mentors: np.ndarray, ok: np.ndarray, top: int | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pairs worth scoring exactly: each mentee's eligible mentors, or, with ``top``,
-        the :data:`SHORTLIST_EXTRA` + ``top`` best by the forecast computed for the whole
-        block at once (:func:`~recsys.models.mentors.coverage.block_coverage`). Returns
-        mentee rows, mentor rows and each mentee's number of eligible mentors who cover a
-        gap."""
-        cover = block_coverage(self.profiles, block, mentors)
-        useful = ok & (cover > 0)
-        counts = useful.sum(axis=1)
-        width = len(mentors) if top is None else min(len(mentors), top + SHORTLIST_EXTRA)
-        if width >= len(mentors):
-            i, j = np.nonzero(useful)
-            return block[i], mentors[j], counts[i]
-        # minus the forecast (argpartition finds the smallest), +inf where not useful; in
-        # float32 like the coverage, which halves the memory argpartition sweeps
-        loss = self._block_effectiveness(block, mentors)
-        np.multiply(loss, cover, out=loss)
-        np.negative(loss, out=loss)
-        np.copyto(loss, np.inf, where=~useful)
-        best = np.argpartition(loss, width - 1, axis=1)[:, :width]
-        rows = np.repeat(np.arange(len(block)), width)
-        cols = best.reshape(-1)
-        keep = np.isfinite(loss[rows, cols])
-        rows, cols = rows[keep], cols[keep]
-        return block[rows], mentors[cols], counts[rows]
+        """Pairs worth scoring exactly: each mentee's eligible mentors who cover a gap, or,
+        with ``top``, the :data:`SHORTLIST_EXTRA` + ``top`` best of them by the forecast
+        (float32: :func:`~recsys.models.mentors.block_search.best_mentors`). Returns mentee
+        rows, mentor rows (by mentee, then mentor) and each mentee's number of eligible
+        mentors who cover a gap."""
+        from recsys.models.mentors.block_search import best_mentors  # compiled on first use
 
-    def _block_effectiveness(self, block: np.ndarray, mentors: np.ndarray) -> np.ndarray:
-        """Effectiveness (gain per point of coverage) of every (mentee, mentor) combination
-        of a block (mentees × mentors, float32). A pair's context is its distance, the mentee's
-        remote flag and whether the mentor is the mentee's supervisor, so the mentees of one
-        unit, region and remote flag share a row of effectiveness but for their supervisor's
-        entry: each such row is looked up once."""
         roster = self.roster
-        table = self.effects.point[self.mentor_slot[mentors]].astype(np.float32)  # × contexts
-        kind = np.column_stack([roster.unit[block], roster.region[block], roster.remote[block]])
-        _, first, inverse = np.unique(kind, axis=0, return_index=True, return_inverse=True)
-        like = block[first]  # one mentee of each kind
-        distance = distance_class(
-            roster.unit[like][:, None] == roster.unit[mentors][None, :],
-            roster.region[like][:, None] == roster.region[mentors][None, :],
+        width = len(mentors) if top is None else min(len(mentors), top + SHORTLIST_EXTRA)
+        i, j, counts = best_mentors(
+            self.profiles,
+            block,
+            mentors,
+            ok,
+            self.effects.point[self.mentor_slot[mentors]].astype(np.float32),
+            (roster.unit, roster.region, roster.remote, roster.supervisor),
+            width,
         )
-        ctx = context(distance, roster.remote[like][:, None], np.zeros((1, 1), dtype=bool))
-        gain_per_cover = table[np.arange(len(mentors))[None, :], ctx][inverse.reshape(-1)]
-        # each mentee's supervisor among the mentors, if there
-        supervisor = roster.supervisor[block]
-        by_row = np.argsort(mentors, kind="stable")
-        at = by_row[
-            np.minimum(np.searchsorted(mentors, supervisor, sorter=by_row), len(by_row) - 1)
-        ]
-        i = np.flatnonzero((supervisor >= 0) & (mentors[at] == supervisor))
-        if len(i):
-            j = at[i]
-            distance_i = roster.distance(block[i], mentors[j])
-            ctx_i = context(distance_i, roster.remote[block[i]], np.ones(len(i), dtype=bool))
-            gain_per_cover[i, j] = table[j, ctx_i]
-        return gain_per_cover
+        return block[i], mentors[j], counts[i]
 
     def expected(
         self, mentee_rows: np.ndarray, mentor_rows: np.ndarray
