@@ -366,6 +366,14 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "No champion model to score with ({error}). Run `recsys train` first, or give "
         "--bundle.",
     },
+    "score.cluster_error": {
+        "id": "Klaster Dask tidak dapat dipakai ({error}). Periksa alamat --cluster "
+        "(mis. tcp://host:8786) atau pakai --cluster local. Tidak ada yang diubah: generasi "
+        "yang dilayani tetap sama.",
+        "en": "The Dask cluster cannot be used ({error}). Check the --cluster address (e.g. "
+        "tcp://host:8786) or use --cluster local. Nothing was changed: the generation served "
+        "stays the same.",
+    },
     "demo.store": {"id": "Rekomendasi siap saji", "en": "Scored recommendations"},
     "score.done": {
         "id": "Generasi {generation} siap dan kini dilayani: {people:,} pegawai dari "

@@ -19,6 +19,7 @@ from recsys.settings import Language, get_settings
 
 if TYPE_CHECKING:
     from recsys.data.loading import Dataset
+    from recsys.scoring.cluster import ScoringCluster
     from recsys.scoring.job import ScoreResult
     from recsys.scoring.plan_places import AttachedPlans
     from recsys.scoring.store import RecommendationStore
@@ -86,26 +87,36 @@ def score_cmd(
         target = RecommendationStore(url)
     except StoreError as exc:
         fail(str(exc), lang)
-    quiet_mlflow()
+    # a cluster's workers boot while the models and the data are read
+    pending = None
+    if cluster is not None:
+        from recsys.scoring.cluster import ScoringCluster
+
+        pending = ScoringCluster(cluster, workers).start()
     try:
-        models = load_bundle(bundle) if bundle is not None else load_champions()
-    except BundleError as exc:
-        fail(str(exc), lang)
-    except LookupError as exc:
-        fail(t("score.no_models", lang, error=exc), lang)
-    dataset = load_data(data, lang, mapping)
-    plans = attach_plans(dataset, plan, lang, off=no_plan)
-    score_into_store(
-        dataset,
-        models,
-        target,
-        lang,
-        k=k,
-        restart=restart,
-        cluster=cluster,
-        workers=workers,
-        plans=plans,
-    )
+        quiet_mlflow()
+        try:
+            models = load_bundle(bundle) if bundle is not None else load_champions()
+        except BundleError as exc:
+            fail(str(exc), lang)
+        except LookupError as exc:
+            fail(t("score.no_models", lang, error=exc), lang)
+        dataset = load_data(data, lang, mapping)
+        plans = attach_plans(dataset, plan, lang, off=no_plan)
+        score_into_store(
+            dataset,
+            models,
+            target,
+            lang,
+            k=k,
+            restart=restart,
+            cluster=pending,
+            workers=workers,
+            plans=plans,
+        )
+    finally:
+        if pending is not None:
+            pending.close()
 
 
 def attach_plans(
@@ -147,13 +158,14 @@ def score_into_store(
     *,
     k: int = 10,
     restart: bool = False,
-    cluster: str | None = None,
+    cluster: str | ScoringCluster | None = None,
     workers: int = 2,
     plans: AttachedPlans | None = None,
 ) -> ScoreResult:
     """Score ``dataset`` into the store with a progress bar (with the places of the people
     in ``plans``), then say what was made and how long it took (what ``recsys score`` and
     ``recsys demo`` show)."""
+    from recsys.scoring.cluster import ClusterError
     from recsys.scoring.job import score
     from recsys.scoring.store import StoreError
 
@@ -172,6 +184,8 @@ def score_into_store(
             )
     except StoreError as exc:
         fail(str(exc), lang)
+    except ClusterError as exc:
+        fail(t("score.cluster_error", lang, error=exc), lang)
     finally:
         target.dispose()
     generation = result.generation

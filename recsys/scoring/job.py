@@ -33,6 +33,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -48,6 +49,9 @@ from recsys.scoring.store import PLANS_ENTRY, Generation, RecommendationStore
 from recsys.settings import LANGUAGES
 from recsys.tracking.bundle import Bundle
 from recsys.tracking.registry import fingerprint as data_fingerprint
+
+if TYPE_CHECKING:
+    from recsys.scoring.cluster import ScoringCluster
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +150,7 @@ def score(
     *,
     k: int = STORE_K,
     resume: bool = True,
-    cluster: str | None = None,
+    cluster: str | ScoringCluster | None = None,
     workers: int = 2,
     on_progress: ProgressFn | None = None,
     plans: AttachedPlans | None = None,
@@ -156,7 +160,9 @@ def score(
     ``plans``: the agency plans whose places are kept with the answers (none if None).
 
     ``cluster``: None (this process), ``"local"`` (a Dask ``LocalCluster`` of ``workers``
-    single-threaded workers) or a Dask scheduler address (``tcp://host:8786``).
+    single-threaded workers), a Dask scheduler address (``tcp://host:8786``), or a
+    :class:`~recsys.scoring.cluster.ScoringCluster` already starting (its workers boot
+    while the caller reads the data; the caller closes it).
     ``on_progress(done, total)`` is called with partitions done.
     """
     if k < 1:
@@ -165,50 +171,62 @@ def score(
     names = partitions_of(ds, models)
     if not names:
         raise ValueError("the data set has no employees: nothing to score")
-    as_of = decision_date(ds, None)
-    generation_id, done = store.begin_generation(
-        fingerprint=fingerprint(ds, models, k, plans),
-        model_versions=models.versions,
-        source=str(ds.source),
-        ranker=str(models.trainings.ranker_),
-        k=k,
-        has_mentors=models.mentors is not None,
-        n_partitions=len(names),
-        resume=resume,
-    )
-    todo = [p for p in names if p not in done]
-    log.info(
-        "scoring generation %d: %d partitions (%d already stored)",
-        generation_id,
-        len(todo),
-        len(done),
-    )
-    progress = on_progress or (lambda _done, _total: None)
-    progress(len(done), len(names))
-    context = whole_context(ds)
-    attached = plans if plans is not None else AttachedPlans(())
-    described = attached.describe(ds)
-    entries = records.shared_part(ds, context, as_of)
-    entries[PLANS_ENTRY] = json.dumps(described).encode()
-    store.write_shared(generation_id, entries)
-    parts = _partitions(ds, {p: names[p] for p in todo}, context, attached)
-    if cluster is None:
-        for count, (partition, agency, part, places) in enumerate(parts, start=len(done) + 1):
-            score_partition(part, models, store, generation_id, partition, k, as_of, places, agency)
-            progress(count, len(names))
-    else:
-        _score_on_dask(
-            parts,
-            models,
-            store,
-            generation_id,
-            k,
-            as_of,
-            cluster,
-            workers,
-            lambda n: progress(len(done) + n, len(names)),
+    running = None
+    if cluster is not None:
+        from recsys.scoring.cluster import ScoringCluster
+
+        running = ScoringCluster(cluster, workers).start() if isinstance(cluster, str) else cluster
+    try:
+        as_of = decision_date(ds, None)
+        context = whole_context(ds)
+        attached = plans if plans is not None else AttachedPlans(())
+        described = attached.describe(ds)
+        entries = records.shared_part(ds, context, as_of)
+        entries[PLANS_ENTRY] = json.dumps(described).encode()
+        if running is not None:
+            running.client()  # a cluster that cannot be used fails here, before any write
+        generation_id, done = store.begin_generation(
+            fingerprint=fingerprint(ds, models, k, plans),
+            model_versions=models.versions,
+            source=str(ds.source),
+            ranker=str(models.trainings.ranker_),
+            k=k,
+            has_mentors=models.mentors is not None,
+            n_partitions=len(names),
+            resume=resume,
         )
-    generation = store.complete(generation_id, time.perf_counter() - started)
+        todo = [p for p in names if p not in done]
+        log.info(
+            "scoring generation %d: %d partitions (%d already stored)",
+            generation_id,
+            len(todo),
+            len(done),
+        )
+        progress = on_progress or (lambda _done, _total: None)
+        progress(len(done), len(names))
+        store.write_shared(generation_id, entries)
+        parts = _partitions(ds, {p: names[p] for p in todo}, context, attached)
+        if running is None:
+            for count, (partition, agency, part, places) in enumerate(parts, len(done) + 1):
+                score_partition(
+                    part, models, store, generation_id, partition, k, as_of, places, agency
+                )
+                progress(count, len(names))
+        else:
+            _score_on_dask(
+                parts,
+                models,
+                store,
+                generation_id,
+                k,
+                as_of,
+                running,
+                lambda n: progress(len(done) + n, len(names)),
+            )
+        generation = store.complete(generation_id, time.perf_counter() - started)
+    finally:
+        if running is not None and isinstance(cluster, str):  # started here, closed here
+            running.close()
     return ScoreResult(
         generation=generation,
         scored=len(todo),
@@ -248,65 +266,49 @@ def _score_on_dask(
     generation_id: int,
     k: int,
     as_of: pd.Timestamp,
-    cluster: str,
-    workers: int,
+    cluster: ScoringCluster,
     progress: Callable[[int], None],
 ) -> None:
     """Each partition a task on the cluster; the worker writes to the store at its URL.
     Parts are sent to the workers as data (not inside the task graph), a few at a time:
     :data:`AHEAD` per worker beyond the ones being scored."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import as_completed
 
-    quiet = logging.getLogger().level > logging.INFO  # Dask's own notices: --verbose only
-    if quiet:
-        logging.getLogger("distributed").setLevel(logging.WARNING)
-    local = None
-    if cluster == "local":
-        local = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            silence_logs=logging.WARNING if quiet else logging.INFO,
+    client = cluster.client()
+    shared = client.scatter(models, broadcast=True)
+    pending = iter(parts)
+    running = as_completed()
+
+    def submit_next() -> None:
+        item = next(pending, None)
+        if item is None:
+            return
+        partition, agency, part, places = item
+        data = client.scatter([part, places], hash=False)
+        running.add(
+            client.submit(
+                _remote_partition,
+                data[0],
+                shared,
+                store.url,
+                generation_id,
+                partition,
+                k,
+                as_of,
+                data[1],
+                agency,
+                key=f"score-{generation_id}-{partition}",
+                pure=False,
+            )
         )
-    try:
-        with Client(local if local is not None else cluster) as client:
-            shared = client.scatter(models, broadcast=True)
-            pending = iter(parts)
-            running = as_completed()
 
-            def submit_next() -> None:
-                item = next(pending, None)
-                if item is None:
-                    return
-                partition, agency, part, places = item
-                data = client.scatter([part, places], hash=False)
-                running.add(
-                    client.submit(
-                        _remote_partition,
-                        data[0],
-                        shared,
-                        store.url,
-                        generation_id,
-                        partition,
-                        k,
-                        as_of,
-                        data[1],
-                        agency,
-                        key=f"score-{generation_id}-{partition}",
-                        pure=False,
-                    )
-                )
-
-            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-            for _ in range(n_workers * (1 + AHEAD)):
-                submit_next()
-            for count, future in enumerate(running, start=1):
-                future.result()  # a failed partition fails the run (the pointer stays)
-                progress(count)
-                submit_next()
-    finally:
-        if local is not None:
-            local.close()
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    for _ in range(n_workers * (1 + AHEAD)):
+        submit_next()
+    for count, future in enumerate(running, start=1):
+        future.result()  # a failed partition fails the run (the pointer stays)
+        progress(count)
+        submit_next()
 
 
 def _remote_partition(

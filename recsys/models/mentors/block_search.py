@@ -75,6 +75,30 @@ def best_mentors(
     )
 
 
+def compile_search() -> None:
+    """Compile the search now (or load it from numba's cache, beside this module): a
+    process's first block otherwise pays for it (about 2 s to compile, 0.2 s to load)."""
+    empty_i, empty_f = np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=np.float32)
+    one_i = np.zeros(1, dtype=np.int64)
+    _search(
+        empty_i,
+        empty_f,
+        empty_f,
+        one_i,
+        empty_f,
+        np.zeros((1, 12), dtype=np.float32),
+        one_i,
+        one_i,
+        one_i,
+        one_i,
+        one_i,
+        one_i,
+        one_i,
+        np.zeros((1, 1), dtype=bool),
+        1,
+    )
+
+
 @njit(cache=True, nogil=True)
 def _search(  # compiled by numba: plain arrays only
     codes,
