@@ -333,9 +333,10 @@ class RecommendationStore:
         and the place encoded per language, of :meth:`recsys.scoring.plan_places.
         AttachedPlans.places`) in one transaction; returns the people written."""
         rows = [_person_row(generation_id, partition, nip, answers) for nip in known]
-        kept = [
-            {"generation_id": generation_id, "nip": nip, "partition": partition, "records": blob}
-            for nip, blob in (records_of or {}).items()
+        kept = [(generation_id, nip, partition, blob) for nip, blob in (records_of or {}).items()]
+        placed = [
+            (generation_id, nip, partition, run, *(by_lang[lang] for lang in LANGUAGES))
+            for nip, (run, by_lang) in (places_of or {}).items()
         ]
         with self.engine.begin() as conn:
             for table in (people, records, places, partitions):
@@ -344,22 +345,9 @@ class RecommendationStore:
                     .where(table.c.generation_id == generation_id)
                     .where(table.c.partition == partition)
                 )
-            for start in range(0, len(rows), 5_000):
-                conn.execute(people.insert(), rows[start : start + 5_000])
-            for start in range(0, len(kept), 5_000):
-                conn.execute(records.insert(), kept[start : start + 5_000])
-            placed = [
-                {
-                    "generation_id": generation_id,
-                    "nip": nip,
-                    "partition": partition,
-                    "plan_run": run,
-                    **{f"place_{lang}": by_lang[lang] for lang in LANGUAGES},
-                }
-                for nip, (run, by_lang) in (places_of or {}).items()
-            ]
-            for start in range(0, len(placed), 5_000):
-                conn.execute(places.insert(), placed[start : start + 5_000])
+            self._insert(conn, people, rows)
+            self._insert(conn, records, kept)
+            self._insert(conn, places, placed)
             conn.execute(
                 partitions.insert().values(
                     generation_id=generation_id,
@@ -369,6 +357,20 @@ class RecommendationStore:
                 )
             )
         return len(rows)
+
+    def _insert(
+        self, conn: sa.Connection, table: sa.Table, rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Insert ``rows`` (values in ``table``'s column order) through the driver's own
+        ``executemany``: a partition is tens of thousands of rows, and SQLAlchemy's
+        per-row processing cost as much as the driver's writing."""
+        mark = "?" if self.sqlite else "%s"
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(c.name for c in table.columns)}) "
+            f"VALUES ({', '.join([mark] * len(table.columns))})"
+        )
+        for start in range(0, len(rows), 5_000):
+            conn.exec_driver_sql(sql, list(rows[start : start + 5_000]))
 
     def complete(
         self, generation_id: int, seconds: float, *, grace_seconds: float = PRUNE_GRACE_SECONDS
@@ -639,22 +641,24 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _person_row(generation_id: int, partition: str, nip: str, answers: Answers) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "generation_id": generation_id,
-        "nip": nip,
-        "partition": partition,
-        "active": nip in answers.active,
-        "list_gains": json.dumps(answers.list_gains.get(nip, [])),
-    }
+def _person_row(generation_id: int, partition: str, nip: str, answers: Answers) -> tuple[Any, ...]:
+    """A person's row of the ``people`` table, in its column order."""
+    row: list[Any] = [
+        generation_id,
+        nip,
+        partition,
+        nip in answers.active,
+        json.dumps(answers.list_gains.get(nip, [])),
+    ]
+    kinds: dict[str, bytes | None] = {}
     for lang in LANGUAGES:
         trained = answers.trainings.get(lang, {}).get(nip)
-        row[f"trainings_{lang}"] = _SEP.join(trained) if trained else None
+        kinds[f"trainings_{lang}"] = _SEP.join(trained) if trained else None
         mentored = (answers.mentors or {}).get(lang, {}).get(nip)
-        row[f"mentors_{lang}"] = _SEP.join(mentored) if mentored else None
-        row[f"widget_{lang}"] = answers.widget.get(lang, {}).get(nip)
-        row[f"unassigned_{lang}"] = answers.unassigned.get(lang, {}).get(nip)
-    return row
+        kinds[f"mentors_{lang}"] = _SEP.join(mentored) if mentored else None
+        kinds[f"widget_{lang}"] = answers.widget.get(lang, {}).get(nip)
+        kinds[f"unassigned_{lang}"] = answers.unassigned.get(lang, {}).get(nip)
+    return (*row, *(kinds[name] for name in ANSWER_COLUMNS))
 
 
 def _stored_person(mapping: Mapping[Any, Any]) -> StoredPerson:
