@@ -194,8 +194,9 @@ def suggest_mentors(
         raise ValueError(f"capacity must be an int >= 1 (mentees per mentor), got {capacity!r}")
     people, when = request.people, request.as_of
     cohort = _cohort(ds, people, model.eligibility_policies())
+    # intervals only for the pairs listed (a few of each person's GRAPH_TOP candidates)
     graph, pool = model.candidates_in_pool(
-        ds, cohort, top=GRAPH_TOP, as_of=when, on_progress=on_progress
+        ds, cohort, top=GRAPH_TOP, as_of=when, alpha=None, on_progress=on_progress
     )
     graph = graph.drop(columns="n_eligible").astype({"nip": ID_DTYPE, "mentor_nip": ID_DTYPE})
     graph["expected_gain"] = graph["expected_gain"].astype(float)
@@ -210,7 +211,7 @@ def suggest_mentors(
     taken = assigned["mentor_nip"].astype(str).value_counts()
     free = room.sub(taken.reindex(room.index, fill_value=0), fill_value=0)
     asked = graph[id_isin(graph["nip"], people)].reset_index(drop=True)
-    rows = _lists(asked, assigned, free, k)
+    rows = model.with_intervals(pool, _lists(asked, assigned, free, k))
     suggestions = _explained(ds, pool, rows, request.languages, people)
 
     left_out = people[~id_isin(people, assigned.index)].astype(str)

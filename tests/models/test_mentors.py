@@ -281,3 +281,17 @@ def test_the_gaps_a_mentor_covers_do_not_depend_on_who_else_was_profiled(world: 
     pd.testing.assert_frame_equal(
         detail, lead_detail(pool.profiles, rows[mentee], lead_in_pool), check_exact=True
     )
+
+
+def test_intervals_given_later_are_those_of_the_candidates(world: tuple) -> None:
+    ds, model = world
+    mentees = _juniors(ds, 40)
+    with_bounds, _ = model.candidates_in_pool(ds, mentees, top=5)
+    plain, pool = model.candidates_in_pool(ds, mentees, top=5, alpha=None)
+    assert "gain_lower" not in plain and len(plain) == len(with_bounds) > 100
+    some = plain.iloc[::-3].reset_index(drop=True)  # a few, in another order
+    later = model.with_intervals(pool, some)
+    expected = with_bounds.iloc[::-3].reset_index(drop=True)
+    pd.testing.assert_frame_equal(later[expected.columns], expected)
+    assert (later["gain_lower"] < later["gain_upper"]).all()
+    assert model.with_intervals(pool, some.iloc[:0])[["gain_lower", "gain_upper"]].empty

@@ -475,6 +475,19 @@ class MentorRecommender(BaseEstimator):
             relative_error=self.relative_error_,
         )
 
+    def with_intervals(self, pool: Pool, pairs: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
+        """``pairs`` (``nip``, ``mentor_nip`` of people in ``pool``, e.g. a few of the
+        candidates found with ``alpha=None``) with their ``gain_lower`` and ``gain_upper``:
+        the intervals the candidates would have had."""
+        check_is_fitted(self, "model_", msg=NOT_FITTED)
+        if pairs.empty:
+            return pairs.assign(gain_lower=np.array([]), gain_upper=np.array([]))
+        scored = pool.score(pool.roster.row(pairs["nip"]), pool.roster.row(pairs["mentor_nip"]))
+        bounds = self._intervals(pool, scored, alpha)
+        return pairs.assign(
+            gain_lower=bounds["gain_lower"].to_numpy(), gain_upper=bounds["gain_upper"].to_numpy()
+        )
+
     def forecast(
         self,
         ds: Dataset,
@@ -529,13 +542,15 @@ class MentorRecommender(BaseEstimator):
         *,
         top: int | None = None,
         as_of: pd.Timestamp | None = None,
-        alpha: float = 0.1,
+        alpha: float | None = 0.1,
         on_progress: Callable[[int, int], None] | None = None,
         mentors: pd.Series | list[str] | None = None,
     ) -> tuple[pd.DataFrame, Pool]:
         """:meth:`candidates` and the scoring pool they were found in: its roster rows and
         competency profiles tell which gaps each pair covers
-        (:func:`~recsys.models.mentors.coverage.lead_detail`) without building them again."""
+        (:func:`~recsys.models.mentors.coverage.lead_detail`) without building them again.
+        ``alpha=None``: no interval (no ``gain_lower``/``gain_upper``; give the pairs that
+        need one theirs with :meth:`with_intervals`)."""
         check_is_fitted(self, "model_", msg=NOT_FITTED)
         people = unique_nips(nips)
         check_known(ds, people)
@@ -551,7 +566,7 @@ class MentorRecommender(BaseEstimator):
         people: pd.Series,
         top: int | None,
         when: pd.Timestamp,
-        alpha: float,
+        alpha: float | None,
         on_progress: Callable[[int, int], None] | None,
         mentors: pd.Series | list[str] | None = None,
     ) -> tuple[pd.DataFrame, Pool]:
@@ -591,14 +606,18 @@ class MentorRecommender(BaseEstimator):
                 rank = np.arange(len(mi)) - np.repeat(starts, sizes)
                 chosen = rank < top if top is not None else np.ones(len(mi), dtype=bool)
                 scored = pool.score(mi[chosen], mj[chosen])
-                parts.append(
-                    self._intervals(pool, scored, alpha).assign(n_eligible=eligible[chosen])
+                scored = (
+                    scored[[c for c in SCORE_COLUMNS if c in scored]]
+                    if alpha is None
+                    else self._intervals(pool, scored, alpha)
                 )
+                parts.append(scored.assign(n_eligible=eligible[chosen]))
             done += len(block)
             if on_progress:
                 on_progress(min(done, len(people)), len(people))
         if not parts:
-            return pd.DataFrame(columns=[*SCORE_COLUMNS, "n_eligible"]), pool
+            columns = [c for c in SCORE_COLUMNS if alpha is not None or not c.startswith("gain_")]
+            return pd.DataFrame(columns=[*columns, "n_eligible"]), pool
         return pd.concat(parts, ignore_index=True), pool
 
     def recommend(
