@@ -33,7 +33,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -279,10 +279,10 @@ def _score_on_dask(
     pending = iter(parts)
     running = as_completed()
 
-    def submit_next() -> None:
+    def submit_next() -> bool:
         item = next(pending, None)
         if item is None:
-            return
+            return False
         partition, agency, part, places = item
         data = client.scatter([part, places], hash=False)
         running.add(
@@ -301,14 +301,28 @@ def _score_on_dask(
                 pure=False,
             )
         )
+        return True
 
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-    for _ in range(n_workers * (1 + AHEAD)):
+    # each worker's first partition, then (once they have started) the ones ahead: a
+    # local scheduler shares this process, and making parts would hold up its dispatching
+    started = sum(submit_next() for _ in range(n_workers))
+    _until_started(client, started)
+    for _ in range(n_workers * AHEAD):
         submit_next()
     for count, future in enumerate(running, start=1):
         future.result()  # a failed partition fails the run (the pointer stays)
         progress(count)
         submit_next()
+
+
+def _until_started(client: Any, n: int, timeout: float = 30.0) -> None:
+    """Wait (at most ``timeout`` seconds) until the cluster is processing ``n`` tasks."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(len(keys) for keys in client.processing().values()) >= n:
+            return
+        time.sleep(0.05)
 
 
 def _remote_partition(

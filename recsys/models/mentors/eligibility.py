@@ -34,8 +34,9 @@ from recsys.models.requests import UnknownEmployeeError, decision_date, unique_n
 SENIOR_STEPS = MentorPolicy().senior_steps
 #: Last appraisal ratings a mentor has by default (each agency's policy: ``ratings``).
 GOOD_RATINGS = MentorPolicy().ratings
-#: Pairs looked at a time (bounds memory).
-PAIR_BLOCK = 1_000_000
+#: Pairs looked at a time (bounds memory: a block's eligibility matrix is this many bytes;
+#: larger blocks spread the mentor search's per-block set-up over more mentees).
+PAIR_BLOCK = 4_000_000
 
 
 def unit_scoped(ds: Dataset, policies: MentorPolicies, agencies: Iterable[str]) -> np.ndarray:
