@@ -886,7 +886,15 @@ class TrainingRecommender(BaseEstimator):
         check_is_fitted(self, "coef_", msg=NOT_FITTED)
         return self._forecast_features(features, alpha, self._ranker(None))
 
-    def _forecast_features(self, features: pd.DataFrame, alpha: float, name: str) -> pd.DataFrame:
+    def _forecast_features(
+        self,
+        features: pd.DataFrame,
+        alpha: float,
+        name: str,
+        uplift: np.ndarray | None = None,
+    ) -> pd.DataFrame:
+        """Expected gain and interval of pairs by the ranker ``name``; ``uplift``: the
+        uplift model's predictions of these pairs, if already made."""
         needed: tuple[str, ...] = ("weighted_gap",)
         needed = (*needed, *(PAIR_FEATURES if name in _NEEDS_PERSON else ()))
         needed = (*needed, *(("gap_rule",) if name == "gap_rule" else ()))
@@ -899,9 +907,9 @@ class TrainingRecommender(BaseEstimator):
         if name == "structured":
             expected, half = self._structured(features, alpha)
         elif name == "uplift":
-            expected, half = self._uplift(features, alpha)
+            expected, half = self._uplift(features, alpha, uplift)
         elif name == "blend":
-            expected, half = self._blend(features, alpha)
+            expected, half = self._blend(features, alpha, uplift)
         else:
             expected, half = self._gap_rule(features, alpha)
         return pd.DataFrame(
@@ -912,14 +920,18 @@ class TrainingRecommender(BaseEstimator):
             }
         )
 
-    def _expected(self, features: pd.DataFrame, name: str) -> np.ndarray:
-        """Expected gain of each pair by the ranker ``name`` (no interval)."""
+    def _expected(
+        self, features: pd.DataFrame, name: str, uplift: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Expected gain of each pair by the ranker ``name`` (no interval); ``uplift``: the
+        uplift model's predictions of these pairs, if already made."""
         if name == "structured":
             return self._structured(features, None)[0]
         if name == "uplift":
-            return self.uplift_.predict(features)
+            return self.uplift_.predict(features) if uplift is None else uplift
         if name == "blend":
-            return (self._structured(features, None)[0] + self.uplift_.predict(features)) / 2
+            second = self.uplift_.predict(features) if uplift is None else uplift
+            return (self._structured(features, None)[0] + second) / 2
         return self._gap_rule(features, None)[0]
 
     def _structured(
@@ -945,7 +957,9 @@ class TrainingRecommender(BaseEstimator):
         spread = (gap[:, None] * self._multipliers(self.coef_samples_, indices)).std(axis=1)
         return expected, spread
 
-    def _blend(self, features: pd.DataFrame, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    def _blend(
+        self, features: pd.DataFrame, alpha: float, uplift: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The blend's expected gain and interval half-width: the structured model's
         bootstrap spread (halved: it is half the blend) and the blend's own calibrated
         error."""
@@ -953,15 +967,17 @@ class TrainingRecommender(BaseEstimator):
             # saved before the blend had its own error: its intervals stay as they were,
             # the two halves' widths averaged
             e1, h1 = self._structured(features, alpha)
-            e2, h2 = self._uplift(features, alpha)
+            e2, h2 = self._uplift(features, alpha, uplift)
             return (e1 + e2) / 2, (h1 + h2) / 2
         e1, spread = self._structured_spread(features, True)
-        expected = (e1 + self.uplift_.predict(features)) / 2
+        expected = (e1 + (self.uplift_.predict(features) if uplift is None else uplift)) / 2
         error = error_at(self.blend_error_bins_, self.blend_error_scale_, expected)
         return expected, interval_half_width(alpha, spread / 2, error)
 
-    def _uplift(self, features: pd.DataFrame, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-        frame = self.uplift_.forecast(features, alpha)
+    def _uplift(
+        self, features: pd.DataFrame, alpha: float, uplift: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        frame = self.uplift_.forecast(features, alpha, expected=uplift)
         expected = frame["expected_gain"].to_numpy()
         return expected, frame["gain_upper"].to_numpy() - expected
 
@@ -1068,11 +1084,13 @@ class TrainingRecommender(BaseEstimator):
         pairs = pairs.iloc[keep].reset_index(drop=True)
         features, detail = _subset_pairs(features, detail, keep)
         features = self._ranker_input(ds, people_at, pairs, features, detail, name in _NEEDS_PERSON)
+        # predicted once: the ranking and the listed pairs' intervals both read it
+        uplift = self.uplift_.predict(features) if name in ("uplift", "blend") else None
         scored = pd.DataFrame(
             {
                 "nip": people.astype(str).take(pairs[QUERY].to_numpy()).array,
                 "training_id": pairs["training_id"].astype(str).array,
-                "expected_gain": self._expected(features, name),
+                "expected_gain": self._expected(features, name, uplift),
                 "weighted_gap": features["weighted_gap"].to_numpy(),
             }
         )
@@ -1082,7 +1100,10 @@ class TrainingRecommender(BaseEstimator):
         course = pd.Series(titles.reindex(distinct).to_numpy(dtype=object)[which])
         top = marginal_lists(scored, detail, k, course=course)
         # intervals only for the listed pairs, scaled like their gain (marginal_lists)
-        listed = self._forecast_features(features.iloc[top.index], 0.1, name)
+        at = top.index.to_numpy()
+        listed = self._forecast_features(
+            features.iloc[at], 0.1, name, None if uplift is None else uplift[at]
+        )
         half = (listed["gain_upper"] - listed["expected_gain"]).to_numpy() * top["open_share"]
         top["gain_lower"] = top["expected_gain"] - half
         top["gain_upper"] = top["expected_gain"] + half

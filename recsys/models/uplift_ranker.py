@@ -137,9 +137,12 @@ class PairUpliftModel(BaseEstimator):
         booster = self.model_.booster_
         return np.asarray(booster.predict(x, num_threads=predict_threads(len(x))), dtype=float)
 
-    def forecast(self, features: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
-        """Expected gain and its (1 − alpha) interval per pair."""
-        expected = self.predict(features)
+    def forecast(
+        self, features: pd.DataFrame, alpha: float = 0.1, *, expected: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """Expected gain and its (1 − alpha) interval per pair; ``expected``: the pairs'
+        :meth:`predict`, if already made."""
+        expected = self.predict(features) if expected is None else np.asarray(expected)
         half = interval_half_width(
             alpha, np.zeros(len(expected)), error_at(self.error_bins_, self.error_scale_, expected)
         )
