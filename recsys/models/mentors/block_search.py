@@ -2,15 +2,17 @@
 
 A block's shortlist (:meth:`recsys.models.mentors.pool.Pool.shortlist`) needs, for every
 (mentee, eligible mentor) combination, the forecast coverage × effectiveness, and then each
-mentee's best few. Done with whole-block arrays, that sweeps several mentees × mentors
-matrices once per competency and once more to select: most of a large agency's scoring
-time, and memory-bound. Here each combination is computed once, from the mentee's open
-competencies only, and each mentee's best are selected from one row buffer (numba).
+mentee's best few. Done with whole-block numpy arrays, that swept several mentees × mentors
+matrices once per competency and once more to select: most of a large agency's scoring time,
+and memory-bound. Here (numba) each mentee's coverage of every mentor is summed over the
+mentee's open competencies only, each over the mentors' contiguous levels, and the best are
+kept in a small heap as the mentors are read: 4× faster on the largest agency of the 100k
+demo world, with no large temporary array.
 
-The numbers are those of :func:`~recsys.models.mentors.coverage.block_coverage` and the
-pool's block effectiveness, bit for bit: float32, the competencies added in dictionary
-order, the same products. Ties at the shortlist's edge go to the mentor of the lower row,
-and a mentee's shortlist is given in mentor order.
+The numbers are those of the whole-block computation, bit for bit (the tests keep it as
+their reference): float32, the competencies added in dictionary order, the effectiveness
+looked up in float32, the same products. Ties at the shortlist's edge go to the mentor of
+the lower row, and a mentee's shortlist is given in mentor order.
 """
 
 from __future__ import annotations
