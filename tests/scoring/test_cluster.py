@@ -73,7 +73,7 @@ def test_an_unreachable_scheduler_is_a_clear_error_that_changes_nothing(
 
 def test_a_cluster_error_names_the_address() -> None:
     import dask
-    import dask.distributed  # noqa: F401  (its defaults in the config before it is changed)
+    import dask.distributed  # its defaults in the config before the config is changed
 
     address = f"tcp://127.0.0.1:{_closed_port()}"
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
