@@ -12,7 +12,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -117,6 +119,26 @@ print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
 """
 
 
+def _run(script: str, args: list[object]) -> dict[str, Any]:
+    """Run a worker ``script`` in a fresh interpreter (no ``RECSYS_`` setting) and return
+    what it printed last (JSON)."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("RECSYS_")},
+        timeout=STARTUP_TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout.splitlines()[-1]))
+
+
+def _imported(worker: dict[str, Any], packages: Iterable[str]) -> list[str]:
+    """Which of ``packages`` the worker had imported (the package or any module of it)."""
+    modules = worker["modules"]
+    return [p for p in packages if any(n == p or n.startswith(f"{p}.") for n in modules)]
+
+
 @pytest.fixture(scope="module")
 def store_url(bundle: Path, small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'recommendations.db'}"
@@ -132,15 +154,7 @@ def test_a_store_worker_serves_reads_without_the_heavy_libraries(
     nip = str(employees.loc[employees["active"] == "true", "nip"].iloc[0])
     helpers = Path(__file__).resolve().parent
     args = [helpers, small_world, bundle, store_url, tmp_path / "audit.jsonl", nip]
-    done = subprocess.run(
-        [sys.executable, "-c", WORKER, *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("RECSYS_")},
-        timeout=STARTUP_TIMEOUT,
-    )
-    assert done.returncode == 0, done.stderr
-    worker = json.loads(done.stdout.splitlines()[-1])
+    worker = _run(WORKER, args)
     assert worker["status"] == {
         "models": 200,
         "trainings": 200,
@@ -152,11 +166,7 @@ def test_a_store_worker_serves_reads_without_the_heavy_libraries(
         "widget": 200,
         "openapi": 200,
     }
-    loaded = [
-        heavy
-        for heavy in HEAVY
-        if any(name == heavy or name.startswith(f"{heavy}.") for name in worker["modules"])
-    ]
+    loaded = _imported(worker, HEAVY)
     assert not loaded, (
         f"a store-backed worker imported {loaded}: import them where a computing route needs "
         "them (`python -X importtime -c 'import serving.main'` shows who imports them)"
@@ -172,22 +182,10 @@ def test_a_store_worker_forecasts_without_mlflow_or_the_registry(
     helpers = Path(__file__).resolve().parent
     args = [helpers, small_world, bundle, store_url, tmp_path / "audit.jsonl"]
     args += [active.iloc[0], active.iloc[1], training]
-    done = subprocess.run(
-        [sys.executable, "-c", FORECASTING_WORKER, *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("RECSYS_")},
-        timeout=STARTUP_TIMEOUT,
-    )
-    assert done.returncode == 0, done.stderr
-    worker = json.loads(done.stdout.splitlines()[-1])
+    worker = _run(FORECASTING_WORKER, args)
     assert worker["status"] == [200, 200]
     assert "recsys.models.trainings" in worker["modules"]  # the models were loaded
-    loaded = [
-        heavy
-        for heavy in NOT_FOR_FORECASTS
-        if any(name == heavy or name.startswith(f"{heavy}.") for name in worker["modules"])
-    ]
+    loaded = _imported(worker, NOT_FOR_FORECASTS)
     assert not loaded, f"a store-backed worker that forecast imported {loaded}"
 
 

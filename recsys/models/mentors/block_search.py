@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from recsys.models.mentors.coverage import Profiles
+from recsys.models.mentors.effect import CONTEXTS
 
 
 def open_slots(profiles_: Profiles, mentee_rows: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -88,7 +89,7 @@ def compile_search() -> None:
         empty_f,
         one_i,
         empty_f,
-        np.zeros((1, 12), dtype=np.float32),
+        np.zeros((1, len(CONTEXTS)), dtype=np.float32),
         one_i,
         one_i,
         one_i,

@@ -593,6 +593,8 @@ class MentorRecommender(BaseEstimator):
             else pool.roster.index.isin(pd.Index(pd.Series(list(mentors)).astype(str)))
         )
         matrices = pool.roster.matrices(found, only=allowed)
+        # without intervals: the scores' columns but the bounds
+        columns = [c for c in SCORE_COLUMNS if alpha is not None or not c.startswith("gain_")]
         for block, agency_mentors, ok in matrices:
             mi, mj, eligible = pool.shortlist(block, agency_mentors, ok, top)
             cover, expected = pool.expected(mi, mj)
@@ -606,17 +608,12 @@ class MentorRecommender(BaseEstimator):
                 rank = np.arange(len(mi)) - np.repeat(starts, sizes)
                 chosen = rank < top if top is not None else np.ones(len(mi), dtype=bool)
                 scored = pool.score(mi[chosen], mj[chosen])
-                scored = (
-                    scored[[c for c in SCORE_COLUMNS if c in scored]]
-                    if alpha is None
-                    else self._intervals(pool, scored, alpha)
-                )
+                scored = scored[columns] if alpha is None else self._intervals(pool, scored, alpha)
                 parts.append(scored.assign(n_eligible=eligible[chosen]))
             done += len(block)
             if on_progress:
                 on_progress(min(done, len(people)), len(people))
         if not parts:
-            columns = [c for c in SCORE_COLUMNS if alpha is not None or not c.startswith("gain_")]
             return pd.DataFrame(columns=[*columns, "n_eligible"]), pool
         return pd.concat(parts, ignore_index=True), pool
 
