@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from recsys.features.training_pair import CATEGORICAL, PAIR_FEATURES
+from recsys.models import tree_scorer
 from recsys.models.intervals import (
     calibrate_error,
     dropout_noise,
@@ -128,14 +129,13 @@ class PairUpliftModel(BaseEstimator):
         check_is_fitted(self, "model_")
         if len(features) == 0:
             return np.zeros(0)
-        # a plain matrix in the learned column order, on every core: a batch of
-        # recommendations predicts millions of pairs (rows are independent, so the
-        # result does not depend on the threads)
+        # a plain matrix in the learned column order, scored by the compiled trees (the
+        # booster's own answer, bit for bit): a batch of recommendations predicts millions
+        # of pairs
         x = np.column_stack([np.asarray(features[c], dtype=float) for c in PAIR_FEATURES])
         codes = x[:, [PAIR_FEATURES.index(c) for c in CATEGORICAL]]
         x[:, [PAIR_FEATURES.index(c) for c in CATEGORICAL]] = np.where(codes >= 0, codes, np.nan)
-        booster = self.model_.booster_
-        return np.asarray(booster.predict(x, num_threads=predict_threads(len(x))), dtype=float)
+        return tree_scorer.predict(self.model_.booster_, x, predict_threads(len(x)))
 
     def forecast(
         self, features: pd.DataFrame, alpha: float = 0.1, *, expected: np.ndarray | None = None

@@ -309,8 +309,8 @@ def _prepare(
     mentor_capacity = _capacities(capacity, default_capacity, pd.Index(mentors))
 
     pos = np.flatnonzero(gain > 0)
-    p_mentee_ids, p_mentee = np.unique(mentee[pos], return_inverse=True)
-    p_mentor_ids, p_mentor = np.unique(mentor[pos], return_inverse=True)
+    p_mentee_ids, p_mentee = _unique_codes(mentee[pos], len(cohort))
+    p_mentor_ids, p_mentor = _unique_codes(mentor[pos], len(mentors))
     return _Graph(
         cohort=cohort,
         edges=edges,
@@ -323,6 +323,15 @@ def _prepare(
         n_p_mentees=len(p_mentee_ids),
         p_capacity=mentor_capacity[p_mentor_ids],
     )
+
+
+def _unique_codes(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` of codes in ``[0, n)``, by counting
+    instead of sorting (the graph has millions of edges)."""
+    ids = np.flatnonzero(np.bincount(codes, minlength=n))
+    renumber = np.zeros(max(n, 1), dtype=np.int64)
+    renumber[ids] = np.arange(len(ids))
+    return ids, renumber[codes]
 
 
 def _check_capacity_value(value: object, name: str) -> None:

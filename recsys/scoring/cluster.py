@@ -28,14 +28,16 @@ LOCAL = "local"
 
 
 def warm_up() -> None:
-    """Import what scoring a partition needs and load (or compile) the mentor search, so a
-    worker's first partition pays for neither."""
+    """Import what scoring a partition needs and load (or compile) the mentor search and
+    the tree scorer, so a worker's first partition pays for none of them."""
     import recsys.scoring.answers
     import recsys.scoring.records
     import recsys.scoring.store  # noqa: F401
     from recsys.models.mentors.block_search import compile_search
+    from recsys.models.tree_scorer import compile_scorer
 
     compile_search()
+    compile_scorer()
 
 
 class ClusterError(RuntimeError):

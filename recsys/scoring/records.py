@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
 
@@ -132,7 +133,7 @@ def _encoded(ds: Dataset, wanted: pd.Index) -> dict[str, bytes]:
         for person, (start, end) in enumerate(zip(starts, ends, strict=True)):
             by_person[person][name] = [column[start:end] for column in columns]
     return {
-        nip: zlib.compress(json.dumps(tables, separators=(",", ":")).encode(), 6)
+        nip: zlib.compress(orjson.dumps(tables), 6)
         for nip, tables in zip(wanted, by_person, strict=True)
     }
 

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import sqlalchemy as sa
 
 from recsys.settings import LANGUAGES
@@ -648,7 +649,7 @@ def _person_row(generation_id: int, partition: str, nip: str, answers: Answers) 
         nip,
         partition,
         nip in answers.active,
-        json.dumps(answers.list_gains.get(nip, [])),
+        orjson.dumps(answers.list_gains.get(nip, []), option=orjson.OPT_SERIALIZE_NUMPY).decode(),
     ]
     kinds: dict[str, bytes | None] = {}
     for lang in LANGUAGES:

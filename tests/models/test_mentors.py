@@ -213,7 +213,7 @@ def _reference_shortlist(
         lead = np.maximum(ahead[None, :, c] - level[:, c, None], np.float32(0.0))
         cover += lead * weight[:, c, None]
     i, j = np.meshgrid(block, mentors, indexing="ij")
-    _, effectiveness, *_ = pool._lookup(i.ravel(), j.ravel())
+    _, effectiveness, *_ = pool.lookup(i.ravel(), j.ravel())
     loss = -(effectiveness.astype(np.float32).reshape(cover.shape) * cover)
     useful = ok & (cover > 0)
     pairs = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,21 @@ SCORE_COLUMNS = (
 
 #: :data:`DISTANCES` as pandas' default text (what a frame of Python strings holds).
 _DISTANCE_TEXT = pd.array(DISTANCES, dtype="str")
+
+
+class Looked(NamedTuple):
+    """What :meth:`Pool.lookup` finds for aligned (mentee, mentor) pairs."""
+
+    cover: np.ndarray
+    gain_per_cover: np.ndarray
+    distance: np.ndarray
+    supervisor: np.ndarray
+    context: np.ndarray
+    slot: np.ndarray
+
+    def take(self, positions: np.ndarray) -> Looked:
+        """The pairs at ``positions``."""
+        return Looked(*(column[positions] for column in self))
 
 
 @dataclass(frozen=True)
@@ -101,9 +117,7 @@ class Pool:
             mentor_slot=slot,
         )
 
-    def _lookup(
-        self, mentee_rows: np.ndarray, mentor_rows: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def lookup(self, mentee_rows: np.ndarray, mentor_rows: np.ndarray) -> Looked:
         """Coverage, effectiveness, distance, supervisor flag, context and effect-table row
         of aligned (mentee row, mentor row) pairs."""
         roster = self.roster
@@ -115,7 +129,7 @@ class Pool:
         known = slot >= 0
         gain_per_cover = np.full(len(slot), np.nan)
         gain_per_cover[known] = self.effects.point[slot[known], ctx[known]]
-        return cover, gain_per_cover, distance, supervisor, ctx, slot
+        return Looked(cover, gain_per_cover, distance, supervisor, ctx, slot)
 
     def shortlist(
         self, block: np.ndarray, mentors: np.ndarray, ok: np.ndarray, top: int | None
@@ -140,18 +154,14 @@ class Pool:
         )
         return block[i], mentors[j], counts[i]
 
-    def expected(
-        self, mentee_rows: np.ndarray, mentor_rows: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Coverage and expected gain of aligned pairs (arrays only: for bulk ranking)."""
-        cover, gain_per_cover, *_ = self._lookup(mentee_rows, mentor_rows)
-        return cover, cover * gain_per_cover
-
-    def score(self, mentee_rows: np.ndarray, mentor_rows: np.ndarray) -> pd.DataFrame:
-        """Point forecast for aligned (mentee row, mentor row) pairs."""
+    def score(
+        self, mentee_rows: np.ndarray, mentor_rows: np.ndarray, looked: Looked | None = None
+    ) -> pd.DataFrame:
+        """Point forecast for aligned (mentee row, mentor row) pairs; ``looked``: their
+        :meth:`lookup`, if already made."""
         roster = self.roster
-        cover, gain_per_cover, distance, supervisor, ctx, slot = self._lookup(
-            mentee_rows, mentor_rows
+        cover, gain_per_cover, distance, supervisor, ctx, slot = (
+            self.lookup(mentee_rows, mentor_rows) if looked is None else looked
         )
         known = slot >= 0
         return pd.DataFrame(

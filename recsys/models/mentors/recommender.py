@@ -597,17 +597,17 @@ class MentorRecommender(BaseEstimator):
         columns = [c for c in SCORE_COLUMNS if alpha is not None or not c.startswith("gain_")]
         for block, agency_mentors, ok in matrices:
             mi, mj, eligible = pool.shortlist(block, agency_mentors, ok, top)
-            cover, expected = pool.expected(mi, mj)
-            keep = cover > 0
-            mi, mj, eligible = mi[keep], mj[keep], eligible[keep]
-            order = np.lexsort((-expected[keep], mi))  # by mentee, best first
-            mi, mj, eligible = mi[order], mj[order], eligible[order]
+            looked = pool.lookup(mi, mj)
+            expected = looked.cover * looked.gain_per_cover
+            kept = np.flatnonzero(looked.cover > 0)
+            kept = kept[np.lexsort((-expected[kept], mi[kept]))]  # by mentee, best first
+            mi, mj, eligible = mi[kept], mj[kept], eligible[kept]
             if len(mi):
                 starts = np.flatnonzero(np.r_[True, mi[1:] != mi[:-1]])
                 sizes = np.diff(np.r_[starts, len(mi)])
                 rank = np.arange(len(mi)) - np.repeat(starts, sizes)
                 chosen = rank < top if top is not None else np.ones(len(mi), dtype=bool)
-                scored = pool.score(mi[chosen], mj[chosen])
+                scored = pool.score(mi[chosen], mj[chosen], looked.take(kept[chosen]))
                 scored = scored[columns] if alpha is None else self._intervals(pool, scored, alpha)
                 parts.append(scored.assign(n_eligible=eligible[chosen]))
             done += len(block)
