@@ -273,7 +273,9 @@ def _packed(
     start = np.cumsum([0, *map(len, per_feature)]).astype(np.int64)
     kinds: tuple[type, ...] = (*leading, np.int64, np.uint64)
     items = [item for items in per_feature for item in items]
-    columns: list[np.ndarray] = [np.array([item[i] for item in items], dtype=kind) for i, kind in enumerate(kinds)]
+    columns: list[np.ndarray] = [
+        np.array([item[i] for item in items], dtype=kind) for i, kind in enumerate(kinds)
+    ]
     return start, columns
 
 

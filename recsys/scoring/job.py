@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from recsys.data.loading import Dataset
-from recsys.features.population import people_part, whole_context
+from recsys.features.population import PeopleIndex, whole_context
 from recsys.models.mentors.eligibility import unit_scoped
 from recsys.models.mentors.policy import MentorPolicies
 from recsys.models.requests import decision_date
@@ -249,13 +249,13 @@ def _partitions(
     employees = ds.employees
     agency = employees["agency"].astype(str).to_numpy()
     unit = employees["unit"].astype(str).to_numpy()
-    nips = employees["nip"].astype(str).to_numpy()
+    index = PeopleIndex(ds)
     for name, (of, within) in scopes.items():
         staff = agency == of
         if within is not None:
             staff &= unit == within
         label = of if within is None else f"{of}{UNIT_SEP}{within}"
-        part = people_part(ds, nips[staff], context, label=label)
+        part = index.part(staff, context, label=label)
         yield name, of, part, plans.places(part)
 
 

@@ -13,7 +13,7 @@ from recsys.data import load_dataset
 from recsys.features.competency_state import AS_OF, competency_state
 from recsys.features.mentor import mentor_record, rating_prior
 from recsys.features.pair import enrolled_trainings, track_record
-from recsys.features.population import agency_part, people_part, whole_context
+from recsys.features.population import PeopleIndex, agency_part, people_part, whole_context
 from recsys.models.requests import decision_date
 
 
@@ -70,6 +70,26 @@ def test_a_part_of_a_few_people_answers_as_the_whole(whole) -> None:
     assert by_agency.source == by_people.source == f"{whole.source} [{agency}]"
     for name, frame in by_agency.tables.items():
         pd.testing.assert_frame_equal(frame, by_people.tables[name])
+
+
+def test_the_index_of_people_cuts_the_parts_people_part_cuts(whole) -> None:
+    """A batch cuts its partitions through one :class:`PeopleIndex`: every table of each
+    part is the one :func:`people_part` makes, rows in the same order."""
+    employees = whole.employees
+    agency = employees["agency"].astype(str).to_numpy()
+    unit = employees["unit"].astype(str).to_numpy()
+    index = PeopleIndex(whole)
+    context = whole_context(whole)
+    nobody = agency == "no such agency"
+    for staff in (agency == agency[0], (agency == agency[-1]) & (unit == unit[-1]), nobody):
+        part = index.part(staff, context, label="x")
+        nips = employees.loc[staff, "nip"].astype(str)
+        expected = people_part(whole, nips, context, label="x")
+        assert part.source == expected.source
+        assert part.context is context
+        for name, frame in expected.tables.items():
+            pd.testing.assert_frame_equal(part.tables[name], frame)
+        assert len(part.employees) == int(staff.sum())
 
 
 def test_a_part_with_only_its_mentors_mentorships_reads_the_whole_rating_prior(whole) -> None:
