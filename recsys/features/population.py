@@ -96,9 +96,9 @@ def people_part(
     tables = dict(ds.tables)
     for name, column in PERSON_TABLES.items():
         frame = ds.tables[name]
-        tables[name] = frame[wanted.get_indexer(frame[column].astype(str)) >= 0].reset_index(
-            drop=True
-        )
+        tables[name] = frame[
+            wanted.get_indexer(pd.Index(frame[column].astype(str))) >= 0
+        ].reset_index(drop=True)
     shown = label if label is not None else f"{len(wanted)} people"
     return Dataset(
         tables=tables, report=ds.report, source=f"{ds.source} [{shown}]", context=context
@@ -116,7 +116,7 @@ class PeopleIndex:
         nips = pd.Index(ds.employees["nip"].astype(str))
         #: per person table: each row's employee position (−1: none of them)
         self.owner = {
-            name: nips.get_indexer(ds.tables[name][column].astype(str))
+            name: nips.get_indexer(pd.Index(ds.tables[name][column].astype(str)))
             for name, column in PERSON_TABLES.items()
         }
 
