@@ -47,6 +47,10 @@ PERSON_TABLES = {
 AGENCY_STAFF = "agency_staff"
 #: The context tables of a part (:func:`whole_context`).
 CONTEXT_TABLES = (ASSESSMENT_LEVELS, TRACK_RECORDS, ENROLLED_TRAININGS, AGENCY_STAFF, RATING_PRIOR)
+#: Key of a batch partition's context table (column ``place``) giving, for each of the
+#: mentorships it keeps (its people's: :meth:`PeopleIndex.part`), the row's place in the
+#: whole data set's table, which the stored records name a mentorship by.
+MENTORSHIP_PLACES = "mentorship_places"
 
 
 def whole_context(ds: Dataset) -> dict[str, pd.DataFrame]:
@@ -106,30 +110,49 @@ def people_part(
 
 
 class PeopleIndex:
-    """Which employee each row of ``ds``' person tables is about, worked out once: a batch
-    cuts ``ds`` into many parts (:meth:`part`), each then a selection of rows instead of a
-    search of the tables' text keys (at a million employees, the batch's partitions each
-    searched every table again). Employees' NIPs are unique (the data contract)."""
+    """Which employee each row of ``ds``' person tables and mentorships is about, worked out
+    once: a batch cuts ``ds`` into many parts (:meth:`part`), each then a selection of rows
+    instead of a search of the tables' text keys (at a million employees, the batch's
+    partitions each searched every table again). Employees' NIPs are unique (the data
+    contract)."""
 
     def __init__(self, ds: Dataset) -> None:
         self.ds = ds
         nips = pd.Index(ds.employees["nip"].astype(str))
-        #: per person table: each row's employee position (−1: none of them)
+
+        def positions(column: pd.Series) -> np.ndarray:  # −1: none of the employees
+            return nips.get_indexer(pd.Index(column.astype(str)))
+
+        #: per person table: each row's employee position
         self.owner = {
-            name: nips.get_indexer(pd.Index(ds.tables[name][column].astype(str)))
-            for name, column in PERSON_TABLES.items()
+            name: positions(ds.tables[name][column]) for name, column in PERSON_TABLES.items()
         }
+        mentorships = ds.mentorships
+        #: each mentorship's mentor and mentee positions
+        self.mentor = positions(mentorships["mentor_nip"])
+        self.mentee = positions(mentorships["mentee_nip"])
 
     def part(self, staff: np.ndarray, context: dict[str, pd.DataFrame], *, label: str) -> Dataset:
         """:func:`people_part` of the employees where ``staff`` (one flag per employee row)
-        is set: the same tables, rows in the same order."""
+        is set: the same person tables, rows in the same order, but only the mentorships
+        one of them is the mentor or the mentee of (every mentoring feature and record of
+        the part's people reads only those; the whole table's summary, the rating prior,
+        is in ``context``), with their places in the whole table (context
+        :data:`MENTORSHIP_PLACES`). A million employees' mentorships, sent with each of a
+        batch's hundreds of partitions, were most of what a partition weighed."""
         ds = self.ds
         chosen = np.r_[np.asarray(staff, dtype=bool), False]  # position −1: nobody's
         tables = dict(ds.tables)
         for name, owner in self.owner.items():
             tables[name] = ds.tables[name][chosen[owner]].reset_index(drop=True)
+        theirs = np.flatnonzero(chosen[self.mentor] | chosen[self.mentee])
+        tables["mentorships"] = ds.mentorships.iloc[theirs].reset_index(drop=True)
+        places = pd.DataFrame({"place": theirs.astype(np.int64)})
         return Dataset(
-            tables=tables, report=ds.report, source=f"{ds.source} [{label}]", context=context
+            tables=tables,
+            report=ds.report,
+            source=f"{ds.source} [{label}]",
+            context={**context, MENTORSHIP_PLACES: places},
         )
 
 

@@ -42,7 +42,7 @@ from recsys.data.loading import Dataset
 from recsys.data.report import LoadReport
 from recsys.features.competency_state import ASSESSMENT_LEVELS
 from recsys.features.pair import TRACK_RECORDS
-from recsys.features.population import CONTEXT_TABLES, PERSON_TABLES
+from recsys.features.population import CONTEXT_TABLES, MENTORSHIP_PLACES, PERSON_TABLES
 
 #: Version of the stored records (a store written by another version is not read).
 FORMAT = 3
@@ -110,8 +110,9 @@ def person_records(ds: Dataset, nips: Iterable[str]) -> dict[str, bytes]:
     """Each of ``nips``' own rows of the person tables in ``ds``, encoded (nip → bytes:
     compressed JSON holding, per table, a list of values per stored column: the nip and
     :data:`LEFT_OUT` columns left out), and the mentorships they are the mentor or the
-    mentee of (every column, then each row's place in ``ds``' table: the whole data set's,
-    which its parts keep whole, so a mentorship has one place in everybody's records).
+    mentee of (every column, then each row's place in the whole data set's table: in
+    ``ds``' own table, or as a batch partition's context gives it, :data:`~recsys.features.
+    population.MENTORSHIP_PLACES`; so a mentorship has one place in everybody's records).
     Rows keep their order in ``ds``."""
     wanted = pd.Index(pd.Series(list(nips), dtype=object).astype(str).unique())
     with _no_collection():
@@ -128,8 +129,11 @@ def _encoded(ds: Dataset, wanted: pd.Index) -> dict[str, bytes]:
         ends = np.searchsorted(who, np.arange(len(wanted)), side="right").tolist()
         mine = frame.iloc[order]
         columns = [_cells(mine[c]) for c in _stored_columns(name)]
-        if name == MENTORSHIPS:
-            columns.append(order.tolist())
+        if name == MENTORSHIPS:  # each row's place in the whole table
+            places = ds.context.get(MENTORSHIP_PLACES)
+            columns.append(
+                (order if places is None else places["place"].to_numpy()[order]).tolist()
+            )
         for person, (start, end) in enumerate(zip(starts, ends, strict=True)):
             by_person[person][name] = [column[start:end] for column in columns]
     return {

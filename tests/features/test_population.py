@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,7 +14,13 @@ from recsys.data import load_dataset
 from recsys.features.competency_state import AS_OF, competency_state
 from recsys.features.mentor import mentor_record, rating_prior
 from recsys.features.pair import enrolled_trainings, track_record
-from recsys.features.population import PeopleIndex, agency_part, people_part, whole_context
+from recsys.features.population import (
+    MENTORSHIP_PLACES,
+    PeopleIndex,
+    agency_part,
+    people_part,
+    whole_context,
+)
 from recsys.models.requests import decision_date
 
 
@@ -74,7 +81,9 @@ def test_a_part_of_a_few_people_answers_as_the_whole(whole) -> None:
 
 def test_the_index_of_people_cuts_the_parts_people_part_cuts(whole) -> None:
     """A batch cuts its partitions through one :class:`PeopleIndex`: every table of each
-    part is the one :func:`people_part` makes, rows in the same order."""
+    part is the one :func:`people_part` makes, rows in the same order, but for the
+    mentorships, which are only the part's people's, with their places in the whole
+    table."""
     employees = whole.employees
     agency = employees["agency"].astype(str).to_numpy()
     unit = employees["unit"].astype(str).to_numpy()
@@ -86,10 +95,17 @@ def test_the_index_of_people_cuts_the_parts_people_part_cuts(whole) -> None:
         nips = employees.loc[staff, "nip"].astype(str)
         expected = people_part(whole, nips, context, label="x")
         assert part.source == expected.source
-        assert part.context is context
         for name, frame in expected.tables.items():
-            pd.testing.assert_frame_equal(part.tables[name], frame)
+            if name != "mentorships":
+                pd.testing.assert_frame_equal(part.tables[name], frame)
         assert len(part.employees) == int(staff.sum())
+        m = whole.mentorships
+        theirs = m["mentor_nip"].astype(str).isin(nips) | m["mentee_nip"].astype(str).isin(nips)
+        pd.testing.assert_frame_equal(part.mentorships, m[theirs].reset_index(drop=True))
+        places = part.context[MENTORSHIP_PLACES]["place"].tolist()
+        assert places == np.flatnonzero(theirs.to_numpy()).tolist()
+        assert {k: v for k, v in part.context.items() if k != MENTORSHIP_PLACES} == context
+    assert len(index.part(agency == agency[0], context, label="x").mentorships) > 0
 
 
 def test_a_part_with_only_its_mentors_mentorships_reads_the_whole_rating_prior(whole) -> None:
