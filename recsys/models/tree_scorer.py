@@ -134,7 +134,7 @@ def compile_model(text: str) -> CompiledModel | None:
     ):
         return None
     trees = []
-    for block in ("Tree=" + rest).split("\nend of trees")[0].split("\nTree=")[0:]:
+    for block in ("Tree=" + rest).split("\nend of trees")[0].split("\nTree="):
         tree = _fields(block)
         if tree.get("is_linear", "0") != "0" or int(tree["num_leaves"]) > MAX_LEAVES:
             return None
