@@ -130,7 +130,7 @@ def enrolled_trainings(ds: Dataset) -> set[str]:
     of one): the others are new, forecast from similar trainings."""
     whole = ds.context.get(ENROLLED_TRAININGS)
     ids = ds.enrollments["training_id"] if whole is None else whole["training_id"]
-    return set(ids.astype(str))
+    return set(pd.Series(ids.unique()).astype(str))  # unique first: millions of rows
 
 
 def track_records(ds: Dataset) -> pd.DataFrame:
