@@ -19,7 +19,9 @@ added in the model's order, in double precision.
 Only what that covers is compiled: a single-output regression (``objective=regression``)
 of plain trees with at most 64 leaves. :func:`compile_model` returns None for anything
 else (linear trees, classification, random-forest averaging), and the caller keeps
-LightGBM's own ``predict``.
+LightGBM's own ``predict``. So does :func:`predict` for fewer than :data:`COMPILED_FROM`
+rows (a what-if forecast of a few pairs): numba, imported only when the scorer is first
+compiled, would add about 100 MB to an API worker for nothing.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 #: LightGBM's ``kZeroThreshold`` (a float): values this close to zero are zero.
 ZERO = float(np.float32(1e-35))
 #: Most leaves a compiled tree may have (one bit each in a 64-bit word).
 MAX_LEAVES = 64
+#: Rows from which :func:`predict` uses the compiled scorer (below, LightGBM's own answer,
+#: the same bits, costs less than importing numba).
+COMPILED_FROM = 1_000
 
 _DEBRUIJN_64 = 0x03F79D71B4CB0A89
 _DEBRUIJN_TABLE = np.zeros(64, dtype=np.int64)
@@ -76,7 +80,7 @@ class CompiledModel:
                 f"expected a matrix of {self.n_features} feature columns, got shape {x.shape}"
             )
         out = np.empty(len(x), dtype=np.float64)
-        _score(
+        _kernel()(
             x,
             self.full,
             self.values,
@@ -112,9 +116,9 @@ def compiled(booster: Any) -> CompiledModel | None:
 
 
 def predict(booster: Any, x: np.ndarray, num_threads: int = 1) -> np.ndarray:
-    """``booster.predict(x)`` (rows of a float matrix): compiled where the model allows,
-    else LightGBM's own on ``num_threads``."""
-    model = compiled(booster)
+    """``booster.predict(x)`` (rows of a float matrix): compiled where the model allows and
+    ``x`` has at least :data:`COMPILED_FROM` rows, else LightGBM's own on ``num_threads``."""
+    model = compiled(booster) if len(x) >= COMPILED_FROM else None
     if model is None:
         return np.asarray(booster.predict(x, num_threads=num_threads), dtype=float)
     return model.predict(x)
@@ -292,8 +296,19 @@ def compile_scorer() -> None:
     model.predict(np.zeros((1, 1)))
 
 
-@njit(cache=True, nogil=True)
-def _score(  # compiled by numba: plain arrays only
+_KERNEL: list[Any] = []  # _score compiled, once per process
+
+
+def _kernel() -> Any:
+    """:func:`_score` compiled by numba (or loaded from its cache beside this module)."""
+    if not _KERNEL:
+        from numba import njit
+
+        _KERNEL.append(njit(cache=True, nogil=True)(_score))
+    return _KERNEL[0]
+
+
+def _score(  # compiled by numba (_kernel): plain arrays only
     x,
     full,
     values,

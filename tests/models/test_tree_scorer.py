@@ -135,3 +135,15 @@ def test_a_matrix_of_other_width_is_refused() -> None:
     assert model is not None
     with pytest.raises(ValueError, match="5 feature columns"):
         model.predict(np.zeros((3, 4)))
+
+
+def test_a_few_rows_are_left_to_lightgbm_without_compiling() -> None:
+    # a what-if forecast predicts a few pairs: compiling (and importing numba, ~100 MB in an
+    # API worker) would cost more than LightGBM's own answer, which has the same bits
+    booster = _fit()
+    x, _ = _data(tree_scorer.COMPILED_FROM, 6)
+    few = x[: tree_scorer.COMPILED_FROM - 1]
+    assert _same_bits(tree_scorer.predict(booster, few), booster.predict(few, num_threads=1))
+    assert booster not in tree_scorer._COMPILED  # not even read
+    assert _same_bits(tree_scorer.predict(booster, x), booster.predict(x, num_threads=1))
+    assert tree_scorer.compiled(booster) is not None and booster in tree_scorer._COMPILED

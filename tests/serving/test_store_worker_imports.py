@@ -86,7 +86,7 @@ print(json.dumps({
 
 #: What a store-backed worker must not load to answer what-if forecasts either: MLflow (a
 #: bundle's models are read from their pickles), the registry module (training, evaluation,
-#: plots) and the planner. Issue 16: they made a worker that had forecast ~80 MB larger.
+#: plots), the planner and numba. Issue 16: they made a worker that had forecast ~80 MB larger.
 NOT_FOR_FORECASTS = (
     "mlflow",
     "matplotlib",
@@ -94,6 +94,10 @@ NOT_FOR_FORECASTS = (
     "recsys.tracking.registry",
     "recsys.tracking.pyfunc",
     "recsys.planning",
+    # the compiled tree scorer is for batches: a forecast's few pairs are LightGBM's (numba
+    # and llvmlite made a worker that had forecast ~100 MB larger)
+    "numba",
+    "llvmlite",
 )
 
 #: The worker: the app over the store, asked a training and a mentor forecast; prints the
