@@ -137,9 +137,16 @@ def _encoded(ds: Dataset, wanted: pd.Index) -> dict[str, bytes]:
         for person, (start, end) in enumerate(zip(starts, ends, strict=True)):
             by_person[person][name] = [column[start:end] for column in columns]
     return {
-        nip: zlib.compress(orjson.dumps(tables), 6)
-        for nip, tables in zip(wanted, by_person, strict=True)
+        nip: _compress(orjson.dumps(tables)) for nip, tables in zip(wanted, by_person, strict=True)
     }
+
+
+def _compress(data: bytes) -> bytes:
+    """``data`` as a zlib stream (level 6) with a 4 KB window: a person's records are a
+    few KB, and the default 32 KB window's set-up was most of the time (82 µs a person
+    against 29, for the same bytes)."""
+    stream = zlib.compressobj(6, zlib.DEFLATED, 12, 5)
+    return stream.compress(data) + stream.flush()
 
 
 def _owned(
