@@ -92,8 +92,7 @@ def main() -> None:
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     port = 18_000
-    api = [str(BIN / "uvicorn"), "serving.main:create_app", "--factory", "--port", str(port)]
-    api += ["--log-level", "warning", "--no-access-log"]
+    api = api_command(port)
     started = time.perf_counter()
     with _server(api, env, f"http://127.0.0.1:{port}/readyz", timeout=1800) as process:
         startup = time.perf_counter() - started
@@ -122,6 +121,12 @@ def main() -> None:
             mlflow_runs.append(_wrk(f"http://127.0.0.1:{mlflow_port}/", post, args))
             print("mlflow", mlflow_runs[-1], flush=True)
     _report(args, startup, rss, health, trainings, pacing, mlflow_runs)
+
+
+def api_command(port: int) -> list[str]:
+    """The API under one uvicorn worker on ``port``, quiet (no access log)."""
+    command = [str(BIN / "uvicorn"), "serving.main:create_app", "--factory", "--port", str(port)]
+    return [*command, "--log-level", "warning", "--no-access-log"]
 
 
 def _sha256(secret: str) -> str:

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api import BIN, GET_SCRIPT, KEY, ROOT, _bundle, _server, _wrk
+from api import BIN, GET_SCRIPT, KEY, ROOT, _bundle, _server, _wrk, api_command
 from harness import OUT, demo_world, machine, write_section
 from scoring import store_api_environment
 
@@ -125,8 +125,7 @@ def measure_api(
     api_env = store_api_environment(env, url, bundle, world, work / "audit.jsonl")
     port = 18_020
     base = f"http://127.0.0.1:{port}"
-    command = [str(BIN / "uvicorn"), "serving.main:create_app", "--factory", "--port", str(port)]
-    command += ["--log-level", "warning", "--no-access-log"]
+    command = api_command(port)
     wrk_args = argparse.Namespace(connections=300, duration=args.api_seconds)
     startups, ready = [], []
     for start in range(API_STARTS):

@@ -26,7 +26,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api import BIN, GET_SCRIPT, KEY, ROOT, _bundle, _inputs, _server, _sha256, _wrk
+from api import BIN, GET_SCRIPT, KEY, ROOT, _bundle, _inputs, _server, _sha256, _wrk, api_command
 from harness import OUT, demo_world, machine, write_section
 
 
@@ -92,8 +92,7 @@ def main() -> None:
         kept.write_text(json.dumps(scoring))
     api_env = store_api_environment(env, url, bundle, world, work / "audit.jsonl")
     port = 18_010
-    api = [str(BIN / "uvicorn"), "serving.main:create_app", "--factory", "--port", str(port)]
-    api += ["--log-level", "warning", "--no-access-log"]
+    api = api_command(port)
     get = OUT / "wrk-store-get.lua"
     get.write_text(GET_SCRIPT % {"nips": nips_file, "seed": 1, "key": KEY, "pause": 0})
     paced = OUT / "wrk-store-paced.lua"

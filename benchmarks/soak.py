@@ -28,7 +28,7 @@ import psutil
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api import BIN, GET_SCRIPT, KEY, ROOT, _server, _wrk
+from api import GET_SCRIPT, KEY, ROOT, _server, _wrk, api_command
 from harness import OUT, demo_world, machine, write_section
 from scoring import store_api_environment
 
@@ -81,8 +81,7 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RECSYS_LANG": "en"}
     api_env = store_api_environment(env, url, bundle, world, work / "soak-audit.jsonl")
     port = 18_020
-    api = [str(BIN / "uvicorn"), "serving.main:create_app", "--factory", "--port", str(port)]
-    api += ["--log-level", "warning", "--no-access-log"]
+    api = api_command(port)
     paced = OUT / "wrk-soak.lua"
     paced.write_text(GET_SCRIPT % {"nips": nips_file, "seed": 2, "key": KEY, "pause": args.pause})
     base = f"http://127.0.0.1:{port}"

@@ -23,12 +23,13 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from recsys.data.contract import ID_DTYPE
 from recsys.data.loading import Dataset
-from recsys.features.competency_state import ASSESSMENT_LEVELS, assessment_levels
+from recsys.features.competency_state import (
+    ASSESSMENT_LEVELS,
+    assessment_levels,
+    id_positions,
+)
 from recsys.features.mentor import RATING_PRIOR, rating_prior_context
 from recsys.features.pair import (
     ENROLLED_TRAININGS,
@@ -121,12 +122,10 @@ class PeopleIndex:
 
     def __init__(self, ds: Dataset) -> None:
         self.ds = ds
-        nips = _arrow_text(ds.employees["nip"])
+        nips = ds.employees["nip"]
 
         def positions(column: pd.Series) -> np.ndarray:  # −1: none of the employees
-            # Arrow's hash look-up: pandas' get_indexer on a million text keys took seconds
-            found = pc.index_in(_arrow_text(column), value_set=nips)
-            return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            return id_positions(column, nips)  # Arrow's hash join, not pandas' get_indexer
 
         #: per person table: each row's employee position
         self.owner = {
@@ -159,14 +158,6 @@ class PeopleIndex:
             source=f"{ds.source} [{label}]",
             context={**context, MENTORSHIP_PLACES: places},
         )
-
-
-def _arrow_text(column: pd.Series) -> pa.Array:
-    """``column``'s values as Arrow text, as ``astype(str)`` reads them (missing stays
-    missing)."""
-    text = column if isinstance(column.dtype, pd.StringDtype) else column.astype(str)
-    values = pa.array(text.astype(ID_DTYPE))
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def agency_part(ds: Dataset, agency: str, context: dict[str, pd.DataFrame]) -> Dataset:

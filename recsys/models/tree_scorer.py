@@ -26,6 +26,7 @@ compiled, would add about 100 MB to an API worker for nothing.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -296,16 +297,13 @@ def compile_scorer() -> None:
     model.predict(np.zeros((1, 1)))
 
 
-_KERNEL: list[Any] = []  # _score compiled, once per process
-
-
+@functools.cache
 def _kernel() -> Any:
-    """:func:`_score` compiled by numba (or loaded from its cache beside this module)."""
-    if not _KERNEL:
-        from numba import njit
+    """:func:`_score` compiled by numba (or loaded from its cache beside this module), once
+    per process."""
+    from numba import njit
 
-        _KERNEL.append(njit(cache=True, nogil=True)(_score))
-    return _KERNEL[0]
+    return njit(cache=True, nogil=True)(_score)
 
 
 def _score(  # compiled by numba (_kernel): plain arrays only
