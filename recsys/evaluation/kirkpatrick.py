@@ -150,6 +150,8 @@ class ProgramEvaluation:
             (self.trainings["dropped"].sum() + self.trainings["completed"].sum()),
         )
         out["dropout_rate"] = float(dropped / finished) if finished else float("nan")
+        # the placebo check's factor on every L4 variance (1: the check found nothing)
+        out["l4_placebo_dispersion"] = float(self.effects.dispersion)
         if self.units is not None:
             out["units_better_than_expected"] = float(
                 self.units.units["better_than_expected"].sum()

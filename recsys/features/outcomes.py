@@ -22,7 +22,7 @@ OUTCOME = "outcome"
 HORIZON_DAYS = "horizon_days"
 
 
-def _scored(performance: pd.DataFrame) -> pd.DataFrame:
+def scored_appraisals(performance: pd.DataFrame) -> pd.DataFrame:
     """Appraisals with a score, sorted for as-of joins."""
     scored = performance.loc[performance["score"].notna(), ["nip", "period_end", "score"]]
     return scored.sort_values("period_end", kind="stable").reset_index(drop=True)
@@ -44,7 +44,7 @@ def activity_outcomes(
     where either appraisal is missing, e.g. not yet due) and :data:`HORIZON_DAYS`.
     An activity with no end date (still running) has no outcome yet.
     """
-    scored = _scored(performance)
+    scored = scored_appraisals(performance)
     frame = activities[[key, "nip", "start_date", "end_date"]].copy()
     frame["_order"] = np.arange(len(frame))
     frame["_due"] = frame["end_date"] + pd.DateOffset(months=lag_months)
@@ -92,7 +92,7 @@ def control_windows(
     :data:`BASELINE_PERIOD`, :data:`BASELINE_SCORE`, :data:`OUTCOME_PERIOD`,
     :data:`OUTCOME_SCORE`, :data:`OUTCOME`, :data:`HORIZON_DAYS`.
     """
-    scored = _scored(performance).sort_values(["nip", "period_end"], kind="stable")
+    scored = scored_appraisals(performance).sort_values(["nip", "period_end"], kind="stable")
     parts = []
     grouped = scored.groupby("nip", sort=False)
     for step in horizons:

@@ -174,3 +174,4 @@ def test_the_workbook_speaks_indonesian_and_holds_no_person(
         write_evaluation(evaluation, tmp_path / "evaluasi.csv")
     assert not (tmp_path / "evaluasi.csv").exists()
     assert np.isfinite(evaluation.summary()["dropout_rate"])
+    assert evaluation.summary()["l4_placebo_dispersion"] == evaluation.effects.dispersion >= 1.0
