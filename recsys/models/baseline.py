@@ -102,6 +102,31 @@ def window_features(
     return x
 
 
+def sent_later(ds: Dataset, nips: pd.Series, after: pd.Series, months: int) -> np.ndarray:
+    """1.0 where the person enrolled in a training that started within ``months`` after
+    ``after`` (aligned with ``nips``), else 0.0."""
+    asked = pd.DataFrame(
+        {
+            "nip": pd.Series(nips).astype(str).to_numpy(),
+            "_from": pd.Series(after).to_numpy(),
+            "_row": np.arange(len(nips)),
+        }
+    )
+    starts = pd.DataFrame(
+        {
+            "nip": ds.enrollments["nip"].astype(str).to_numpy(),
+            "start_date": ds.enrollments["start_date"].to_numpy(),
+        }
+    )
+    hits = asked.merge(starts, on="nip")
+    inside = (hits["start_date"] > hits["_from"]) & (
+        hits["start_date"] <= hits["_from"] + pd.DateOffset(months=months)
+    )
+    out = np.zeros(len(asked))
+    out[hits.loc[inside, "_row"].to_numpy()] = 1.0
+    return out
+
+
 class ScoreBaseline(BaseEstimator):
     """Score change without activity (SKP points), learned from control windows.
 
@@ -112,6 +137,18 @@ class ScoreBaseline(BaseEstimator):
     ``subsample`` are the LightGBM model's settings. Parameters are stored as given; ``fit``
     learns ``model_`` (LightGBM), ``n_controls_`` and ``noise_var_`` (squared error on
     held-out windows: the outcome's own noise).
+
+    ``sent_within_months``: for a look back at trainings already done (a program
+    evaluation), tell the control windows apart by whether HR sent the person to a training
+    within that many months after the window (feature ``sent_later``). The people HR sends
+    resemble each other in what the features do not show (who is able, who is rising), so
+    the counterfactual of a trained person's window is learned with ``sent_later`` = 1: from
+    colleagues not yet trained (the not-yet-treated comparison of staggered
+    difference-in-differences, Callaway & Sant'Anna 2021, "Difference-in-differences with
+    multiple time periods", Journal of Econometrics 225(2)). Pass ``sent=True`` to
+    :meth:`predict` for the windows of trained people. It uses what happened after the
+    window, so it is for evaluations only, never for forecasts. None (default): no such
+    feature.
     """
 
     def __init__(
@@ -123,6 +160,7 @@ class ScoreBaseline(BaseEstimator):
         num_leaves: int = 31,
         min_child_samples: int = 50,
         subsample: float = 0.8,
+        sent_within_months: int | None = None,
         random_state: int = 0,
     ) -> None:
         self.excluded = excluded
@@ -131,6 +169,7 @@ class ScoreBaseline(BaseEstimator):
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
         self.subsample = subsample
+        self.sent_within_months = sent_within_months
         self.random_state = random_state
 
     def _regressor(self, n_rows: int) -> lgb.LGBMRegressor:
@@ -165,14 +204,26 @@ class ScoreBaseline(BaseEstimator):
         self.n_controls_ = len(controls)
         return self
 
-    def _features(self, ds: Dataset, nips: pd.Series, windows: pd.DataFrame) -> pd.DataFrame:
-        return window_features(ds, nips, windows, with_trainings=self.excluded == "mentorships")
+    def _features(
+        self, ds: Dataset, nips: pd.Series, windows: pd.DataFrame, sent: bool = False
+    ) -> pd.DataFrame:
+        x = window_features(ds, nips, windows, with_trainings=self.excluded == "mentorships")
+        if self.sent_within_months is not None:
+            x["sent_later"] = (
+                np.ones(len(x))
+                if sent
+                else sent_later(ds, nips, windows[O.OUTCOME_PERIOD], self.sent_within_months)
+            )
+        return x
 
-    def predict(self, ds: Dataset, nips: pd.Series, windows: pd.DataFrame) -> np.ndarray:
+    def predict(
+        self, ds: Dataset, nips: pd.Series, windows: pd.DataFrame, *, sent: bool = False
+    ) -> np.ndarray:
         """Expected score change without the activity for each (nip, window); ``windows``
-        has the outcome frame's period and horizon columns."""
+        has the outcome frame's period and horizon columns. ``sent``: the windows are
+        trained people's (with ``sent_within_months``; ignored otherwise)."""
         check_is_fitted(self, "model_")
-        x = self._features(ds, nips, windows)
+        x = self._features(ds, nips, windows, sent)
         return np.asarray(self.model_.predict(x, num_threads=predict_threads(len(x))), dtype=float)
 
     def residuals(self, ds: Dataset, nips: pd.Series, outcomes: pd.DataFrame) -> np.ndarray:

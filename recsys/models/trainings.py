@@ -383,6 +383,12 @@ class TrainingRecommender(BaseEstimator):
                 "the training recommender's baseline must exclude every activity "
                 f"(excluded='all'), got excluded={baseline.excluded!r}"
             )
+        if baseline.sent_within_months is not None:
+            raise ValueError(
+                "the training recommender's baseline must not look at who was sent to training "
+                "after a window (sent_within_months=None): a forecast cannot know the future, "
+                f"got sent_within_months={baseline.sent_within_months!r}"
+            )
         data = snapshot(ds, when)
         step("importance")
         self.importance_ = importance.fit(data)

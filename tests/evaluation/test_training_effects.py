@@ -1,5 +1,6 @@
-"""Kirkpatrick level 4's estimator: which completions a window holds, and the placebo check
-that widens the intervals when the counterfactual misses something before the trainings."""
+"""Kirkpatrick level 4's estimator: which completions a window holds, the comparison with
+colleagues HR sent later, and the placebo check that widens the intervals when the
+counterfactual misses something before the trainings."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from recsys.evaluation.training_effects import (
     training_effects,
 )
 from recsys.features import outcomes as O
+from recsys.models.baseline import ScoreBaseline, sent_later
 
 YEAR = 2024
 
@@ -134,3 +136,42 @@ def test_a_jump_before_the_trainings_widens_every_interval(
     expected = np.sqrt(moved.dispersion / effects.dispersion)
     assert ratio.dropna().median() == pytest.approx(expected, rel=0.15)
     assert (ratio.dropna() > 1.0).mean() > 0.8
+
+
+def test_a_rise_of_those_hr_sends_is_not_credited_to_their_training(
+    ds: Dataset, effects: TrainingEffects
+) -> None:
+    """Give everyone HR ever sent to a training a rise of one SKP point a year over their
+    whole history (HR sends the rising ones). Against colleagues HR sent later the effects
+    barely move; a baseline that ignores whom HR sends credits the rise to the trainings."""
+    rising = set(ds.enrollments["nip"].astype(str))
+    performance = ds.performance.copy()
+    years = performance["period_end"].dt.year - performance["period_end"].dt.year.min()
+    who = performance["nip"].astype(str).isin(rising).to_numpy()
+    performance.loc[who, "score"] = performance.loc[who, "score"] + years[who].to_numpy()
+    risen = replace(ds, tables={**ds.tables, "performance": performance})
+
+    def moved(baseline: ScoreBaseline | None, before: TrainingEffects) -> float:
+        after = training_effects(risen, YEAR, baseline=baseline)
+        a = after.table.set_index("training_id")["effect"]
+        b = before.table.set_index("training_id")["effect"]
+        return float((a - b.reindex(a.index)).median())
+
+    plain = ScoreBaseline(random_state=0)
+    naive = moved(plain.fit(risen), training_effects(ds, YEAR, baseline=plain.fit(ds)))
+    assert naive > 0.3  # the plain baseline credits much of the rise to the trainings
+    assert abs(moved(None, effects)) < naive / 3
+
+
+def test_sent_later_marks_a_training_started_within_the_months_after() -> None:
+    enrollments = pd.DataFrame(
+        {
+            "nip": pd.Series(["1", "2", "3"], dtype=ID_DTYPE),
+            "start_date": pd.to_datetime(["2023-03-01", "2026-02-01", "2022-06-01"]),
+        }
+    )
+    ds = SimpleNamespace(enrollments=enrollments)
+    after = pd.Series(pd.to_datetime(["2022-12-31"] * 4))
+    nips = pd.Series(["1", "2", "3", "4"])
+    flags = sent_later(ds, nips, after, 24)  # type: ignore[arg-type]
+    assert flags.tolist() == [1.0, 0.0, 0.0, 0.0]  # 2 too late, 3 before, 4 never

@@ -228,6 +228,7 @@ def test_lightgbm_settings_are_parameters_nested_ones_too(case: Case) -> None:
         "num_leaves": 31,
         "min_child_samples": 50,
         "subsample": 0.8,
+        "sent_within_months": None,
         "random_state": 0,
     }
 
@@ -237,6 +238,13 @@ def test_recommenders_refuse_a_baseline_that_counts_the_wrong_activities(world: 
         TrainingRecommender(baseline=ScoreBaseline(excluded="mentorships")).fit(world.ds)
     with pytest.raises(ValueError, match="excluded='mentorships'"):
         MentorRecommender(baseline=ScoreBaseline(excluded="all")).fit(world.ds)
+    # a baseline that looks at who was sent to training later is for evaluations only
+    with pytest.raises(ValueError, match="sent_within_months=None"):
+        TrainingRecommender(baseline=ScoreBaseline(sent_within_months=24)).fit(world.ds)
+    with pytest.raises(ValueError, match="sent_within_months=None"):
+        MentorRecommender(
+            baseline=ScoreBaseline(excluded="mentorships", sent_within_months=24)
+        ).fit(world.ds)
 
 
 # ------------------------------------------------------------------------- fitted

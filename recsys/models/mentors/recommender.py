@@ -283,6 +283,12 @@ class MentorRecommender(BaseEstimator):
                 "the mentor recommender's baseline must exclude mentorships only "
                 f"(excluded='mentorships'), got excluded={baseline.excluded!r}"
             )
+        if baseline.sent_within_months is not None:
+            raise ValueError(
+                "the mentor recommender's baseline must not look at who was sent to training "
+                "after a window (sent_within_months=None): a forecast cannot know the future, "
+                f"got sent_within_months={baseline.sent_within_months!r}"
+            )
         if self.effect not in EFFECT_CHOICES:
             raise ValueError(f"effect must be one of {EFFECT_CHOICES}, got {self.effect!r}")
         if not (self.prior_sd > 0 and self.relative_error > 0):
