@@ -251,44 +251,24 @@ def _placebo(
     appraisal before their baseline one to the baseline one (:data:`PLACEBO_COLUMNS`),
     estimated as the effects are, with the other completions in those windows netted out."""
     empty = pd.DataFrame({c: pd.Series(dtype=float) for c in PLACEBO_COLUMNS})
-    scored = O.scored_appraisals(ds.performance)
-    before = (
-        pd.DataFrame(
-            {
-                "nip": period["nip"].astype(ID_DTYPE).to_numpy(),
-                "_end": period_out[O.BASELINE_PERIOD].to_numpy(),
-                "_end_score": period_out[O.BASELINE_SCORE].to_numpy(),
-            }
-        )
-        .astype({"nip": ID_DTYPE})
-        .sort_values("_end", kind="stable")
-    )
-    earlier = pd.merge_asof(
-        before,
-        scored.assign(nip=scored["nip"].astype(ID_DTYPE)).rename(
-            columns={"period_end": "_start", "score": "_start_score"}
-        ),
-        left_on="_end",
-        right_on="_start",
-        by="nip",
-        direction="backward",
-        allow_exact_matches=False,
-    ).dropna(subset=["_start"])
-    if earlier.empty:
-        return empty
+    earlier = O.appraisals_before(ds.performance, period["nip"], period_out[O.BASELINE_PERIOD])
+    start, end = earlier["period_end"], period_out[O.BASELINE_PERIOD]
     windows = (
         pd.DataFrame(
             {
-                "nip": earlier["nip"].astype(ID_DTYPE).to_numpy(),
-                O.BASELINE_PERIOD: earlier["_start"].to_numpy(),
-                O.OUTCOME_PERIOD: earlier["_end"].to_numpy(),
-                O.HORIZON_DAYS: (earlier["_end"] - earlier["_start"]).dt.days.to_numpy(),
-                O.OUTCOME: (earlier["_end_score"] - earlier["_start_score"]).to_numpy(),
+                "nip": period["nip"].astype(ID_DTYPE).to_numpy(),
+                O.BASELINE_PERIOD: start.to_numpy(),
+                O.OUTCOME_PERIOD: end.to_numpy(),
+                O.HORIZON_DAYS: (end - start).dt.days.to_numpy(),
+                O.OUTCOME: (period_out[O.BASELINE_SCORE] - earlier["score"]).to_numpy(),
             }
         )
+        .dropna(subset=[O.BASELINE_PERIOD, O.OUTCOME])
         .drop_duplicates(["nip", O.BASELINE_PERIOD, O.OUTCOME_PERIOD])
         .reset_index(drop=True)
     )
+    if windows.empty:
+        return empty
     windows = _with_uplift(ds, baseline, shock, windows)
     nuisance, _ = _design(ds, completed, windows, np.zeros(len(completed), dtype=bool))
     coming = (

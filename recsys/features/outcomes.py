@@ -28,6 +28,31 @@ def scored_appraisals(performance: pd.DataFrame) -> pd.DataFrame:
     return scored.sort_values("period_end", kind="stable").reset_index(drop=True)
 
 
+def appraisals_before(
+    performance: pd.DataFrame, nips: pd.Series, before: pd.Series
+) -> pd.DataFrame:
+    """The last scored appraisal of each person ending strictly before ``before`` (aligned
+    with ``nips``): columns ``period_end`` and ``score``, NaT / NaN where there is none."""
+    scored = scored_appraisals(performance)
+    asked = pd.DataFrame(
+        {
+            "nip": pd.Series(nips).astype(str).to_numpy(),
+            "_before": pd.Series(before).to_numpy(),
+            "_row": np.arange(len(nips)),
+        }
+    ).sort_values("_before", kind="stable")
+    found = pd.merge_asof(
+        asked,
+        scored.assign(nip=scored["nip"].astype(str)),
+        left_on="_before",
+        right_on="period_end",
+        by="nip",
+        direction="backward",
+        allow_exact_matches=False,
+    ).sort_values("_row")
+    return found[["period_end", "score"]].reset_index(drop=True)
+
+
 def activity_outcomes(
     activities: pd.DataFrame,
     performance: pd.DataFrame,

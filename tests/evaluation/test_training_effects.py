@@ -100,21 +100,13 @@ def test_a_jump_before_the_trainings_widens_every_interval(
     outcome = O.activity_outcomes(done, ds.performance, key="enrollment_id")
     done = done[outcome[O.OUTCOME].notna().to_numpy()].reset_index(drop=True)
     outcome = outcome.dropna(subset=[O.OUTCOME]).reset_index(drop=True)
-    scored = O.scored_appraisals(ds.performance)
-    earlier = pd.merge_asof(
-        pd.DataFrame(
-            {
-                "nip": done["nip"].astype(str).to_numpy(),
-                "training_id": done["training_id"].astype(str).to_numpy(),
-                "_end": outcome[O.BASELINE_PERIOD].to_numpy(),
-            }
-        ).sort_values("_end"),
-        scored.assign(nip=scored["nip"].astype(str)).rename(columns={"period_end": "_start"}),
-        left_on="_end",
-        right_on="_start",
-        by="nip",
-        direction="backward",
-        allow_exact_matches=False,
+    found = O.appraisals_before(ds.performance, done["nip"], outcome[O.BASELINE_PERIOD])
+    earlier = pd.DataFrame(
+        {
+            "nip": done["nip"].astype(str).to_numpy(),
+            "training_id": done["training_id"].astype(str).to_numpy(),
+            "_start": found["period_end"].to_numpy(),
+        }
     ).dropna(subset=["_start"])
     # one person, one shift: their first training of the year decides its sign
     first = earlier.drop_duplicates("nip")
