@@ -127,6 +127,17 @@ def sent_later(ds: Dataset, nips: pd.Series, after: pd.Series, months: int) -> n
     return out
 
 
+def refuse_look_ahead(baseline: ScoreBaseline, model: str) -> None:
+    """ValueError if a forecasting ``model``'s baseline looks at who was sent to training
+    after a window (``sent_within_months``): a forecast cannot know the future."""
+    if baseline.sent_within_months is not None:
+        raise ValueError(
+            f"the {model}'s baseline must not look at who was sent to training "
+            "after a window (sent_within_months=None): a forecast cannot know the future, "
+            f"got sent_within_months={baseline.sent_within_months!r}"
+        )
+
+
 class ScoreBaseline(BaseEstimator):
     """Score change without activity (SKP points), learned from control windows.
 

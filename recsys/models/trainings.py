@@ -44,7 +44,7 @@ from recsys.features.training_pair import (
     gap_rule_scores,
     training_pair_features,
 )
-from recsys.models.baseline import ScoreBaseline
+from recsys.models.baseline import ScoreBaseline, refuse_look_ahead
 from recsys.models.importance import SURPLUS_CAP, CompetencyImportance
 from recsys.models.intervals import (
     calibrate_error,
@@ -383,12 +383,7 @@ class TrainingRecommender(BaseEstimator):
                 "the training recommender's baseline must exclude every activity "
                 f"(excluded='all'), got excluded={baseline.excluded!r}"
             )
-        if baseline.sent_within_months is not None:
-            raise ValueError(
-                "the training recommender's baseline must not look at who was sent to training "
-                "after a window (sent_within_months=None): a forecast cannot know the future, "
-                f"got sent_within_months={baseline.sent_within_months!r}"
-            )
+        refuse_look_ahead(baseline, "training recommender")
         data = snapshot(ds, when)
         step("importance")
         self.importance_ = importance.fit(data)

@@ -59,7 +59,7 @@ from recsys.data.snapshot import snapshot
 from recsys.features import outcomes as O
 from recsys.features.competency_state import AS_OF, id_positions
 from recsys.features.mentor import distance_class, mentor_features
-from recsys.models.baseline import ScoreBaseline
+from recsys.models.baseline import ScoreBaseline, refuse_look_ahead
 from recsys.models.importance import CompetencyImportance
 from recsys.models.mentors.coverage import coverage, lead_detail, profiles
 from recsys.models.mentors.effect import (
@@ -283,12 +283,7 @@ class MentorRecommender(BaseEstimator):
                 "the mentor recommender's baseline must exclude mentorships only "
                 f"(excluded='mentorships'), got excluded={baseline.excluded!r}"
             )
-        if baseline.sent_within_months is not None:
-            raise ValueError(
-                "the mentor recommender's baseline must not look at who was sent to training "
-                "after a window (sent_within_months=None): a forecast cannot know the future, "
-                f"got sent_within_months={baseline.sent_within_months!r}"
-            )
+        refuse_look_ahead(baseline, "mentor recommender")
         if self.effect not in EFFECT_CHOICES:
             raise ValueError(f"effect must be one of {EFFECT_CHOICES}, got {self.effect!r}")
         if not (self.prior_sd > 0 and self.relative_error > 0):
