@@ -34,11 +34,17 @@ Steps of :meth:`ImpactEstimator.fit`:
    one repeat's estimate may stray outside the range their mean lies in). E[phi | x] =
    tau(x) when either the propensity or the outcome models are right, and the bias is a
    product of their errors.
-3. **Overlap.** Units whose out-of-fold propensity (the mean over repeats) lies outside
-   [trim, 1 - trim] are left out of the final stage and of the averages (Crump, Hotz, Imbens
-   & Mitnik 2009, Biometrika 96(1)): their pseudo-outcomes divide by a near-zero propensity
-   and carry almost no information. One set for all repeats, so every repeat estimates the
-   same quantity. They are counted in :attr:`ImpactEstimator.overlap_`. Effects are still
+3. **Overlap.** Units whose propensity lies outside [trim, 1 - trim] are left out of the
+   final stage and of the averages (Crump, Hotz, Imbens & Mitnik 2009, Biometrika 96(1), who
+   also trim on a propensity fitted to the whole sample): their pseudo-outcomes divide by a
+   near-zero propensity and carry almost no information. The set is decided before the
+   repeats, by one classifier fitted on all units without row or column sampling, whose tree
+   count a cross-validation on splits fixed independently of ``random_state`` chooses: it is
+   the population the ATE and ATT are about, so it depends on the data alone. Decided by the
+   cross-fitted propensities instead, it moved with the seed where units crowd at the bound
+   (on LaLonde's NSW treated against PSID-1, 146-154 of 185 treated were kept depending on
+   the seed, each set with its own true effect), and no number of repeats settled it. They
+   are counted in :attr:`ImpactEstimator.overlap_`. Effects are still
    predicted for any row (the final stage extrapolates), and
    :meth:`ImpactEstimator.in_overlap` tells the caller which rows lie outside the overlap
    region learned in training.
@@ -55,11 +61,6 @@ Steps of :meth:`ImpactEstimator.fit`:
    about half again as many repeats for the same split noise; the median's protection
    against a wild split was not needed here (over 120 splits of each LaLonde sample the
    repeats' estimates are close to normal, with excess kurtosis 0.4-1.5).
-   One part of the split noise fades slowly: a unit whose mean propensity lies near ``trim``
-   falls inside the overlap set in one fit and outside it in another. With S repeats the
-   band of such units narrows only as 1 / sqrt(S), and where many units crowd at the bound
-   (LaLonde's NSW treated vs PSID-1, whose treated pile up near 0.95) this leaves about
-   0.1 se of spread between seeds even at 35 repeats.
 5. **Final stage** (DR-learner; Kennedy 2023, "Towards optimal doubly robust estimation of
    heterogeneous causal effects", Electronic Journal of Statistics 17(2), arXiv 2004.14497):
    LightGBM regressions of phi on x over the overlap units, bagged: ``n_bags`` members in
@@ -141,8 +142,8 @@ EARLY_STOPPING_SHARE = 0.2
 PROPENSITY_QUANTILES = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
 #: Two-sided level of :attr:`ImpactEstimator.ate_interval_` and ``att_interval_``.
 ATE_ALPHA = 0.05
-#: One cross-fitting's out-of-fold e(x), mu0(x), mu1(x) and its propensity models' tree counts.
-_Nuisances = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], list[int]]
+#: One cross-fitting's out-of-fold e(x), mu0(x), mu1(x).
+_Nuisances = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
 #: ``n_repeats="auto"`` (the default): repeats at least AUTO_MIN_REPEATS and at most
 #: AUTO_MAX_REPEATS cross-fittings, stopping once the split noise left in the ATE and ATT
 #: means (their Monte-Carlo standard error over fold splits, sd / sqrt(S)) is at most
@@ -151,10 +152,12 @@ _Nuisances = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
 #: samples with good overlap) cost little more than the old fixed five repeats, yet high
 #: enough that the sd of the repeats is known to within about a quarter (7 degrees of
 #: freedom) and a lucky run of similar splits rarely stops the loop early. The maximum caps
-#: the cost at ten times that of five repeats.
+#: the cost at sixteen times that of five repeats. With 0.08 instead of 0.06, LaLonde's
+#: NSW treated against PSID-1 spread by 0.10 se over seeds (32-38 repeats); with 0.06,
+#: 0.06 se (54-74 repeats).
 AUTO_MIN_REPEATS = 8
-AUTO_MAX_REPEATS = 50
-REPEAT_TOLERANCE = 0.08
+AUTO_MAX_REPEATS = 80
+REPEAT_TOLERANCE = 0.06
 #: Significance level below which the held-out calibration check widens the intervals.
 CALIBRATION_LEVEL = 0.05
 
@@ -264,13 +267,13 @@ class ImpactEstimator(BaseEstimator):
             errors (or :data:`AUTO_MAX_REPEATS` is reached); or a fixed integer >= 1. The ATE
             and ATT are means over repeats; the nuisances' fit time grows linearly with the
             repeats. "auto" spends repeats where splits matter: on LaLonde's strongly selected
-            samples it ran 22-39 (about 15 s on 2,675 rows, 30-40 s on 16,177, one thread)
-            for a spread over seeds of 0.09-0.12 se, where a fixed 5 leaves 0.17-0.31 se
+            samples it ran 39-74 (about 20-30 s on 2,675 rows, 60 s on 16,177, one thread)
+            for a spread over seeds of 0.04-0.06 se, where a fixed 5 leaves 0.2-0.3 se
             (benchmarks/RESULTS.md, ``impact_public``).
-        trim: Overlap bound, in [0, 0.5): units with out-of-fold propensity outside
-            [trim, 1 - trim] are left out of the final stage, the ATE and the ATT, and new
-            rows with propensity outside it are flagged by :meth:`in_overlap`. 0 keeps every
-            unit.
+        trim: Overlap bound, in [0, 0.5): units whose propensity (from
+            ``propensity_model_``) lies outside [trim, 1 - trim] are left out of the final
+            stage, the ATE and the ATT, and new rows with propensity outside it are flagged
+            by :meth:`in_overlap`. 0 keeps every unit.
         clip: Propensities are clipped to [clip, 1 - clip] inside the pseudo-outcome, in
             (0, 0.5). Only matters for kept units when clip > trim.
         n_bags: Members of the final-stage ensemble, an even number >= 4 (pairs of
@@ -312,7 +315,9 @@ class ImpactEstimator(BaseEstimator):
         ate_se_repeats_, att_se_repeats_: The standard error of each repeat alone (sampling
             variance only), shape (n_repeats_,).
         overlap_: :class:`OverlapReport`.
-        propensity_model_: Propensity classifier fitted on all units (for :meth:`in_overlap`).
+        propensity_model_: Propensity classifier fitted on all units, deterministic (no
+            row or column sampling, tree count cross-validated on splits independent of
+            ``random_state``): it decides ``in_overlap_`` and :meth:`in_overlap`.
         n_trees_tuned_: Trees minimising one final-stage member's held-out loss.
         n_trees_: Trees per member, ``undersmooth * n_trees_tuned_``.
         members_: The final-stage LightGBM regressors.
@@ -384,30 +389,10 @@ class ImpactEstimator(BaseEstimator):
         auto = isinstance(self.n_repeats, str)
         least = AUTO_MIN_REPEATS if auto else int(self.n_repeats)
         fits: list[_Nuisances] = []
-        while True:
-            fits.append(
-                self._cross_fit(frame, t, y, np.random.RandomState(_child_seed(base, len(fits))))
-            )
-            if len(fits) < least:
-                continue
-            if not auto or len(fits) >= AUTO_MAX_REPEATS:
-                break
-            e_now = np.mean([f[0] for f in fits], axis=0)
-            if _Repeats.of(fits, t, y, self._overlap(e_now), self.clip, self.trim).settled():
-                break
-        self.n_repeats_ = len(fits)
-        e = np.mean([f[0] for f in fits], axis=0)
-        self.propensity_ = e
-        self.propensity_model_ = _lgbm(
-            "classifier",
-            self._propensity_params(),
-            n_jobs=self.n_jobs,
-            seed=_seed(rng),
-            n_estimators=max(1, int(np.median([n for f in fits for n in f[3]]))),
-        ).fit(frame, t)
-
-        keep = self._overlap(e)
-        self.in_overlap_ = keep
+        # The overlap set is fixed before the repeats, so that they all estimate one
+        # population's effects and their spread is split noise only.
+        self.propensity_model_ = self._overlap_model(frame, t)
+        keep = self._overlap(self.propensity_model_.predict_proba(frame)[:, 1])
         n_keep = int(keep.sum())
         min_keep = max(4 * self.n_bins, 20)
         if n_keep < min_keep or min(int(t[keep].sum()), int(n_keep - t[keep].sum())) < 2:
@@ -425,6 +410,20 @@ class ImpactEstimator(BaseEstimator):
                 1 - self.trim,
             )
 
+        while True:
+            fits.append(
+                self._cross_fit(frame, t, y, np.random.RandomState(_child_seed(base, len(fits))))
+            )
+            if len(fits) < least:
+                continue
+            if not auto or len(fits) >= AUTO_MAX_REPEATS:
+                break
+            if _Repeats.of(fits, t, y, keep, self.clip, self.trim).settled():
+                break
+        self.n_repeats_ = len(fits)
+        e = np.mean([f[0] for f in fits], axis=0)
+        self.propensity_ = e
+        self.in_overlap_ = keep
         reps = _Repeats.of(fits, t, y, keep, self.clip, self.trim)
         phi = reps.phi.mean(axis=0)
         self.pseudo_outcome_ = phi
@@ -473,6 +472,48 @@ class ImpactEstimator(BaseEstimator):
     def _overlap(self, e: NDArray[np.float64]) -> NDArray[np.bool_]:
         return (e >= self.trim) & (e <= 1.0 - self.trim)
 
+    def _overlap_model(self, frame: pd.DataFrame, t: NDArray[np.int8]) -> Any:
+        """The propensity classifier that decides the overlap set, fitted on all units.
+
+        The overlap set is the population the ATE and ATT are about, so it must not depend
+        on the fold splits: units crowd at the trim bound on strongly selected data (the NSW
+        treated against PSID-1 pile up near 0.95), and a set decided by the cross-fitted
+        propensities kept 146-154 of 185 treated depending on the seed, each set with its
+        own true effect. This classifier has the cross-fitted models' settings without row
+        or column sampling (LightGBM is then deterministic), and its tree count is chosen by
+        one 5-fold cross-validation on splits that do not depend on ``random_state``.
+        """
+        params = {
+            **self._propensity_params(),
+            "subsample": 1.0,
+            "subsample_freq": 0,
+            "colsample_bytree": 1.0,
+        }
+        rounds = int(params.pop("n_estimators"))
+        cv = lgb.cv(
+            {
+                **params,
+                "objective": "binary",
+                "metric": "binary_logloss",
+                "verbose": -1,
+                "deterministic": True,
+                "force_col_wise": True,
+                "num_threads": self.n_jobs,
+            },
+            lgb.Dataset(frame, label=t),
+            num_boost_round=rounds,
+            nfold=self.n_folds,
+            stratified=True,
+            shuffle=True,
+            seed=0,
+            callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
+        )
+        losses: list[float] = cv["valid binary_logloss-mean"]  # type: ignore[assignment]
+        trees = max(1, len(losses))
+        return _lgbm("classifier", params, n_jobs=self.n_jobs, seed=0, n_estimators=trees).fit(
+            frame, t
+        )
+
     def _propensity_params(self) -> dict[str, Any]:
         return {**PROPENSITY_DEFAULTS, **(self.propensity_params or {})}
 
@@ -485,17 +526,15 @@ class ImpactEstimator(BaseEstimator):
     def _cross_fit(
         self, frame: pd.DataFrame, t: NDArray[np.int8], y: NDArray[np.float64], rng: Any
     ) -> _Nuisances:
-        """Out-of-fold e(x), mu0(x), mu1(x); also the propensity models' tree counts."""
+        """Out-of-fold e(x), mu0(x), mu1(x)."""
         n = len(t)
         e, mu0, mu1 = np.empty(n), np.empty(n), np.empty(n)
         folds = StratifiedKFold(n_splits=self.n_folds, shuffle=True, random_state=_seed(rng))
-        prop_trees: list[int] = []
         for train, test in folds.split(np.zeros(n), t):
             xt, tt, yt = frame.iloc[train], t[train], y[train]
             clf = _fit_early_stopped(
                 "classifier", self._propensity_params(), xt, tt, self.n_jobs, _seed(rng)
             )
-            prop_trees.append(clf.best_iteration_ or clf.n_estimators)
             e[test] = clf.predict_proba(frame.iloc[test])[:, 1]
             for arm, out in ((0, mu0), (1, mu1)):
                 rows = tt == arm
@@ -503,7 +542,7 @@ class ImpactEstimator(BaseEstimator):
                     "regressor", self._outcome_params(), xt[rows], yt[rows], self.n_jobs, _seed(rng)
                 )
                 out[test] = reg.predict(frame.iloc[test])
-        return e, mu0, mu1, prop_trees
+        return e, mu0, mu1
 
     def _fit_final(self, frame: pd.DataFrame, phi: NDArray[np.float64], rng: Any) -> None:
         """Tune the tree count, fit the bagged final stage, check it on held-out phi."""
