@@ -297,6 +297,8 @@ class ImpactEstimator(BaseEstimator):
         categories_: Levels of each category column seen in fit (unseen levels predict as
             missing).
         propensity_: Out-of-fold propensity per training unit, in [0, 1] (mean over repeats).
+        overlap_propensity_: The out-of-fold propensity that decided ``in_overlap_`` (one
+            cross-fitting on folds that do not depend on ``random_state``), in [0, 1].
         pseudo_outcome_: Pseudo-outcome phi per training unit, mean over repeats (outcome
             units).
         in_overlap_: Whether each training unit was kept (propensity in [trim, 1 - trim]).
@@ -393,7 +395,8 @@ class ImpactEstimator(BaseEstimator):
         fits: list[_Nuisances] = []
         # The overlap set is fixed before the repeats, so that they all estimate one
         # population's effects and their spread is split noise only.
-        keep, self.propensity_model_ = self._overlap_set(frame, t)
+        self.overlap_propensity_, self.propensity_model_ = self._overlap_set(frame, t)
+        keep = self._overlap(self.overlap_propensity_)
         n_keep = int(keep.sum())
         min_keep = max(4 * self.n_bins, 20)
         if n_keep < min_keep or min(int(t[keep].sum()), int(n_keep - t[keep].sum())) < 2:
@@ -475,9 +478,9 @@ class ImpactEstimator(BaseEstimator):
 
     def _overlap_set(
         self, frame: pd.DataFrame, t: NDArray[np.int8]
-    ) -> tuple[NDArray[np.bool_], Any]:
-        """The units kept (propensity in [trim, 1 - trim]) and a propensity classifier for
-        new rows (:meth:`in_overlap`).
+    ) -> tuple[NDArray[np.float64], Any]:
+        """The propensity that decides the units kept (in [trim, 1 - trim]) and a propensity
+        classifier for new rows (:meth:`in_overlap`).
 
         The overlap set is the population the ATE and ATT are about, so it must not depend
         on the seed: units crowd at the trim bound on strongly selected data (the NSW
@@ -525,7 +528,7 @@ class ImpactEstimator(BaseEstimator):
         for booster, (_, test) in zip(boosters.boosters, folds, strict=True):
             e[test] = booster.predict(frame.iloc[test], num_iteration=trees)
         model = _lgbm("classifier", params, n_jobs=self.n_jobs, seed=0, n_estimators=trees)
-        return self._overlap(e), model.fit(frame, t)
+        return e, model.fit(frame, t)
 
     def _propensity_params(self) -> dict[str, Any]:
         return {**PROPENSITY_DEFAULTS, **(self.propensity_params or {})}

@@ -174,6 +174,8 @@ def test_the_overlap_set_depends_on_the_data_alone() -> None:
     assert 0 < (~kept).sum() < len(kept) // 2  # some units are trimmed, most are kept
     for est in fits:
         np.testing.assert_array_equal(est.in_overlap_, kept)
+        e = est.overlap_propensity_
+        np.testing.assert_array_equal(kept, (e >= est.trim) & (e <= 1 - est.trim))
         np.testing.assert_array_equal(est.in_overlap(strong.X), fits[0].in_overlap(strong.X))
     assert fits[0].att_ != fits[2].att_  # the seeds do differ
 
