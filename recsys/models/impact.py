@@ -152,8 +152,8 @@ _Nuisances = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
 #: enough that the sd of the repeats is known to within about a quarter (7 degrees of
 #: freedom) and a lucky run of similar splits rarely stops the loop early. The maximum caps
 #: the cost at sixteen times that of five repeats. With 0.08 instead of 0.06, LaLonde's
-#: NSW treated against PSID-1 spread by 0.10 se over seeds (32-38 repeats); with 0.06,
-#: 0.06 se (54-74 repeats).
+#: NSW treated against PSID-1 spread by about 0.10 se over seeds (32-38 repeats); with 0.06,
+#: 0.07 se over ten seeds (a median of 60 repeats).
 AUTO_MIN_REPEATS = 8
 AUTO_MAX_REPEATS = 80
 REPEAT_TOLERANCE = 0.06
@@ -266,8 +266,9 @@ class ImpactEstimator(BaseEstimator):
             errors (or :data:`AUTO_MAX_REPEATS` is reached); or a fixed integer >= 1. The ATE
             and ATT are means over repeats; the nuisances' fit time grows linearly with the
             repeats. "auto" spends repeats where splits matter: on LaLonde's strongly selected
-            samples it ran 39-74 (about 20-30 s on 2,675 rows, 60 s on 16,177, one thread)
-            for a spread over seeds of 0.04-0.06 se, where a fixed 5 leaves 0.2-0.3 se
+            samples it ran a median of 60 and 46 (about 22 s on 2,675 rows, 60-90 s on
+            16,177, one thread) for a spread over ten seeds of 0.07 and 0.06 se, where a
+            fixed 5 leaves 0.25 and 0.15 se
             (benchmarks/RESULTS.md, ``impact_public``).
         trim: Overlap bound, in [0, 0.5): units whose out-of-fold propensity (one
             cross-fitting on folds that do not depend on ``random_state``) lies outside
