@@ -393,7 +393,6 @@ class ImpactEstimator(BaseEstimator):
         base = _seed(rng)
         auto = isinstance(self.n_repeats, str)
         least = AUTO_MIN_REPEATS if auto else int(self.n_repeats)
-        fits: list[_Nuisances] = []
         # The overlap set is fixed before the repeats, so that they all estimate one
         # population's effects and their spread is split noise only.
         self.overlap_propensity_, self.propensity_model_ = self._overlap_set(frame, t)
@@ -415,6 +414,7 @@ class ImpactEstimator(BaseEstimator):
                 1 - self.trim,
             )
 
+        fits: list[_Nuisances] = []
         while True:
             fits.append(
                 self._cross_fit(frame, t, y, np.random.RandomState(_child_seed(base, len(fits))))
@@ -881,8 +881,8 @@ class _Repeats:
     def settled(self) -> bool:
         """Whether both means' split noise, sd / sqrt(S), is at most REPEAT_TOLERANCE of their se.
 
-        The overlap set is held fixed here, so the noise from units moving across the trim
-        bound between fits is not counted (see the module docstring, step 4).
+        The overlap set is decided before the repeats (step 3 of the module docstring), so
+        this is all the split noise the averages carry.
         """
         for theta, se in ((self.ate, self.ate_se), (self.att, self.att_se)):
             _, total_se = _mean_aggregate(theta, se)
