@@ -71,7 +71,7 @@ BLOCK_PEOPLE = 1_000
 #: and the best e-learning ones (the fillers). A training's marginal gain never exceeds its
 #: single gain, so a pick is exact whenever it beats every candidate left out.
 ORACLE_POOL = 24
-ORACLE_FILLER_POOL = 4
+ORACLE_FILLER_POOL = JP_FILLERS + 2
 #: Smallest true marginal gain (SKP points) of an oracle item (the champion's are > 0).
 MIN_GAIN = 1e-6
 _TOLERANCE = 1e-6
