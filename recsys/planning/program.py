@@ -78,8 +78,8 @@ MAX_ITEMS_PER_PERSON = 8
 #: Of those, places kept for the best e-learning items further down the list. E-learning
 #: costs little and brings JP, so a plan buys several per person and rarely more than two
 #: classroom items: with six places (and lists of 40, program_inputs.LIST_LENGTH) the plan
-#: kept 0.71-0.91 of the oracle's true gain on the world suite, against 0.47-0.78 with four
-#: places and lists of 20 (benchmarks/RESULTS.md, yearly program).
+#: kept 0.71-0.88 of the oracle's true gain on the suite's seed-1 worlds, against 0.47-0.78
+#: with four places and lists of 20 (benchmarks/RESULTS.md, yearly program).
 JP_FILLERS = 6
 #: Modalities that fill JP cheaply (no seats, little or no cost).
 FILLER_MODALITIES = ("e_learning",)
