@@ -180,3 +180,58 @@ def test_the_blend_has_its_own_error_and_a_model_saved_before_keeps_its_interval
     new_half = (blend["gain_upper"] - blend["expected_gain"]).to_numpy()
     assert not np.allclose(new_half, old_half)
     assert (new_half > 0).all()
+
+
+def _shrinkage_case(
+    spread: float, rows: int, seed: int = 0
+) -> tuple[TrainingRecommender, object, np.ndarray]:
+    """A design of 40 trainings whose own effects differ by ``spread`` (SKP points per
+    weighted level) around a common effect of 1, outcomes with noise of 3 points."""
+    rng = np.random.default_rng(seed)
+    model = TrainingRecommender()
+    model.training_ids_ = np.array([f"T{i:02d}" for i in range(40)], dtype=object)
+    which = rng.integers(0, 40, rows)
+    features = pd.DataFrame(
+        {
+            "training_id": model.training_ids_[which],
+            "modality": "klasikal",
+            "remote_area": 0.0,
+            "position_type": "pelaksana",
+            "weighted_gap": rng.uniform(0.5, 3.0, rows),
+        }
+    )
+    effect = 1.0 + spread * rng.standard_normal(40)
+    target = features["weighted_gap"].to_numpy() * effect[which] + rng.normal(0, 3.0, rows)
+    return model, model._design(features), target
+
+
+def test_per_training_shrinkage_is_chosen_on_held_out_outcomes() -> None:
+    """Trainings that do not differ: the most shrinkage; trainings that differ a lot, seen
+    in many enrollments: little. Either way the choice is one of the grid's."""
+    from recsys.models.trainings import TRAINING_ALPHAS
+
+    grid = [30.0 * f for f in TRAINING_ALPHAS]
+    alike, design, target = _shrinkage_case(spread=0.0, rows=4000)
+    chosen_alike = alike._choose_training_alpha(design, target)
+    differ, design, target = _shrinkage_case(spread=1.0, rows=40_000)
+    chosen_differ = differ._choose_training_alpha(design, target)
+    assert chosen_alike in grid and chosen_differ in grid
+    assert chosen_alike >= grid[-2]
+    assert chosen_differ <= grid[1]
+
+
+def test_a_fixed_per_training_shrinkage_is_used_as_given(ds: Dataset) -> None:
+    fixed = TrainingRecommender(n_bootstrap=2, training_alpha=123.0, validation_years=())
+    fixed.fit(ds)
+    assert fixed.training_alpha_ == 123.0
+    first, last = fixed._offsets()[:2]
+    penalty = fixed._penalty()
+    assert (penalty[first:last] == 123.0).all()
+    assert (np.delete(penalty, np.arange(first, last)) == fixed.ridge_alpha).all()
+
+
+def test_the_fitted_model_chose_its_per_training_shrinkage(model: TrainingRecommender) -> None:
+    from recsys.models.trainings import TRAINING_ALPHAS
+
+    assert model.training_alpha is None
+    assert model.training_alpha_ in [model.ridge_alpha * f for f in TRAINING_ALPHAS]
