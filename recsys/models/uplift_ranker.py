@@ -27,15 +27,26 @@ from recsys.models.intervals import (
 )
 from recsys.models.threads import fit_threads, predict_threads
 
+#: Candidate (``cat_smooth``, ``min_data_per_group``) settings for the trainings' own
+#: leaf values: from LightGBM's usual to strong pooling. A training seen in few enrollments
+#: otherwise gets leaf values that are mostly noise, which a plan comparing trainings
+#: across people then buys.
+CATEGORY_SHRINKAGES: tuple[tuple[float, int], ...] = ((20.0, 100), (200.0, 400), (1000.0, 1000))
+
 
 class PairUpliftModel(BaseEstimator):
     """Effect of a (person, training) pair in SKP points, learned from enrollments.
 
     Parameters (stored as given): LightGBM's ``n_estimators``, ``learning_rate``,
-    ``num_leaves``, ``min_child_samples``; ``holdout`` (share of enrollments held out: the
+    ``num_leaves``, ``min_child_samples``; ``category_shrinkage`` (LightGBM's ``cat_smooth``
+    and ``min_data_per_group``: how far each training's own leaf values are pulled toward
+    the rest; None: chosen among :data:`CATEGORY_SHRINKAGES` by the squared error on the
+    held-out enrollments); ``holdout`` (share of enrollments held out: the
     model learns from the rest and its error is measured on them); ``max_rows`` (at most
     this many enrollments are learned from, a random sample); ``random_state``. Learned:
-    ``model_``, ``error_bins_``, ``error_scale_``, ``n_rows_`` (rows learned from).
+    ``model_``, ``error_bins_``, ``error_scale_``, ``n_rows_`` (rows learned from),
+    ``category_shrinkage_`` (the one used) and ``shrinkage_errors_`` (held-out mean squared
+    error of each candidate, when chosen).
     """
 
     def __init__(
@@ -45,6 +56,7 @@ class PairUpliftModel(BaseEstimator):
         learning_rate: float = 0.05,
         num_leaves: int = 15,
         min_child_samples: int = 100,
+        category_shrinkage: tuple[float, int] | None = None,
         holdout: float = 0.2,
         max_rows: int = 200_000,
         random_state: int = 0,
@@ -53,11 +65,13 @@ class PairUpliftModel(BaseEstimator):
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
+        self.category_shrinkage = category_shrinkage
         self.holdout = holdout
         self.max_rows = max_rows
         self.random_state = random_state
 
-    def _regressor(self, n_rows: int) -> lgb.LGBMRegressor:
+    def _regressor(self, n_rows: int, shrinkage: tuple[float, int]) -> lgb.LGBMRegressor:
+        smooth, per_group = shrinkage
         return lgb.LGBMRegressor(
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
@@ -68,7 +82,8 @@ class PairUpliftModel(BaseEstimator):
             colsample_bytree=0.8,
             # the effect is a small part of a noisy outcome: keep leaves smooth
             reg_lambda=5.0,
-            cat_smooth=20.0,
+            cat_smooth=float(smooth),
+            min_data_per_group=int(per_group),
             random_state=self.random_state,
             n_jobs=fit_threads(n_rows),
             verbose=-1,
@@ -111,12 +126,24 @@ class PairUpliftModel(BaseEstimator):
         if len(learn) > self.max_rows:
             # beyond a few hundred thousand enrollments more rows barely change the trees
             learn = np.sort(rng.choice(learn, self.max_rows, replace=False))
-        self.model_ = self._regressor(len(learn)).fit(
-            x.iloc[learn], y[learn], categorical_feature=list(CATEGORICAL)
+        options = (
+            CATEGORY_SHRINKAGES if self.category_shrinkage is None else (self.category_shrinkage,)
         )
-        oof = np.asarray(
-            self.model_.predict(x[held], num_threads=predict_threads(len(y))), dtype=float
-        )
+        errors, best = [], None
+        for shrinkage in options:
+            model = self._regressor(len(learn), shrinkage).fit(
+                x.iloc[learn], y[learn], categorical_feature=list(CATEGORICAL)
+            )
+            pred = np.asarray(
+                model.predict(x[held], num_threads=predict_threads(len(y))), dtype=float
+            )
+            errors.append(float(np.mean((y[held] - pred) ** 2)) if held.any() else 0.0)
+            if best is None or errors[-1] < errors[best[0]]:
+                best = (len(errors) - 1, model, pred)
+        assert best is not None
+        self.model_, oof = best[1], best[2]
+        self.category_shrinkage_ = tuple(options[best[0]])
+        self.shrinkage_errors_ = dict(zip(options, errors, strict=True))
         noise = noise_var + (
             0.0 if completion is None else dropout_noise(oof, np.asarray(completion)[held])
         )

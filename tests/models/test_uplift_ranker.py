@@ -148,6 +148,7 @@ def test_sklearn_conventions(fitted: PairUpliftModel) -> None:
         "learning_rate": 0.08,
         "num_leaves": 15,
         "min_child_samples": 40,
+        "category_shrinkage": None,
         "holdout": 0.2,
         "max_rows": 200_000,
         "random_state": 0,
@@ -169,3 +170,33 @@ def test_learns_from_at_most_max_rows() -> None:
     model = PairUpliftModel(n_estimators=20, max_rows=500).fit(x, y, noise_var=1.0)
     assert model.n_rows_ == 500
     assert np.isfinite(model.predict(x)).all()
+
+
+def test_the_trainings_own_leaf_shrinkage_is_chosen_on_held_out_enrollments() -> None:
+    """Real per-training shifts seen in a thousand enrollments each: the least pooling wins
+    on the held-out enrollments; 300 trainings of noise, a dozen enrollments each: more
+    than the least. The chosen setting is the one with the least held-out error."""
+    from recsys.models.uplift_ranker import CATEGORY_SHRINKAGES
+
+    x, _, y = _sample(3 * N_TRAIN, 11)  # 12 trainings with shifts of up to 1.5 points
+    real = _fast().fit(x, y, noise_var=NOISE_SD**2)
+    x, y = x.head(N_TRAIN), y[:N_TRAIN]
+    rng = np.random.default_rng(5)
+    noise = x.assign(training_code=rng.integers(0, 300, N_TRAIN))
+    y_noise = 2.0 * np.tanh(x["weighted_gap"].to_numpy() - 1.0) + rng.normal(0, 3.0, N_TRAIN)
+    pooled = _fast().fit(noise, y_noise, noise_var=9.0)
+    for model in (real, pooled):
+        errors = model.shrinkage_errors_
+        assert set(errors) == set(CATEGORY_SHRINKAGES)
+        assert model.category_shrinkage_ == min(errors, key=lambda k: errors[k])
+    assert real.category_shrinkage_ == CATEGORY_SHRINKAGES[0]
+    assert pooled.category_shrinkage_ != CATEGORY_SHRINKAGES[0]
+
+
+def test_a_given_leaf_shrinkage_is_used_alone() -> None:
+    x, _, y = _sample(1_000, 12)
+    model = PairUpliftModel(n_estimators=20, category_shrinkage=(50.0, 200)).fit(x, y, 1.0)
+    assert model.category_shrinkage_ == (50.0, 200)
+    assert list(model.shrinkage_errors_) == [(50.0, 200)]
+    params = model.model_.get_params()
+    assert params["cat_smooth"] == 50.0 and params["min_data_per_group"] == 200
