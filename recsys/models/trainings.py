@@ -101,9 +101,6 @@ TRAINING_EXPORT_COLUMNS = (
     "reason",
 )
 N_FOLDS = 5
-#: Candidate shrinkages of the per-training effects, in multiples of ``ridge_alpha``
-#: (:meth:`TrainingRecommender._choose_training_alpha`).
-TRAINING_ALPHAS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 #: People scored at a time by ``recommend`` (bounds memory).
 RECOMMEND_CHUNK = 25_000
 #: Rankers whose forecasts need the person's features besides the gaps.
@@ -114,25 +111,14 @@ _MOD_REMOTE = [f"{m}|{r}" for m in MODALITIES for r in ("0", "1")]
 def ridge(
     design: sparse.csr_matrix,
     target: np.ndarray,
-    alpha: float | np.ndarray,
+    alpha: float,
     weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """Weighted ridge regression with an unpenalised intercept, solved in closed form.
 
     The design is sparse (a few non-zeros per row), so the Gram matrix costs little even
-    for millions of rows; ``weights`` (e.g. bootstrap counts) multiply each row; ``alpha``:
-    one penalty, or one per column.
+    for millions of rows; ``weights`` (e.g. bootstrap counts) multiply each row.
     """
-    gram, rhs, mean_x, mean_y = _normal_equations(design, target, weights)
-    coef = _solve(gram, rhs, alpha)
-    return coef, mean_y - float(mean_x @ coef)
-
-
-def _normal_equations(
-    design: sparse.csr_matrix, target: np.ndarray, weights: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """The centred Gram matrix and right-hand side of a weighted regression, and the
-    weighted means of the columns and of the target."""
     w = np.ones(design.shape[0]) if weights is None else np.asarray(weights, dtype=float)
     total = w.sum()
     weighted = design.multiply(w[:, None]).tocsr()
@@ -140,12 +126,8 @@ def _normal_equations(
     mean_y = float(w @ target) / total
     gram = (design.T @ weighted).toarray() - total * np.outer(mean_x, mean_x)
     rhs = weighted.T @ target - total * mean_x * mean_y
-    return gram, np.asarray(rhs), mean_x, mean_y
-
-
-def _solve(gram: np.ndarray, rhs: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
-    penalty = np.broadcast_to(np.asarray(alpha, dtype=float), (len(rhs),))
-    return np.asarray(np.linalg.solve(gram + np.diag(penalty), rhs))
+    coef = np.linalg.solve(gram + alpha * np.eye(len(mean_x)), rhs)
+    return coef, mean_y - float(mean_x @ coef)
 
 
 def completion_rates(
@@ -305,10 +287,7 @@ def _choice_features(features: pd.DataFrame, prior: np.ndarray) -> np.ndarray:
 class TrainingRecommender(BaseEstimator):
     """Forecast gain of trainings per person; see the module docstring for the method.
 
-    Parameters (stored as given): ``ridge_alpha`` (shrinkage of the effects per modality ×
-    remote area and per position type), ``training_alpha`` (shrinkage of the per-training
-    effects; None: chosen out of fold on the agency's outcomes among
-    :data:`TRAINING_ALPHAS` times ``ridge_alpha``, see :meth:`_choose_training_alpha`),
+    Parameters (stored as given): ``ridge_alpha`` (shrinkage of per-training effects),
     ``n_bootstrap`` (refits for the interval), ``backfit_rounds``, ``importance`` (a
     :class:`CompetencyImportance`; None: the default one), ``baseline`` (a
     :class:`ScoreBaseline` with ``excluded="all"``, whose LightGBM settings are its
@@ -323,8 +302,7 @@ class TrainingRecommender(BaseEstimator):
     date; empty: no validation, and "auto" serves the gap rule), ``random_state``.
     ``fit`` clones ``importance``, ``baseline`` and ``uplift`` before fitting them.
     Learned: ``as_of_``, ``importance_``, ``baseline_`` (:class:`ScoreBaseline`), ``coef_``,
-    ``intercept_``, ``training_alpha_`` (the per-training effects' shrinkage used),
-    ``coef_samples_``, ``uplift_``, ``gap_coef_``, ``training_ids_``,
+    ``intercept_``, ``coef_samples_``, ``uplift_``, ``gap_coef_``, ``training_ids_``,
     ``n_enrollments_``, ``n_controls_``, ``validation_`` (one row per ranker, see
     :data:`~recsys.models.selection.VALIDATION_COLUMNS`), ``ranker_`` (the ranker that
     makes the lists) and ``ranker_reason_`` (why).
@@ -334,7 +312,6 @@ class TrainingRecommender(BaseEstimator):
         self,
         *,
         ridge_alpha: float = 30.0,
-        training_alpha: float | None = None,
         n_bootstrap: int = 30,
         backfit_rounds: int = 3,
         importance: CompetencyImportance | None = None,
@@ -348,7 +325,6 @@ class TrainingRecommender(BaseEstimator):
         random_state: int = 0,
     ) -> None:
         self.ridge_alpha = ridge_alpha
-        self.training_alpha = training_alpha
         self.n_bootstrap = n_bootstrap
         self.backfit_rounds = backfit_rounds
         self.importance = importance
@@ -460,18 +436,12 @@ class TrainingRecommender(BaseEstimator):
             + "|"
             + outcomes[O.OUTCOME_PERIOD].astype(str)
         ).to_numpy()
-        self.training_alpha_ = (
-            self.ridge_alpha if self.training_alpha is None else float(self.training_alpha)
-        )
         self.coef_, self.intercept_, target = self._backfit(design, residual, window)
-        if self.training_alpha is None:
-            self.training_alpha_ = self._choose_training_alpha(design, target)
-            self.coef_, self.intercept_, target = self._backfit(design, residual, window)
         step("intervals")
         rng = np.random.default_rng(self.random_state)
         n = len(target)
         samples = [
-            ridge(design, target, self._penalty(), rng.multinomial(n, np.full(n, 1.0 / n)))[0]
+            ridge(design, target, self.ridge_alpha, rng.multinomial(n, np.full(n, 1.0 / n)))[0]
             for _ in range(self.n_bootstrap)
         ]
         self.coef_samples_ = np.array(samples).reshape(len(samples), design.shape[1])
@@ -707,50 +677,11 @@ class TrainingRecommender(BaseEstimator):
         target = residual.copy()
         coef, intercept = np.zeros(design.shape[1]), 0.0
         for _ in range(max(1, self.backfit_rounds)):
-            coef, intercept = ridge(design, target, self._penalty())
+            coef, intercept = ridge(design, target, self.ridge_alpha)
             own = design @ coef + intercept
             total = pd.Series(own).groupby(window).transform("sum").to_numpy()
             target = residual - (total - own)
         return coef, intercept, target
-
-    def _penalty(self, training_alpha: float | None = None) -> np.ndarray:
-        """The ridge penalty of each design column: ``training_alpha`` (default the fitted
-        one) on the per-training block, ``ridge_alpha`` elsewhere."""
-        penalty = np.full(self._width(), float(self.ridge_alpha))
-        first, last = self._offsets()[:2]
-        chosen = getattr(self, "training_alpha_", self.ridge_alpha)
-        penalty[first:last] = chosen if training_alpha is None else training_alpha
-        return penalty
-
-    def _choose_training_alpha(self, design: sparse.csr_matrix, target: np.ndarray) -> float:
-        """The per-training effects' shrinkage with the least out-of-fold squared error
-        on the observed outcomes (5 folds), among :data:`TRAINING_ALPHAS` times
-        ``ridge_alpha``.
-
-        A training's own effect is estimated from its few enrollments: with too little
-        shrinkage its differences from the others are mostly noise, which a plan that
-        compares trainings across people and budget lines then buys (the winner's curse).
-        How much to shrink is the agency's own outcomes' answer, not a constant."""
-        rng = np.random.default_rng(self.random_state + 1)
-        folds = rng.integers(0, N_FOLDS, len(target))
-        grid = [self.ridge_alpha * factor for factor in TRAINING_ALPHAS]
-        errors = np.zeros(len(grid))
-        for fold in range(N_FOLDS):
-            train, test = folds != fold, folds == fold
-            if not train.any() or not test.any():
-                continue
-            gram, rhs, mean_x, mean_y = _normal_equations(design[train], target[train])
-            for i, alpha in enumerate(grid):
-                coef = _solve(gram, rhs, self._penalty(alpha))
-                forecast = design[test] @ coef + (mean_y - float(mean_x @ coef))
-                errors[i] += float(np.sum((target[test] - forecast) ** 2))
-        best = grid[int(np.argmin(errors))]
-        log.info(
-            "per-training shrinkage %.0f (out-of-fold error by shrinkage: %s)",
-            best,
-            ", ".join(f"{a:g}: {e / len(target):.4f}" for a, e in zip(grid, errors, strict=True)),
-        )
-        return float(best)
 
     def _out_of_fold(
         self, design: sparse.csr_matrix, target: np.ndarray, rng: np.random.Generator
@@ -765,7 +696,7 @@ class TrainingRecommender(BaseEstimator):
         oof = np.empty(len(target))
         for fold in range(N_FOLDS):
             train, test = folds != fold, folds == fold
-            coef, intercept = ridge(design[train], target[train], self._penalty())
+            coef, intercept = ridge(design[train], target[train], self.ridge_alpha)
             oof[test] = design[test] @ coef + intercept
         return oof
 
