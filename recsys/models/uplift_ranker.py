@@ -6,7 +6,9 @@ adjustment, so that, given the features, what is left is the training's effect. 
 no form for how gaps, modality, quality and the person combine (unlike the structured
 model), at the price of needing more history. Its interval is its own error, measured on a
 held-out share of enrollments with the outcome's noise removed
-(:func:`~recsys.models.intervals.calibrate_error`).
+(:func:`~recsys.models.intervals.calibrate_error`). How far each training's own leaf values
+are pooled toward the others is chosen on the same held-out enrollments
+(:data:`CATEGORY_SHRINKAGES`).
 """
 
 from __future__ import annotations
