@@ -131,20 +131,17 @@ class PairUpliftModel(BaseEstimator):
         options = (
             CATEGORY_SHRINKAGES if self.category_shrinkage is None else (self.category_shrinkage,)
         )
-        errors, best = [], None
+        fits = []
         for shrinkage in options:
             model = self._regressor(len(learn), shrinkage).fit(
                 x.iloc[learn], y[learn], categorical_feature=list(CATEGORICAL)
             )
-            pred = np.asarray(
-                model.predict(x[held], num_threads=predict_threads(len(y))), dtype=float
-            )
-            errors.append(float(np.mean((y[held] - pred) ** 2)) if held.any() else 0.0)
-            if best is None or errors[-1] < errors[best[0]]:
-                best = (len(errors) - 1, model, pred)
-        assert best is not None
-        self.model_, oof = best[1], best[2]
-        self.category_shrinkage_ = tuple(options[best[0]])
+            pred = model.predict(x[held], num_threads=predict_threads(len(y)))
+            fits.append((model, np.asarray(pred, dtype=float)))
+        errors = [float(np.mean((y[held] - p) ** 2)) if held.any() else 0.0 for _, p in fits]
+        best = int(np.argmin(errors))  # the first of equals, as listed
+        self.model_, oof = fits[best]
+        self.category_shrinkage_ = tuple(options[best])
         self.shrinkage_errors_ = dict(zip(options, errors, strict=True))
         noise = noise_var + (
             0.0 if completion is None else dropout_noise(oof, np.asarray(completion)[held])

@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from recsys.features.training_pair import CATEGORICAL, PAIR_FEATURES
-from recsys.models.uplift_ranker import PairUpliftModel
+from recsys.models.uplift_ranker import CATEGORY_SHRINKAGES, PairUpliftModel
 
 NOISE_SD = 1.0
 N_TRAIN = 4_000
@@ -176,8 +176,6 @@ def test_the_trainings_own_leaf_shrinkage_is_chosen_on_held_out_enrollments() ->
     """Real per-training shifts seen in a thousand enrollments each: the least pooling wins
     on the held-out enrollments; 300 trainings of noise, a dozen enrollments each: more
     than the least. The chosen setting is the one with the least held-out error."""
-    from recsys.models.uplift_ranker import CATEGORY_SHRINKAGES
-
     x, _, y = _sample(3 * N_TRAIN, 11)  # 12 trainings with shifts of up to 1.5 points
     real = _fast().fit(x, y, noise_var=NOISE_SD**2)
     x, y = x.head(N_TRAIN), y[:N_TRAIN]
