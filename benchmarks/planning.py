@@ -30,10 +30,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import OUT, demo_world, machine, measure, write_section
 from worlds import world as family_world
 
+from recsys.planning.program_inputs import PLAN_RULE_WEIGHT
+
 #: Budget levels, IDR per staff member: tight, middling, loose.
 BUDGETS = (300_000.0, 1_000_000.0, 3_000_000.0)
 FAMILY = ("demo", "capped_need", "threshold_ability", "age_fit_stale")
-PLANS = ("plan", "plan_sets", "oracle", "greedy", "gap_rule")
+#: Mechanisms of the family not used to choose the planner's rule weight
+#: (:data:`~recsys.planning.program_inputs.PLAN_RULE_WEIGHT`): its check.
+HELD_OUT = (
+    "saturating_supervisor",
+    "flat_quality",
+    "education_fit_noisy",
+    "big_catalog_no_mentoring",
+)
+PLANS = ("plan", "served", "plan_sets", "oracle", "greedy", "gap_rule")
 
 QUALITY = """
 import json, logging, pickle, time
@@ -44,7 +54,7 @@ from recsys.models.trainings import TrainingRecommender
 from recsys.planning.agency_program import active_catalog
 from recsys.planning.program import PlanLimits, greedy, solve
 from recsys.planning.program_inputs import (
-    candidate_items, plan_year, planning_people, set_valuation,
+    PLAN_RULE_WEIGHT, candidate_items, plan_year, planning_people, set_valuation,
 )
 logging.basicConfig(level=logging.WARNING)
 ds = load_dataset({world!r})
@@ -54,8 +64,10 @@ champion = pickle.load(open({model!r}, "rb"))
 people = planning_people(ds, year=plan_year(ds, None))
 catalog = active_catalog(ds)
 truth = TrainingTruth.load({world!r}, ds)
-items = candidate_items(champion, ds, people)  # plan_program's default: listed gains
-set_items, overlaps = set_valuation(champion, ds, items)  # exact_sets=True
+# plan_program's default: listed gains, shrunk towards the gap rule's
+items = candidate_items(champion, ds, people, rule_weight=PLAN_RULE_WEIGHT)
+served_items = candidate_items(champion, ds, people)  # the served ranker's forecasts alone
+set_items, overlaps = set_valuation(champion, ds, items, rule_weight=PLAN_RULE_WEIGHT)
 gap_items = candidate_items(champion, ds, people, ranker="gap_rule")
 started = time.perf_counter()
 oracle = oracle_items(truth, people, catalog)
@@ -65,6 +77,7 @@ for per_person in {budgets!r}:
     limits = PlanLimits(budget_idr=per_person * len(people))
     plans = {{
         "plan": solve(items, people, catalog, limits),
+        "served": solve(served_items, people, catalog, limits),
         "plan_sets": solve(set_items, people, catalog, limits, overlaps=overlaps),
         "oracle": solve(oracle, people, catalog, limits),
         "greedy": greedy(items, people, catalog, limits),
@@ -93,13 +106,13 @@ from recsys.data import load_dataset
 from recsys.planning.agency_program import active_catalog
 from recsys.planning.program import PlanLimits, solve
 from recsys.planning.program_inputs import (
-    candidate_items, plan_year, planning_people, set_valuation,
+    PLAN_RULE_WEIGHT, candidate_items, plan_year, planning_people,
 )
 ds = load_dataset({world!r})
 champion = pickle.load(open({model!r}, "rb"))
 people = planning_people(ds, year=plan_year(ds, None))
 catalog = active_catalog(ds)
-items = candidate_items(champion, ds, people)
+items = candidate_items(champion, ds, people, rule_weight=PLAN_RULE_WEIGHT)
 plan = solve(items, people, catalog, PlanLimits(budget_idr={per_person!r} * len(people)))
 json.dump({{"solve_s": plan.seconds, "gap": plan.gap}}, open({out!r}, "w"))
 """
@@ -137,6 +150,7 @@ def timing(world: Path, model: Path, runs: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", nargs="*", default=list(FAMILY))
+    parser.add_argument("--held-out", nargs="*", default=list(HELD_OUT))
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
@@ -146,7 +160,7 @@ def main() -> None:
     args = parser.parse_args()
     big = demo_world(20_000)
     worlds = [(big, OUT / "training-model-20000.pkl")]
-    for mechanism in args.family:
+    for mechanism in [*args.family, *args.held_out]:
         for seed in args.seeds:
             path = family_world(mechanism, seed, 6000)
             worlds.append((path, OUT / f"planning-model-{path.name}.pkl"))
@@ -190,28 +204,36 @@ def report(results: dict[str, list[dict]], timings: dict[str, dict[str, float]])
         "staff member, whole staff planned for), four plans under the same limits (seats from "
         "the catalog, JP cap 120, classroom share 25%): the planner on the champion's forecasts, "
         "the oracle (the same solver on true marginal gains, `recsys.evaluation.program`), "
-        "greedy by forecast gain per rupiah and the gap rule's plan. True gain: the sum over "
+        "greedy by forecast gain per rupiah and the gap rule's plan. The planner's forecasts "
+        f"take {PLAN_RULE_WEIGHT:g} of each from the gap rule's (`PLAN_RULE_WEIGHT`); "
+        "*served alone*: the same solver on the served ranker's forecasts alone (as before "
+        "2026-12-06). True gain: the sum over "
         "people of the true expected SKP gain of their set of trainings (the simulator's own "
         "formulas, applied as the history applies several trainings to one person). Gap: the "
         "planner's certificate against its LP bound (objective incl. the JP-minimum term).",
         "",
-        "| world | people | budget/staff (M IDR) | plan / oracle | exact sets / oracle | "
+        "| world | people | budget/staff (M IDR) | plan / oracle | served alone / oracle | "
+        "exact sets / oracle | "
         "greedy / oracle | gap rule / oracle | plan − gap rule (of oracle) | forecast / true "
         "(plan; exact sets) | plan's interval holds the true gain | at 20 JP (plan / oracle) "
         "| gap | solve s | limits broken |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|",
     ]
     family_rows: list[dict] = []
     for name, rows in results.items():
         for row in rows:
             oracle = max(row["oracle"]["true"], 1e-9)
-            ratios = {p: row[p]["true"] / oracle for p in PLANS}
-            broken = [f"{p}: {'; '.join(row[p]['broken'])}" for p in PLANS if row[p]["broken"]] or [
-                "none"
-            ]
+            ratios = {p: row[p]["true"] / oracle for p in PLANS if p in row}
+            ratios.setdefault("served", float("nan"))
+            broken = [
+                f"{p}: {'; '.join(row[p]['broken'])}"
+                for p in PLANS
+                if p in row and row[p]["broken"]
+            ] or ["none"]
             lines.append(
                 f"| {name} | {row['people']:,} | {row['per_person'] / 1e6:g} | "
-                f"{ratios['plan']:.3f} | {ratios['plan_sets']:.3f} | {ratios['greedy']:.3f} | "
+                f"{ratios['plan']:.3f} | {ratios['served']:.3f} | {ratios['plan_sets']:.3f} | "
+                f"{ratios['greedy']:.3f} | "
                 f"{ratios['gap_rule']:.3f} | {ratios['plan'] - ratios['gap_rule']:+.3f} | "
                 f"{row['plan']['forecast'] / row['plan']['true']:.2f}; "
                 f"{row['plan_sets']['forecast'] / row['plan_sets']['true']:.2f} | "
@@ -221,25 +243,43 @@ def report(results: dict[str, list[dict]], timings: dict[str, dict[str, float]])
                 f"{' / '.join(broken)} |"
             )
             if name != "world-20000":
-                family_rows.append({"world": name, "budget": row["per_person"], **ratios})
+                held = name.rsplit("-", 2)[0] in HELD_OUT
+                family_rows.append(
+                    {"world": name, "budget": row["per_person"], "held": held, **ratios}
+                )
     if family_rows:
-        lines += ["", "Family worlds (6,000 employees each), per budget level:", ""]
         lines += [
-            "| budget/staff (M IDR) | worlds | mean plan / oracle | worst plan / oracle "
-            "(world) | mean gap rule / oracle | mean plan − gap rule | worst plan − gap rule |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
+            "",
+            "Family worlds (6,000 employees each), per budget level; *held out*: the "
+            "mechanisms not used to choose the rule weight:",
+            "",
         ]
-        for budget in sorted({r["budget"] for r in family_rows}):
-            at = [r for r in family_rows if r["budget"] == budget]
-            worst = min(at, key=lambda r: r["plan"])
-            lead = [r["plan"] - r["gap_rule"] for r in at]
-            lines.append(
-                f"| {budget / 1e6:g} | {len(at)} | "
-                f"{statistics.mean(r['plan'] for r in at):.3f} | "
-                f"{worst['plan']:.3f} ({worst['world']}) | "
-                f"{statistics.mean(r['gap_rule'] for r in at):.3f} | "
-                f"{statistics.mean(lead):+.3f} | {min(lead):+.3f} |"
-            )
+        lines += [
+            "| worlds | budget/staff (M IDR) | n | mean plan / oracle | worst plan / oracle "
+            "(world) | mean served alone / oracle | mean gap rule / oracle | mean plan − gap "
+            "rule | worst plan − gap rule |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        groups = (("chosen on", False), ("held out", True), ("all", None))
+        for label, held in groups:
+            for budget in sorted({r["budget"] for r in family_rows}):
+                at = [
+                    r
+                    for r in family_rows
+                    if r["budget"] == budget and (held is None or r["held"] == held)
+                ]
+                if not at:
+                    continue
+                worst = min(at, key=lambda r: r["plan"])
+                lead = [r["plan"] - r["gap_rule"] for r in at]
+                lines.append(
+                    f"| {label} | {budget / 1e6:g} | {len(at)} | "
+                    f"{statistics.mean(r['plan'] for r in at):.3f} | "
+                    f"{worst['plan']:.3f} ({worst['world']}) | "
+                    f"{statistics.mean(r['served'] for r in at):.3f} | "
+                    f"{statistics.mean(r['gap_rule'] for r in at):.3f} | "
+                    f"{statistics.mean(lead):+.3f} | {min(lead):+.3f} |"
+                )
     if timings:
         lines += [
             "",

@@ -57,6 +57,7 @@ from recsys.models.reasons import explain_trainings_in
 from recsys.models.requests import NOT_FITTED, check_known, decision_date, recommend_request
 from recsys.models.selection import (
     RANKERS,
+    RULE,
     VALIDATION_COLUMNS,
     WHY_FIXED,
     choice_propensity,
@@ -220,6 +221,12 @@ class _PeopleAt:
             )
             self._features = person
         return self._features
+
+
+def _check_rule_weight(rule_weight: float) -> None:
+    """A share of the gap rule's forecast: a number from 0 to 1, else a ValueError."""
+    if not (np.isfinite(rule_weight) and 0.0 <= rule_weight <= 1.0):
+        raise ValueError(f"rule_weight must be between 0 and 1, got {rule_weight!r}")
 
 
 def _candidate_pairs(ds: Dataset, people: _PeopleAt, training_ids: pd.Series) -> pd.DataFrame:
@@ -716,14 +723,17 @@ class TrainingRecommender(BaseEstimator):
         as_of: pd.Timestamp | None = None,
         alpha: float = 0.1,
         ranker: str | None = None,
+        rule_weight: float = 0.0,
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Expected gain (SKP points) with a (1 − alpha) interval for aligned pairs, by the
-        served ranker (or ``ranker``).
+        served ranker (or ``ranker``), with ``rule_weight`` of each taken from the gap
+        rule's (as :meth:`recommend`).
 
         Returns the pair frame (nip, training_id, expected_gain, gain_lower, gain_upper,
         weighted_gap) and the per-competency detail used for explanations.
         """
         check_is_fitted(self, "coef_", msg=NOT_FITTED)
+        _check_rule_weight(rule_weight)
         nips = pd.Series(nips, dtype=ID_DTYPE).reset_index(drop=True)
         training_ids = pd.Series(training_ids, dtype=ID_DTYPE).reset_index(drop=True)
         when = decision_date(ds, as_of)
@@ -735,7 +745,7 @@ class TrainingRecommender(BaseEstimator):
         frame = pd.concat(
             [
                 pd.DataFrame({"nip": nips, "training_id": training_ids}),
-                self._forecast_features(features, alpha, name),
+                self._forecast_mixed(features, alpha, name, rule_weight),
                 features[["weighted_gap"]],
             ],
             axis=1,
@@ -921,6 +931,22 @@ class TrainingRecommender(BaseEstimator):
             }
         )
 
+    def _forecast_mixed(
+        self,
+        features: pd.DataFrame,
+        alpha: float,
+        name: str,
+        rule_weight: float,
+        uplift: np.ndarray | None = None,
+    ) -> pd.DataFrame:
+        """:meth:`_forecast_features` by the ranker ``name`` with ``rule_weight`` of each
+        column (expected gain and bounds) taken from the gap rule's."""
+        frame = self._forecast_features(features, alpha, name, uplift)
+        if rule_weight > 0 and name != RULE:
+            rule = self._forecast_features(features, alpha, RULE)
+            frame = (1 - rule_weight) * frame + rule_weight * rule
+        return frame
+
     def _expected(
         self, features: pd.DataFrame, name: str, uplift: np.ndarray | None = None
     ) -> np.ndarray:
@@ -1044,6 +1070,7 @@ class TrainingRecommender(BaseEstimator):
         also_in: Sequence[str] = (),
         as_of: pd.Timestamp | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        rule_weight: float = 0.0,
     ) -> pd.DataFrame:
         """Top-``k`` trainings per person: one row per (nip, rank), with reasons.
 
@@ -1052,14 +1079,23 @@ class TrainingRecommender(BaseEstimator):
         reasons are added as ``reason_<lang>`` columns (one scoring pass for all). Unknown
         NIPs are an :class:`~recsys.models.requests.UnknownEmployeeError`, inactive ones an
         :class:`~recsys.models.requests.InactiveEmployeeError`.
+
+        ``rule_weight`` (0–1): the share of every forecast (expected gain and interval) taken
+        from the gap rule's, the rest from the served ranker's; the lists are ranked by that
+        mixture. 0 (the default, what people are shown): the served ranker alone. The yearly
+        planner shrinks the forecasts it compares across people this way
+        (:data:`recsys.planning.program_inputs.PLAN_RULE_WEIGHT`).
         """
+        _check_rule_weight(rule_weight)
         request = recommend_request(self, ds, nips, k=k, lang=lang, also_in=also_in, as_of=as_of)
         people = request.people
         main, *others = request.languages
         parts = []
         for start in range(0, len(people), RECOMMEND_CHUNK):
             chunk = people.iloc[start : start + RECOMMEND_CHUNK].reset_index(drop=True)
-            parts.append(self._recommend_chunk(ds, chunk, k, main, others, request.as_of))
+            parts.append(
+                self._recommend_chunk(ds, chunk, k, main, others, request.as_of, rule_weight)
+            )
             if on_progress:
                 on_progress(min(start + RECOMMEND_CHUNK, len(people)), len(people))
         if not parts:
@@ -1074,9 +1110,12 @@ class TrainingRecommender(BaseEstimator):
         lang: str,
         also_in: Sequence[str],
         as_of: pd.Timestamp,
+        rule_weight: float = 0.0,
     ) -> pd.DataFrame:
         catalog = ds.trainings[ds.trainings["active"]]
         name = self._ranker(None)
+        # the share of every forecast taken from the gap rule's (the served ranker's rest)
+        weight = rule_weight if name != RULE else 0.0
         people_at = _PeopleAt(ds, people, as_of)
         pairs = _candidate_pairs(ds, people_at, catalog["training_id"])
         features, detail = self._gap_frame(ds, people_at, pairs)
@@ -1087,11 +1126,14 @@ class TrainingRecommender(BaseEstimator):
         features = self._ranker_input(ds, people_at, pairs, features, detail, name in _NEEDS_PERSON)
         # predicted once: the ranking and the listed pairs' intervals both read it
         uplift = self.uplift_.predict(features) if name in ("uplift", "blend") else None
+        expected = self._expected(features, name, uplift)
+        if weight > 0:
+            expected = (1 - weight) * expected + weight * self._expected(features, RULE)
         scored = pd.DataFrame(
             {
                 "nip": people.astype(str).take(pairs[QUERY].to_numpy()).array,
                 "training_id": pairs["training_id"].astype(str).array,
-                "expected_gain": self._expected(features, name, uplift),
+                "expected_gain": expected,
                 "weighted_gap": features["weighted_gap"].to_numpy(),
             }
         )
@@ -1102,8 +1144,8 @@ class TrainingRecommender(BaseEstimator):
         top = marginal_lists(scored, detail, k, course=course)
         # intervals only for the listed pairs, scaled like their gain (marginal_lists)
         at = top.index.to_numpy()
-        listed = self._forecast_features(
-            features.iloc[at], 0.1, name, None if uplift is None else uplift[at]
+        listed = self._forecast_mixed(
+            features.iloc[at], 0.1, name, weight, None if uplift is None else uplift[at]
         )
         half = (listed["gain_upper"] - listed["expected_gain"]).to_numpy() * top["open_share"]
         top["gain_lower"] = top["expected_gain"] - half

@@ -24,6 +24,7 @@ from recsys.planning.program import (
     solve,
 )
 from recsys.planning.program_inputs import (
+    PLAN_RULE_WEIGHT,
     candidate_items,
     check_required,
     plan_year,
@@ -61,7 +62,8 @@ class AgencyProgram:
     curve (:data:`CURVE_COLUMNS`) or None; ``service``: each unit's forecast change in
     satisfaction and service days under the plan (:func:`service_forecast`) or None;
     ``people``/``items``/``overlaps``: what was planned from (the overlaps value any set of
-    a person's items: :mod:`recsys.planning.bundle_values`).
+    a person's items: :mod:`recsys.planning.bundle_values`); ``rule_weight``: the share of
+    the items' forecasts taken from the gap rule's (:data:`PLAN_RULE_WEIGHT`).
     """
 
     plan: Plan
@@ -75,6 +77,7 @@ class AgencyProgram:
     curve: pd.DataFrame | None = None
     service: pd.DataFrame | None = None
     overlaps: pd.DataFrame | None = None
+    rule_weight: float = 0.0
 
     def summary(self) -> dict[str, float | str | int]:
         """The figures every face reports (and MLflow logs)."""
@@ -148,6 +151,7 @@ def plan_program(
     exact_sets: bool = False,
     method: str = "auto",
     excluded: Sequence[str] = (),
+    rule_weight: float = PLAN_RULE_WEIGHT,
     on_progress: ProgressFn | None = None,
 ) -> AgencyProgram:
     """The agency's program for ``year`` (default: the year after the last appraisal)
@@ -165,7 +169,13 @@ def plan_program(
 
     ``excluded``: trainings no list or plan may offer (e.g. those the last program evaluation
     found not to work: :meth:`~recsys.evaluation.kirkpatrick.ProgramEvaluation.flagged`);
-    mandatory ones stay."""
+    mandatory ones stay.
+
+    ``rule_weight``: the share of each item's forecast taken from the gap rule's, the rest
+    from the champion's served ranker (:data:`PLAN_RULE_WEIGHT`: why a plan, which compares
+    forecasts across people, shrinks them towards the rule; 0: the lists people are shown)."""
+    if not (np.isfinite(rule_weight) and 0.0 <= rule_weight <= 1.0):
+        raise PlanInputError("rule_weight", f"must be between 0 and 1, got {rule_weight!r}")
     step = on_progress or (lambda _stage: None)
     if excluded:
         mandatory = () if required is None else required["training_id"].astype(str).tolist()
@@ -174,10 +184,10 @@ def plan_program(
         ds, limits, agency=agency, year=year, required=required
     )
     step("forecasts")
-    items = candidate_items(champion, ds, people, required=required)
+    items = candidate_items(champion, ds, people, rule_weight=rule_weight, required=required)
     overlaps = None
     if exact_sets:
-        items, overlaps = set_valuation(champion, ds, items)
+        items, overlaps = set_valuation(champion, ds, items, rule_weight=rule_weight)
     step("plan")
     plan = solve(items, people, catalog, limits, method=method, overlaps=overlaps)
     program = AgencyProgram(
@@ -189,6 +199,7 @@ def plan_program(
         items=items,
         catalog=catalog,
         overlaps=overlaps,
+        rule_weight=rule_weight,
     )
     if baselines:
         step("baselines")

@@ -22,6 +22,16 @@ PEOPLE_COLUMNS = ("nip", "agency", "unit", "remote_area", "jp_completed")
 #: e-learning further down, the cheap way to the JP minimum (with 20, a person had 2.3
 #: usable e-learning items on the demo world and the plan bought 1.9; with 40, 4.9).
 LIST_LENGTH = 40
+#: The share of every candidate item's forecast the planner takes from the gap rule's, the
+#: rest from the served ranker's (:meth:`TrainingRecommender.recommend`'s ``rule_weight``).
+#: A plan compares forecasts across people and buys the highest: it gathers the pairs whose
+#: learned forecasts are furthest above the truth, mostly pairs HR seldom chose, where the
+#: agency's own outcomes cannot check them. The gap rule's values are few numbers learned on
+#: every enrollment, and calibrated. On the 8 family worlds the planning benchmark uses, plans
+#: from the served ranker alone reached 0.59-0.84 of the oracle, from the rule alone
+#: 0.66-0.88, and with this weight 0.73-0.87 (mean 0.81); on 4 worlds of other mechanisms,
+#: not used to choose it, 0.73-0.90 against 0.63-0.84 (benchmarks/RESULTS.md, planner notes).
+PLAN_RULE_WEIGHT = 0.75
 #: Plan years accepted around the data set's decision date (a plan is for the coming years).
 YEARS_AHEAD = 2
 
@@ -70,24 +80,32 @@ def candidate_items(
     people: pd.DataFrame,
     *,
     ranker: str | None = None,
+    rule_weight: float = 0.0,
     required: pd.DataFrame | None = None,
     as_of: pd.Timestamp | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Each person's candidate items (:func:`plan_items`) from the champion's marginal lists
     (the served ranker, or ``ranker``: e.g. ``"gap_rule"`` for the gap-rule plan), with the
-    competencies each item closes (``gaps_closed``) for the plan document. ``required``:
-    mandatory (``nip``, ``training_id``) pairs (:func:`check_required`), forecast and added
-    where the lists lack them."""
+    competencies each item closes (``gaps_closed``) for the plan document. ``rule_weight``:
+    the share of each forecast taken from the gap rule's (the planner's default is
+    :data:`PLAN_RULE_WEIGHT`; 0: the lists people are shown). ``required``: mandatory
+    (``nip``, ``training_id``) pairs (:func:`check_required`), forecast and added where the
+    lists lack them."""
     model = champion
     if ranker is not None:
         model = copy.copy(champion)
         model.ranker_ = ranker  # type: ignore[attr-defined]
     lists = model.recommend(  # type: ignore[attr-defined]
-        ds, people["nip"], k=LIST_LENGTH, as_of=as_of, on_progress=on_progress
+        ds,
+        people["nip"],
+        k=LIST_LENGTH,
+        as_of=as_of,
+        on_progress=on_progress,
+        rule_weight=rule_weight,
     )
     if required is not None and not required.empty:
-        lists = _with_required(model, ds, lists, required, as_of)
+        lists = _with_required(model, ds, lists, required, as_of, rule_weight)
     items = plan_items(lists, people, required=required)
     closed = lists.set_index([lists["nip"].astype(str), lists["training_id"].astype(str)])
     at = pd.MultiIndex.from_arrays([items["nip"], items["training_id"]])
@@ -144,9 +162,11 @@ def _with_required(
     lists: pd.DataFrame,
     required: pd.DataFrame,
     as_of: pd.Timestamp | None,
+    rule_weight: float,
 ) -> pd.DataFrame:
-    """``lists`` with a row for each mandatory pair they lack: its forecast (alone) and
-    the training's cost, JP and modality, ranked first."""
+    """``lists`` with a row for each mandatory pair they lack: its forecast (alone, with
+    ``rule_weight`` of it the gap rule's) and the training's cost, JP and modality, ranked
+    first."""
     listed = pd.MultiIndex.from_arrays(
         [lists["nip"].astype(str).to_numpy(), lists["training_id"].astype(str).to_numpy()]
     )
@@ -155,7 +175,7 @@ def _with_required(
     if extra.empty:
         return lists
     forecast, _ = model.forecast(  # type: ignore[attr-defined]
-        ds, extra["nip"], extra["training_id"], as_of=as_of
+        ds, extra["nip"], extra["training_id"], as_of=as_of, rule_weight=rule_weight
     )
     catalog = ds.trainings.set_index(ds.trainings["training_id"].astype(str))
     ids = extra["training_id"].to_numpy()
@@ -177,14 +197,20 @@ def _with_required(
 
 
 def set_valuation(
-    champion: object, ds: Dataset, items: pd.DataFrame, *, as_of: pd.Timestamp | None = None
+    champion: object,
+    ds: Dataset,
+    items: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp | None = None,
+    rule_weight: float = 0.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What the planner needs to value any set of a person's items exactly
     (:mod:`recsys.planning.bundle_values`): ``items`` with each item's forecast alone
-    (``gain_alone``, ``lower_alone``, ``upper_alone``) and the overlaps table of the
-    competencies they develop."""
+    (``gain_alone``, ``lower_alone``, ``upper_alone``; ``rule_weight`` of it the gap
+    rule's, as the items were listed) and the overlaps table of the competencies they
+    develop."""
     forecast, detail = champion.forecast(  # type: ignore[attr-defined]
-        ds, items["nip"], items["training_id"], as_of=as_of
+        ds, items["nip"], items["training_id"], as_of=as_of, rule_weight=rule_weight
     )
     valued = items.assign(
         gain_alone=forecast["expected_gain"].to_numpy(dtype=float),

@@ -53,9 +53,10 @@ SHORTFALL_ARTIFACT_COLUMNS = ("nip", "unit", "jp_completed", "jp_planned", "shor
 
 
 def plan_params(program: AgencyProgram) -> dict[str, Any]:
-    """What the plan was asked: agency (``""``: every agency), year and the limits
-    (budgets in IDR, JP, shares 0–1); unit budgets and seats are counted here and logged in
-    full as artifacts."""
+    """What the plan was asked: agency (``""``: every agency), year, the limits (budgets
+    in IDR, JP, shares 0–1) and the share of the items' forecasts taken from the gap rule's
+    (``rule_weight``); unit budgets and seats are counted here and logged in full as
+    artifacts."""
     limits = program.limits
     return {
         "agency": program.agency or "",
@@ -69,6 +70,7 @@ def plan_params(program: AgencyProgram) -> dict[str, Any]:
         "seat_overrides": len(limits.seats or {}),
         "baselines": ",".join(sorted(program.baselines)) or "none",
         "curve": program.curve is not None,
+        "rule_weight": float(program.rule_weight),
     }
 
 

@@ -20,6 +20,7 @@ from recsys.data import load_dataset
 from recsys.planning.agency_program import plan_document, plan_program
 from recsys.planning.plan_document import plan_tables
 from recsys.planning.program import PlanLimits
+from recsys.planning.program_inputs import PLAN_RULE_WEIGHT
 from recsys.settings import get_settings
 from recsys.tracking import registry
 from recsys.tracking.plans import EXPERIMENT
@@ -290,6 +291,7 @@ def test_each_plan_is_logged_to_mlflow(
     run = next(r for r in runs.values() if r.data.params.get("curve") == "True")
     assert run.data.params["agency"] == AGENCY
     assert float(run.data.params["budget_idr"]) == BUDGET
+    assert float(run.data.params["rule_weight"]) == PLAN_RULE_WEIGHT
     for metric in (
         "total_gain",
         "gain_lower",

@@ -82,6 +82,55 @@ def test_each_first_item_is_the_best_of_every_pair_forecast_one_by_one(
     np.testing.assert_allclose(first["gain_upper"], best["gain_upper"], rtol=1e-9)
 
 
+def test_a_rule_weight_mixes_every_forecast_with_the_gap_rules(
+    ds: Dataset, model: TrainingRecommender
+) -> None:
+    """The planner's lists: each pair's expected gain and interval are the served ranker's
+    and the gap rule's mixed by ``rule_weight``, and the lists are ranked by that mixture;
+    a weight of 1 gives the gap rule's own lists, and a bad weight is a clear error."""
+    forced = copy.copy(model)
+    forced.ranker_ = "blend"
+    rule = copy.copy(model)
+    rule.ranker_ = "gap_rule"
+    nips = ds.employees.loc[ds.employees["active"], "nip"].iloc[::41].head(50)
+    weight = 0.3
+    recs = forced.recommend(ds, nips, k=3, rule_weight=weight)
+    first = recs[recs["rank"] == 1].set_index(recs.loc[recs["rank"] == 1, "nip"].astype(str))
+    catalog = ds.trainings.loc[ds.trainings["active"], "training_id"]
+    pairs = pd.DataFrame(
+        {
+            "nip": np.repeat(nips.to_numpy(), len(catalog)),
+            "training_id": np.tile(catalog.to_numpy(), len(nips)),
+        }
+    )
+    learned, _ = forced.forecast(ds, pairs["nip"], pairs["training_id"])
+    by_rule, _ = rule.forecast(ds, pairs["nip"], pairs["training_id"])
+    mixed = learned.copy()
+    for column in ("expected_gain", "gain_lower", "gain_upper"):
+        mixed[column] = (1 - weight) * learned[column] + weight * by_rule[column]
+    done = ds.enrollments[ds.enrollments["status"] == "completed"]
+    taken = set(zip(done["nip"].astype(str), done["training_id"].astype(str), strict=True))
+    keys = zip(mixed["nip"].astype(str), mixed["training_id"].astype(str), strict=True)
+    new_to_them = np.array([key not in taken for key in keys])
+    mixed = mixed[(mixed["weighted_gap"].to_numpy() > 0) & new_to_them]
+    best = mixed.loc[mixed.groupby(mixed["nip"].astype(str))["expected_gain"].idxmax()]
+    best = best.set_index(best["nip"].astype(str)).loc[first.index]
+    assert len(first) > 25
+    assert (first["training_id"].astype(str) == best["training_id"].astype(str)).all()
+    for column in ("expected_gain", "gain_lower", "gain_upper"):
+        np.testing.assert_allclose(first[column], best[column], rtol=1e-9)
+    # the mixture is not either ranker's alone
+    alone = forced.recommend(ds, nips, k=3)
+    assert not np.allclose(alone["expected_gain"], recs["expected_gain"])
+    whole = forced.recommend(ds, nips, k=3, rule_weight=1.0)
+    own = rule.recommend(ds, nips, k=3)
+    assert whole["training_id"].tolist() == own["training_id"].tolist()
+    np.testing.assert_allclose(whole["expected_gain"], own["expected_gain"], rtol=1e-9)
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="rule_weight must be between 0 and 1"):
+            forced.recommend(ds, nips, k=3, rule_weight=bad)
+
+
 def test_english_reasons(ds: Dataset, model: TrainingRecommender) -> None:
     nip = ds.employees.loc[ds.employees["active"], "nip"].iloc[0]
     recs = model.recommend(ds, [nip], k=3, lang="en")

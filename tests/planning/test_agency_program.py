@@ -22,7 +22,12 @@ from recsys.planning.agency_program import (
 )
 from recsys.planning.plan_document import plan_tables, write_plan
 from recsys.planning.program import MAX_ITEMS_PER_PERSON, PlanInputError, PlanLimits
-from recsys.planning.program_inputs import plan_year, planning_people
+from recsys.planning.program_inputs import (
+    PLAN_RULE_WEIGHT,
+    candidate_items,
+    plan_year,
+    planning_people,
+)
 
 
 @pytest.fixture(scope="module")
@@ -124,11 +129,42 @@ def test_bad_input_names_the_field_before_any_work(
         (PlanLimits(budget_idr=1e9), {"agency": agency, "year": 1990}, "year"),
         (PlanLimits(budget_idr=1e9, unit_budgets={"Dinas Fiktif": 1e6}), {}, "unit_budgets"),
         (PlanLimits(budget_idr=-5), {}, "budget_idr"),
+        (PlanLimits(budget_idr=1e9), {"agency": agency, "rule_weight": 1.5}, "rule_weight"),
+        (PlanLimits(budget_idr=1e9), {"agency": agency, "rule_weight": -0.2}, "rule_weight"),
     ]
     for limits, kwargs, field in cases:
         with pytest.raises(PlanInputError) as raised:
             plan_program(ds, champion, limits, baselines=False, curve=False, **kwargs)
         assert raised.value.field == field
+
+
+def test_the_plan_values_its_items_partly_by_the_gap_rule(
+    ds: Dataset, champion: TrainingRecommender, program: AgencyProgram
+) -> None:
+    """By default the planner's items are the champion's lists with :data:`PLAN_RULE_WEIGHT`
+    of each forecast taken from the gap rule's (a plan compares forecasts across people);
+    ``rule_weight=0`` plans on the lists people are shown."""
+    assert 0 < PLAN_RULE_WEIGHT < 1
+    assert program.rule_weight == PLAN_RULE_WEIGHT
+    people = program.people
+    mixed = candidate_items(champion, ds, people, rule_weight=PLAN_RULE_WEIGHT)
+    shown = candidate_items(champion, ds, people)
+    key = ["nip", "training_id"]
+    pd.testing.assert_frame_equal(
+        program.items.sort_values(key).reset_index(drop=True),
+        mixed.sort_values(key).reset_index(drop=True),
+    )
+    both = mixed.merge(shown, on=key, suffixes=("_mixed", "_shown"))
+    assert len(both) > 0
+    assert not np.allclose(both["gain_mixed"], both["gain_shown"])
+    alone = plan_program(
+        ds, champion, program.limits, agency=program.agency, rule_weight=0.0, curve=False
+    )
+    assert alone.rule_weight == 0.0
+    pd.testing.assert_frame_equal(
+        alone.items.sort_values(key).reset_index(drop=True),
+        shown.sort_values(key).reset_index(drop=True),
+    )
 
 
 def test_people_count_what_they_completed_in_the_plan_year(ds: Dataset, agency: str) -> None:
