@@ -941,8 +941,10 @@ class TrainingRecommender(BaseEstimator):
     ) -> pd.DataFrame:
         """:meth:`_forecast_features` by the ranker ``name`` with ``rule_weight`` of each
         column (expected gain and bounds) taken from the gap rule's."""
+        if rule_weight >= 1.0 or name == RULE:
+            return self._forecast_features(features, alpha, RULE)
         frame = self._forecast_features(features, alpha, name, uplift)
-        if rule_weight > 0 and name != RULE:
+        if rule_weight > 0:
             rule = self._forecast_features(features, alpha, RULE)
             frame = (1 - rule_weight) * frame + rule_weight * rule
         return frame

@@ -27,6 +27,7 @@ from recsys.planning.program_inputs import (
     PLAN_RULE_WEIGHT,
     candidate_items,
     check_required,
+    check_rule_weight,
     plan_year,
     planning_people,
     set_valuation,
@@ -173,9 +174,9 @@ def plan_program(
 
     ``rule_weight``: the share of each item's forecast taken from the gap rule's, the rest
     from the champion's served ranker (:data:`PLAN_RULE_WEIGHT`: why a plan, which compares
-    forecasts across people, shrinks them towards the rule; 0: the lists people are shown)."""
-    if not (np.isfinite(rule_weight) and 0.0 <= rule_weight <= 1.0):
-        raise PlanInputError("rule_weight", f"must be between 0 and 1, got {rule_weight!r}")
+    forecasts across people, is made on the rule's by default; 0: the lists people are
+    shown)."""
+    check_rule_weight(rule_weight)
     step = on_progress or (lambda _stage: None)
     if excluded:
         mandatory = () if required is None else required["training_id"].astype(str).tolist()

@@ -8,10 +8,12 @@ import copy
 from collections.abc import Callable, Collection
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from recsys.data import Dataset, cohorts
 from recsys.models.requests import decision_date
+from recsys.models.selection import RULE
 from recsys.planning.bundle_values import item_overlaps
 from recsys.planning.needs import jp_completed
 from recsys.planning.program import PlanInputError, plan_items
@@ -24,14 +26,17 @@ PEOPLE_COLUMNS = ("nip", "agency", "unit", "remote_area", "jp_completed")
 LIST_LENGTH = 40
 #: The share of every candidate item's forecast the planner takes from the gap rule's, the
 #: rest from the served ranker's (:meth:`TrainingRecommender.recommend`'s ``rule_weight``).
-#: A plan compares forecasts across people and buys the highest: it gathers the pairs whose
-#: learned forecasts are furthest above the truth, mostly pairs HR seldom chose, where the
-#: agency's own outcomes cannot check them. The gap rule's values are few numbers learned on
-#: every enrollment, and calibrated. On the 8 family worlds the planning benchmark uses, plans
-#: from the served ranker alone reached 0.59-0.84 of the oracle, from the rule alone
-#: 0.66-0.88, and with this weight 0.73-0.87 (mean 0.81); on 4 worlds of other mechanisms,
-#: not used to choose it, 0.73-0.90 against 0.63-0.84 (benchmarks/RESULTS.md, planner notes).
-PLAN_RULE_WEIGHT = 0.75
+#: By default all of it: the plan is made on the gap rule's lists and values. A plan compares
+#: forecasts across people and buys the highest, so it gathers the pairs whose learned
+#: forecasts are furthest above the truth, mostly pairs HR seldom chose, where the agency's
+#: own outcomes cannot check them; the gap rule's values are two numbers learned on every
+#: enrollment. On the 16 family worlds (benchmarks/RESULTS.md, planner notes) plans on the
+#: served ranker's forecasts reached 0.49-0.90 of the oracle (mean 0.74), a quarter of them
+#: mixed with three quarters of the rule's 0.50-0.90 (mean 0.80), and the rule's alone
+#: 0.66-0.92 (mean 0.81): the mixture won in 6 worlds, the rule in 5 and by far more (0.72
+#: against 0.50 where the catalog is twice as large), and held-out outcomes could not tell
+#: which world is which. A model is only as good as its worst world.
+PLAN_RULE_WEIGHT = 1.0
 #: Plan years accepted around the data set's decision date (a plan is for the coming years).
 YEARS_AHEAD = 2
 
@@ -92,7 +97,10 @@ def candidate_items(
     :data:`PLAN_RULE_WEIGHT`; 0: the lists people are shown). ``required``: mandatory
     (``nip``, ``training_id``) pairs (:func:`check_required`), forecast and added where the
     lists lack them."""
+    check_rule_weight(rule_weight)
     model = champion
+    if rule_weight >= 1.0:  # the same lists, without forecasting the served ranker's
+        ranker, rule_weight = RULE, 0.0
     if ranker is not None:
         model = copy.copy(champion)
         model.ranker_ = ranker  # type: ignore[attr-defined]
@@ -111,6 +119,13 @@ def candidate_items(
     at = pd.MultiIndex.from_arrays([items["nip"], items["training_id"]])
     items["gaps_closed"] = closed["gaps_closed"].reindex(at).fillna("").astype(str).to_numpy()
     return items
+
+
+def check_rule_weight(rule_weight: float) -> None:
+    """A share of the gap rule's forecast, from 0 to 1, else a :class:`PlanInputError`
+    (``rule_weight``)."""
+    if not (np.isfinite(rule_weight) and 0.0 <= rule_weight <= 1.0):
+        raise PlanInputError("rule_weight", f"must be between 0 and 1, got {rule_weight!r}")
 
 
 def check_required(

@@ -138,33 +138,35 @@ def test_bad_input_names_the_field_before_any_work(
         assert raised.value.field == field
 
 
-def test_the_plan_values_its_items_partly_by_the_gap_rule(
+def test_the_plan_is_made_on_the_gap_rules_forecasts_unless_asked_otherwise(
     ds: Dataset, champion: TrainingRecommender, program: AgencyProgram
 ) -> None:
-    """By default the planner's items are the champion's lists with :data:`PLAN_RULE_WEIGHT`
-    of each forecast taken from the gap rule's (a plan compares forecasts across people);
-    ``rule_weight=0`` plans on the lists people are shown."""
-    assert 0 < PLAN_RULE_WEIGHT < 1
-    assert program.rule_weight == PLAN_RULE_WEIGHT
-    people = program.people
-    mixed = candidate_items(champion, ds, people, rule_weight=PLAN_RULE_WEIGHT)
+    """By default (:data:`PLAN_RULE_WEIGHT`) the planner's items are the gap rule's lists and
+    values (a plan compares forecasts across people); ``rule_weight=0`` plans on the lists
+    people are shown, a weight between on their mixture."""
+    assert champion.ranker_ != "gap_rule"  # else the three would be one
+    assert PLAN_RULE_WEIGHT == 1.0 and program.rule_weight == PLAN_RULE_WEIGHT
+    people, key = program.people, ["nip", "training_id"]
+
+    def ordered(items: pd.DataFrame) -> pd.DataFrame:
+        return items.sort_values(key).reset_index(drop=True)
+
+    by_rule = candidate_items(champion, ds, people, ranker="gap_rule")
+    pd.testing.assert_frame_equal(ordered(program.items), ordered(by_rule))
     shown = candidate_items(champion, ds, people)
-    key = ["nip", "training_id"]
-    pd.testing.assert_frame_equal(
-        program.items.sort_values(key).reset_index(drop=True),
-        mixed.sort_values(key).reset_index(drop=True),
-    )
-    both = mixed.merge(shown, on=key, suffixes=("_mixed", "_shown"))
-    assert len(both) > 0
-    assert not np.allclose(both["gain_mixed"], both["gain_shown"])
+    half = candidate_items(champion, ds, people, rule_weight=0.5)
+    for other in (by_rule, shown):
+        both = half.merge(other, on=key, suffixes=("_half", "_other"))
+        assert len(both) > 0
+        assert not np.allclose(both["gain_half"], both["gain_other"])
     alone = plan_program(
         ds, champion, program.limits, agency=program.agency, rule_weight=0.0, curve=False
     )
     assert alone.rule_weight == 0.0
-    pd.testing.assert_frame_equal(
-        alone.items.sort_values(key).reset_index(drop=True),
-        shown.sort_values(key).reset_index(drop=True),
-    )
+    pd.testing.assert_frame_equal(ordered(alone.items), ordered(shown))
+    with pytest.raises(PlanInputError) as raised:
+        candidate_items(champion, ds, people, rule_weight=2.0)
+    assert raised.value.field == "rule_weight"
 
 
 def test_people_count_what_they_completed_in_the_plan_year(ds: Dataset, agency: str) -> None:
