@@ -31,7 +31,7 @@ LIST_LENGTH = 40
 #: forecasts are furthest above the truth, mostly pairs HR seldom chose, where the agency's
 #: own outcomes cannot check them; the gap rule's values are two numbers learned on every
 #: enrollment. On the 16 family worlds (benchmarks/RESULTS.md, planner notes) plans on the
-#: served ranker's forecasts reached 0.49-0.90 of the oracle (mean 0.74), a quarter of them
+#: served ranker's forecasts reached 0.49-0.88 of the oracle (mean 0.74), a quarter of them
 #: mixed with three quarters of the rule's 0.50-0.90 (mean 0.80), and the rule's alone
 #: 0.66-0.92 (mean 0.81): the mixture won in 6 worlds, the rule in 5 and by far more (0.72
 #: against 0.50 where the catalog is twice as large), and held-out outcomes could not tell
