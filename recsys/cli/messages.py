@@ -456,6 +456,16 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Gap to the LP bound",
     },
     "plan.no_bound": {"id": "tidak dihitung", "en": "not computed"},
+    "plan.row.values": {"id": "Dasar perkiraan", "en": "Forecasts from"},
+    "plan.values.rule": {
+        "id": "aturan kesenjangan kompetensi",
+        "en": "the competency-gap rule",
+    },
+    "plan.values.champion": {"id": "model juara", "en": "the champion model"},
+    "plan.values.mixed": {
+        "id": "{share} aturan kesenjangan kompetensi, sisanya model juara",
+        "en": "{share} the competency-gap rule, the rest the champion model",
+    },
     "plan.row.method": {"id": "Metode", "en": "Method"},
     "plan.method": {"id": "{method}, {seconds} detik", "en": "{method}, {seconds} s"},
     "plan.row.greedy": {

@@ -379,7 +379,8 @@ def _cell_number(value: object) -> float | None:
 
 def print_summary(program: AgencyProgram, lang: Language) -> None:
     """The plan's figures for people: staff, cost against the budget, forecast gain with
-    its interval, the 20-JP rule, the gap to the bound, the method and the baselines."""
+    its interval, the 20-JP rule, the gap to the bound, what the forecasts were made from,
+    the method and the baselines."""
     s = program.summary()
     scope = program.agency or t("plan.all_agencies", lang)
     table = Table(
@@ -419,6 +420,7 @@ def print_summary(program: AgencyProgram, lang: Language) -> None:
         t("plan.row.gap", lang),
         _percent(gap, lang, 2) if math.isfinite(gap) else t("plan.no_bound", lang),
     )
+    table.add_row(t("plan.row.values", lang), _values(program.rule_weight, lang))
     table.add_row(
         t("plan.row.method", lang),
         t("plan.method", lang, method=s["method"], seconds=_number(float(s["seconds"]), lang, 1)),
@@ -429,6 +431,15 @@ def print_summary(program: AgencyProgram, lang: Language) -> None:
             _number(float(s[f"{name}_gain"]), lang, 1),
         )
     console.print(table)
+
+
+def _values(rule_weight: float, lang: Language) -> str:
+    """What the plan's forecasts were made from: the gap rule, the champion, or a mixture."""
+    if rule_weight >= 1.0:
+        return t("plan.values.rule", lang)
+    if rule_weight <= 0.0:
+        return t("plan.values.champion", lang)
+    return t("plan.values.mixed", lang, share=_percent(rule_weight, lang))
 
 
 def _below(program: AgencyProgram, lang: Language) -> str:

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 import mlflow
 from recsys.cli.messages import t
-from recsys.cli.plan import parse_idr, read_mandatory, read_seats, read_unit_budgets
+from recsys.cli.plan import _values, parse_idr, read_mandatory, read_seats, read_unit_budgets
 from recsys.data import load_dataset
 from recsys.planning.agency_program import plan_document, plan_program
 from recsys.planning.plan_document import plan_tables
@@ -258,11 +258,20 @@ def test_the_summary_speaks_indonesian_by_default(planned: dict) -> None:
         "plan.row.gap",
         "plan.row.greedy",
         "plan.row.gap_rule",
+        "plan.row.values",
+        "plan.values.rule",  # the default plan is made on the gap rule's forecasts
     ):
         assert t(key, "id") in text, key
     assert "Rp 150.000.000" in text
     assert "Dokumen rencana ditulis ke" in text
     assert "program-plans" in text
+
+
+def test_the_summary_says_what_the_forecasts_were_made_from() -> None:
+    assert _values(1.0, "id") == "aturan kesenjangan kompetensi"
+    assert _values(0.0, "en") == "the champion model"
+    assert _values(0.25, "id") == "25,0% aturan kesenjangan kompetensi, sisanya model juara"
+    assert _values(0.25, "en").startswith("25.0% the competency-gap rule")
 
 
 @pytest.mark.slow
