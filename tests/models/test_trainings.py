@@ -47,6 +47,29 @@ def test_recommendations_are_ranked_explained_and_new_to_the_person(
     assert (recs["gaps_closed"] != "").all()
 
 
+def _every_pair(ds: Dataset, nips: pd.Series) -> pd.DataFrame:
+    """Every (person, active training) pair of ``nips``."""
+    catalog = ds.trainings.loc[ds.trainings["active"], "training_id"]
+    return pd.DataFrame(
+        {
+            "nip": np.repeat(nips.to_numpy(), len(catalog)),
+            "training_id": np.tile(catalog.to_numpy(), len(nips)),
+        }
+    )
+
+
+def _best_new_pair(ds: Dataset, every: pd.DataFrame) -> pd.DataFrame:
+    """Each person's highest forecast of ``every`` (a forecast of :func:`_every_pair`)
+    among the trainings that close a gap and that the person has not completed, by NIP."""
+    done = ds.enrollments[ds.enrollments["status"] == "completed"]
+    taken = set(zip(done["nip"].astype(str), done["training_id"].astype(str), strict=True))
+    keys = zip(every["nip"].astype(str), every["training_id"].astype(str), strict=True)
+    new_to_them = np.array([key not in taken for key in keys])
+    every = every[(every["weighted_gap"].to_numpy() > 0) & new_to_them]
+    best = every.loc[every.groupby(every["nip"].astype(str))["expected_gain"].idxmax()]
+    return best.set_index(best["nip"].astype(str))
+
+
 @pytest.mark.parametrize("ranker", ["structured", "blend", "gap_rule"])
 def test_each_first_item_is_the_best_of_every_pair_forecast_one_by_one(
     ds: Dataset, model: TrainingRecommender, ranker: str
@@ -59,21 +82,9 @@ def test_each_first_item_is_the_best_of_every_pair_forecast_one_by_one(
     nips = ds.employees.loc[ds.employees["active"], "nip"].iloc[::37].head(60)
     recs = forced.recommend(ds, nips, k=3)
     first = recs[recs["rank"] == 1].set_index(recs.loc[recs["rank"] == 1, "nip"].astype(str))
-    catalog = ds.trainings.loc[ds.trainings["active"], "training_id"]
-    pairs = pd.DataFrame(
-        {
-            "nip": np.repeat(nips.to_numpy(), len(catalog)),
-            "training_id": np.tile(catalog.to_numpy(), len(nips)),
-        }
-    )
+    pairs = _every_pair(ds, nips)
     every, _ = forced.forecast(ds, pairs["nip"], pairs["training_id"])
-    done = ds.enrollments[ds.enrollments["status"] == "completed"]
-    taken = set(zip(done["nip"].astype(str), done["training_id"].astype(str), strict=True))
-    keys = zip(every["nip"].astype(str), every["training_id"].astype(str), strict=True)
-    new_to_them = np.array([key not in taken for key in keys])
-    every = every[(every["weighted_gap"].to_numpy() > 0) & new_to_them]
-    best = every.loc[every.groupby(every["nip"].astype(str))["expected_gain"].idxmax()]
-    best = best.set_index(best["nip"].astype(str))
+    best = _best_new_pair(ds, every)
     assert set(first.index) == set(best.index)
     best = best.loc[first.index]
     assert len(first) > 30
@@ -96,25 +107,13 @@ def test_a_rule_weight_mixes_every_forecast_with_the_gap_rules(
     weight = 0.3
     recs = forced.recommend(ds, nips, k=3, rule_weight=weight)
     first = recs[recs["rank"] == 1].set_index(recs.loc[recs["rank"] == 1, "nip"].astype(str))
-    catalog = ds.trainings.loc[ds.trainings["active"], "training_id"]
-    pairs = pd.DataFrame(
-        {
-            "nip": np.repeat(nips.to_numpy(), len(catalog)),
-            "training_id": np.tile(catalog.to_numpy(), len(nips)),
-        }
-    )
+    pairs = _every_pair(ds, nips)
     learned, _ = forced.forecast(ds, pairs["nip"], pairs["training_id"])
     by_rule, _ = rule.forecast(ds, pairs["nip"], pairs["training_id"])
     mixed = learned.copy()
     for column in ("expected_gain", "gain_lower", "gain_upper"):
         mixed[column] = (1 - weight) * learned[column] + weight * by_rule[column]
-    done = ds.enrollments[ds.enrollments["status"] == "completed"]
-    taken = set(zip(done["nip"].astype(str), done["training_id"].astype(str), strict=True))
-    keys = zip(mixed["nip"].astype(str), mixed["training_id"].astype(str), strict=True)
-    new_to_them = np.array([key not in taken for key in keys])
-    mixed = mixed[(mixed["weighted_gap"].to_numpy() > 0) & new_to_them]
-    best = mixed.loc[mixed.groupby(mixed["nip"].astype(str))["expected_gain"].idxmax()]
-    best = best.set_index(best["nip"].astype(str)).loc[first.index]
+    best = _best_new_pair(ds, mixed).loc[first.index]
     assert len(first) > 25
     assert (first["training_id"].astype(str) == best["training_id"].astype(str)).all()
     for column in ("expected_gain", "gain_lower", "gain_upper"):
