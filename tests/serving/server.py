@@ -160,12 +160,18 @@ def free_port() -> int:
 
 @contextmanager
 def serve(app: Any, port: int | None = None, ready: str = "/readyz") -> Iterator[str]:
-    """Run ``app`` under uvicorn in a thread until ``ready`` answers 200; yield its URL."""
-    port = port or free_port()
+    """Run ``app`` under uvicorn in a thread until ``ready`` answers 200; yield its URL.
+
+    The listening socket is bound here and handed to uvicorn: a port found free and bound
+    later could be taken in between by another test worker (``address already in use``)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port or 0))
+    port = int(sock.getsockname()[1])
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -185,3 +191,4 @@ def serve(app: Any, port: int | None = None, ready: str = "/readyz") -> Iterator
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        sock.close()
