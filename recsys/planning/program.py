@@ -32,7 +32,7 @@ that may be away in classroom training at once (at least one person); a plan wit
 quarterly total is scheduled by :func:`schedule` so that no quarter has more.
 
 **Solving.** Over *bundles*: each person takes exactly one of the sets of their items they
-may take (:data:`MAX_ITEMS_PER_PERSON` items give at most 255, nothing included), so their
+may take (:data:`MAX_ITEMS_PER_PERSON` items give at most 511, nothing included), so their
 JP cap, classroom quarters and shortfall are exact per bundle, and the program's LP
 relaxation is much tighter than over items (where a fraction of an item meets the JP
 minimum for a fraction of its cost). The LP is solved by column generation
@@ -73,14 +73,16 @@ MIP_GAP = 0.002
 #: Longest branching of the default method, in seconds (the rounded plan is kept if it
 #: does not improve on it in time).
 AUTO_MIP_SECONDS = 30.0
-#: Most items of a person's list the plan chooses from (their 255 sets are enumerated).
-MAX_ITEMS_PER_PERSON = 8
+#: Most items of a person's list the plan chooses from (their 511 sets are enumerated).
+MAX_ITEMS_PER_PERSON = 9
 #: Of those, places kept for the best e-learning items further down the list. E-learning
 #: costs little and brings JP, so a plan buys several per person and rarely more than two
 #: classroom items: with six places (and lists of 40, program_inputs.LIST_LENGTH) the plan
 #: kept 0.71-0.88 of the oracle's true gain on the suite's seed-1 worlds, against 0.47-0.78
-#: with four places and lists of 20 (benchmarks/RESULTS.md, yearly program).
-JP_FILLERS = 6
+#: with four places and lists of 20; a seventh (nine places in all) added 0.00-0.05 on the
+#: gap rule's forecasts, two places at the head still doing better than one at the higher
+#: budgets (benchmarks/RESULTS.md, yearly program).
+JP_FILLERS = 7
 #: Modalities that fill JP cheaply (no seats, little or no cost).
 FILLER_MODALITIES = ("e_learning",)
 #: Rows of the program that many people share (the others are each person's own).

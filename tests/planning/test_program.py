@@ -260,30 +260,32 @@ def test_items_keep_only_the_planned_people_and_working_trainings() -> None:
 
 def test_lists_keep_the_best_e_learning_further_down_as_jp_fillers() -> None:
     people, _, _ = _instance(2, 1, seed=8)
-    modality = ["klasikal"] * 6 + ["e_learning", "workshop"] + ["e_learning"] * 6
+    modality = ["klasikal"] * 6 + ["e_learning", "workshop"] + ["e_learning"] * 7
     lists = pd.DataFrame(
         {
             "nip": people["nip"].iat[0],
-            "rank": range(1, 15),
-            "training_id": [f"T{i:02d}" for i in range(14)],
-            "expected_gain": np.r_[1.0:0.45:-0.1, -0.1, 0.3, 0.2, 0.15, 0.1, 0.08, 0.06, 0.04],
+            "rank": range(1, 16),
+            "training_id": [f"T{i:02d}" for i in range(15)],
+            "expected_gain": np.r_[
+                1.0:0.45:-0.1, -0.1, 0.3, 0.2, 0.15, 0.1, 0.08, 0.06, 0.04, 0.02
+            ],
             "gain_lower": -1.0,
-            "gain_upper": [2.0] * 6 + [-0.05] + [2.0] * 7,  # rank 7 is shown to harm
+            "gain_upper": [2.0] * 6 + [-0.05] + [2.0] * 8,  # rank 7 is shown to harm
             "cost_idr": 1_000_000,
             "hours_jp": 8,
             "modality": modality,
         }
     )
     items = plan_items(lists, people)
-    assert MAX_ITEMS_PER_PERSON == 8 and JP_FILLERS == 6
+    assert MAX_ITEMS_PER_PERSON == 9 and JP_FILLERS == 7
     # the first two, then the e-learning items further down that work (not the one shown
     # to harm)
-    assert items["rank"].tolist() == [1, 2, 9, 10, 11, 12, 13, 14]
+    assert items["rank"].tolist() == [1, 2, 9, 10, 11, 12, 13, 14, 15]
     # fewer e-learning items further down: the rest of the list fills the places, in order
-    assert plan_items(lists.iloc[:11], people)["rank"].tolist() == [1, 2, 3, 4, 5, 9, 10, 11]
+    assert plan_items(lists.iloc[:11], people)["rank"].tolist() == [1, 2, 3, 4, 5, 6, 9, 10, 11]
     # without e-learning further down, the list is kept in its order
     lists["modality"] = "klasikal"
-    assert plan_items(lists, people)["rank"].tolist() == [1, 2, 3, 4, 5, 6, 8, 9]
+    assert plan_items(lists, people)["rank"].tolist() == [1, 2, 3, 4, 5, 6, 8, 9, 10]
 
 
 def test_column_generation_reaches_the_lp_over_every_bundle() -> None:
