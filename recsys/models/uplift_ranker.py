@@ -119,6 +119,7 @@ class PairUpliftModel(BaseEstimator):
         The measured error has the outcome's own noise taken out: ``noise_var``, and the
         lottery of finishing the training where each enrollment's ``completion``
         probability is given (:func:`~recsys.models.intervals.dropout_noise`)."""
+        self._check_params()
         x = self._matrix(features)
         y = np.asarray(target, dtype=float)
         if len(y) < 50:
@@ -149,6 +150,34 @@ class PairUpliftModel(BaseEstimator):
         self.error_bins_, self.error_scale_ = calibrate_error(oof, y[held], noise)
         self.n_rows_ = len(learn)
         return self
+
+    def _check_params(self) -> None:
+        """A ``ValueError`` naming the parameter whose value cannot be used (before any fit,
+        so nothing is changed)."""
+        shrinkage = self.category_shrinkage
+        if shrinkage is not None:
+            try:
+                smooth, per_group = shrinkage
+                usable = (
+                    np.isfinite(float(smooth))
+                    and float(smooth) >= 0
+                    and float(per_group) == int(per_group)
+                    and int(per_group) >= 1
+                )
+            except (TypeError, ValueError):
+                usable = False
+            if not usable:
+                raise ValueError(
+                    "category_shrinkage must be None or a pair (cat_smooth >= 0, "
+                    f"min_data_per_group: a whole number >= 1), got {shrinkage!r}"
+                )
+        if not 0 < self.holdout < 1:
+            raise ValueError(
+                "holdout must be a share of the enrollments between 0 and 1 (exclusive), "
+                f"got {self.holdout!r}"
+            )
+        if not (isinstance(self.max_rows, int | np.integer) and self.max_rows >= 1):
+            raise ValueError(f"max_rows must be a whole number >= 1, got {self.max_rows!r}")
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Expected effect (SKP points) of each pair."""

@@ -198,3 +198,30 @@ def test_a_given_leaf_shrinkage_is_used_alone() -> None:
     assert list(model.shrinkage_errors_) == [(50.0, 200)]
     params = model.model_.get_params()
     assert params["cat_smooth"] == 50.0 and params["min_data_per_group"] == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"category_shrinkage": (-1.0, 100)}, "category_shrinkage"),
+        ({"category_shrinkage": (20.0, 0)}, "category_shrinkage"),
+        ({"category_shrinkage": (20.0, 2.5)}, "category_shrinkage"),
+        ({"category_shrinkage": (float("nan"), 100)}, "category_shrinkage"),
+        ({"category_shrinkage": 20.0}, "category_shrinkage"),
+        ({"category_shrinkage": ("much", 100)}, "category_shrinkage"),
+        ({"holdout": 0.0}, "holdout"),
+        ({"holdout": 1.0}, "holdout"),
+        ({"max_rows": 0}, "max_rows"),
+    ],
+)
+def test_a_bad_parameter_is_named_before_anything_is_fitted(
+    params: dict[str, object], named: str
+) -> None:
+    """A value LightGBM or the held-out split cannot use is a clear error naming the
+    parameter, raised before any fit, so a model fitted before keeps its state."""
+    x, _, y = _sample(200, 13)
+    model = PairUpliftModel(n_estimators=5).fit(x, y, 1.0)
+    before = model.predict(x)
+    with pytest.raises(ValueError, match=named):
+        model.set_params(**params).fit(x, y, 1.0)
+    np.testing.assert_array_equal(model.predict(x), before)
