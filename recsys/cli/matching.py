@@ -138,13 +138,13 @@ def match_mentors_cmd(
             capacity=_shown_capacity(capacity, pool, policies, agency),
             total=result.total_gain,
             bound=result.lp_bound,
-            gap=result.gap,
+            gap=max(result.gap, 0.0),  # a rounding-level negative shows as 0, not -0
             greedy=greedy.total_gain,
         )
     )
     if len(result.unmatched):
         counts = result.unmatched["reason"].value_counts()
-        reasons = "; ".join(f"{t(f'reason.{code}', lang)}: {n:,}" for code, n in counts.items())
+        reasons = "; ".join(f"{t(f'reason.{code}', lang)} ({n:,})" for code, n in counts.items())
         console.print(t("match.unmatched", lang, count=len(result.unmatched), reasons=reasons))
     console.print(t("match.written", lang, path=out))
 

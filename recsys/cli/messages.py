@@ -322,8 +322,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "{count:,} mentees unmatched: {reasons}",
     },
     "match.written": {
-        "id": "Penugasan ditulis ke {path} (mentee tanpa mentor beserta alasannya ikut dicatat)",
-        "en": "Assignment written to {path} (unmatched mentees listed with their reason)",
+        "id": "Penugasan ditulis ke {path} (mentee tanpa mentor beserta alasannya ikut dicatat).",
+        "en": "Assignment written to {path} (unmatched mentees listed with their reason).",
     },
     "reason.no_candidates": {
         "id": "tidak ada calon mentor yang memenuhi syarat",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlparse
@@ -299,6 +300,13 @@ def test_match_mentors(store: dict, small_world: Path, tmp_path: Path) -> None:
     assert frame["nip"].is_unique  # every mentee once: matched or unmatched with a reason
     unmatched = frame[frame["status"] == "unmatched"]
     assert unmatched["note"].notna().all()
+    # the summary counts the unmatched once, each reason with its own count in brackets
+    said = re.search(r"([\d,]+) mentees unmatched: (.*?)Assignment written", result.stdout, re.S)
+    assert (said is not None) == (len(unmatched) > 0)
+    if said is not None:
+        assert int(said[1].replace(",", "")) == len(unmatched)
+        per_reason = [int(n.replace(",", "")) for n in re.findall(r"\(([\d,]+)\)", said[2])]
+        assert sum(per_reason) == len(unmatched)
     employees = pd.read_csv(small_world / "employees.csv", dtype=str)
     juniors = employees[
         (employees["active"] == "true")
