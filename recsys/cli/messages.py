@@ -473,8 +473,12 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Baseline: greedy per rupiah",
     },
     "plan.row.gap_rule": {
-        "id": "Pembanding: rencana aturan kesenjangan (diukur dengan model yang sama)",
-        "en": "Baseline: the gap rule's plan (measured with the same model)",
+        "id": "Pembanding: rencana aturan kesenjangan",
+        "en": "Baseline: the gap rule's plan",
+    },
+    "plan.row.greedy_is_gap_rule": {
+        "id": "Pembanding: greedy per rupiah = rencana aturan kesenjangan",
+        "en": "Baseline: greedy per rupiah = the gap rule's plan",
     },
     "plan.written": {
         "id": "Dokumen rencana ditulis ke {path}",

@@ -26,7 +26,12 @@ from recsys.cli.messages import t
 from recsys.cli.options import ColumnsOption, DataOption, LangOption, resolve_lang
 from recsys.data import cohorts
 from recsys.planning.plan_document import PLAN_SUFFIXES
-from recsys.planning.program import SHORTFALL_REASONS, PlanInputError, PlanLimits
+from recsys.planning.program import (
+    SHORTFALL_REASONS,
+    PlanInputError,
+    PlanLimits,
+    baseline_groups,
+)
 from recsys.settings import Language
 
 if TYPE_CHECKING:
@@ -425,12 +430,18 @@ def print_summary(program: AgencyProgram, lang: Language) -> None:
         t("plan.row.method", lang),
         t("plan.method", lang, method=s["method"], seconds=_number(float(s["seconds"]), lang, 1)),
     )
-    for name in program.baselines:
-        table.add_row(
-            t(f"plan.row.{name}", lang) if name in ("greedy", "gap_rule") else name,
-            _number(float(s[f"{name}_gain"]), lang, 1),
-        )
+    for names, baseline in baseline_groups(program.baselines):
+        table.add_row(_baseline_label(names, lang), _number(baseline.total_gain, lang, 1))
     console.print(table)
+
+
+def _baseline_label(names: tuple[str, ...], lang: Language) -> str:
+    """A baseline's row: one plan under both names (greedy per rupiah on the gap rule's own
+    forecasts) is one row that says so."""
+    if names == ("greedy", "gap_rule"):
+        return t("plan.row.greedy_is_gap_rule", lang)
+    known = ("greedy", "gap_rule")
+    return " = ".join(t(f"plan.row.{n}", lang) if n in known else n for n in names)
 
 
 def _values(rule_weight: float, lang: Language) -> str:

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from recsys.data import Dataset
-from recsys.models.marginal import marginal_lists
 from recsys.models.service import ServiceForecaster
 from recsys.planning.plan_document import PlanDocument
 from recsys.planning.program import (
@@ -58,8 +57,9 @@ class AgencyProgram:
     """A planned program and what it is compared with.
 
     ``plan``: the best plan found; ``baselines``: ``greedy`` (gain per rupiah, as HR might
-    by hand) and ``gap_rule`` (made from the gap rule's own lists and scores, its gains
-    then forecast by the champion like the plan's: :func:`rescored`); ``curve``: the budget
+    by hand, on the plan's own items) and ``gap_rule`` (the same on the gap rule's own lists
+    and forecasts; one plan under both names where the items are the rule's:
+    :func:`~recsys.planning.program.baseline_groups`); ``curve``: the budget
     curve (:data:`CURVE_COLUMNS`) or None; ``service``: each unit's forecast change in
     satisfaction and service days under the plan (:func:`service_forecast`) or None;
     ``people``/``items``/``overlaps``: what was planned from (the overlaps value any set of
@@ -205,8 +205,15 @@ def plan_program(
     if baselines:
         step("baselines")
         program.baselines["greedy"] = greedy(items, people, catalog, limits, overlaps=overlaps)
-        gap_items = candidate_items(champion, ds, people, ranker="gap_rule", required=required)
-        program.baselines["gap_rule"] = greedy(gap_items, people, catalog, limits, name="gap_rule")
+        if rule_weight >= 1.0 and overlaps is None:
+            # the items are the gap rule's own lists and values: greedy per rupiah on them
+            # is the gap rule's plan, made once and shown once (baseline_groups)
+            program.baselines["gap_rule"] = program.baselines["greedy"]
+        else:
+            gap_items = candidate_items(champion, ds, people, ranker="gap_rule", required=required)
+            program.baselines["gap_rule"] = greedy(
+                gap_items, people, catalog, limits, name="gap_rule"
+            )
     if curve:
         step("curve")
         program.curve = budget_curve(
@@ -236,32 +243,6 @@ def service_forecast(ds: Dataset, program: AgencyProgram) -> pd.DataFrame | None
         ds.employees.loc[ds.employees["nip"].astype(str).isin(program.people["nip"]), "unit"]
     )
     return forecast[forecast["unit"].astype(str).isin(units)].reset_index(drop=True)
-
-
-def rescored(plan: Plan, champion: object, ds: Dataset, candidates: pd.DataFrame) -> Plan:
-    """``plan`` (made from another ranker's lists: the gap rule's) with its items' gains as
-    the champion credits the champion's own plan: each item's marginal gain given every
-    item ranked above it among the person's items and champion ``candidates`` (taken or
-    not), in the champion's order (:mod:`recsys.models.marginal`). The same yardstick for
-    both plans."""
-    items = plan.items
-    if items.empty:
-        return plan
-    theirs = candidates[candidates["nip"].isin(items["nip"])][["nip", "training_id"]]
-    pairs = pd.concat([items[["nip", "training_id"]], theirs]).drop_duplicates()
-    forecast, detail = champion.forecast(  # type: ignore[attr-defined]
-        ds, pairs["nip"], pairs["training_id"]
-    )
-    lists = marginal_lists(forecast, detail, len(pairs))
-    key = lists["nip"].astype(str) + "\t" + lists["training_id"].astype(str)
-    at = pd.Index(key).get_indexer(pd.Index(items["nip"] + "\t" + items["training_id"]))
-    found = at >= 0
-    out = items.copy()
-    for column in ("gain", "gain_lower", "gain_upper"):
-        source = "expected_gain" if column == "gain" else column
-        values = lists[source].to_numpy(dtype=float)
-        out[column] = np.where(found, values[np.maximum(at, 0)], 0.0)
-    return replace(plan, items=out)
 
 
 def budget_curve(

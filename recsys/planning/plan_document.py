@@ -39,7 +39,7 @@ import pandas as pd
 from openpyxl.styles import Font
 
 from recsys.models.service import FORECAST_COLUMNS
-from recsys.planning.program import QUARTERS, Plan, gain_intervals
+from recsys.planning.program import QUARTERS, Plan, baseline_groups, gain_intervals
 from recsys.settings import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -1019,7 +1019,8 @@ def _cover(document: PlanDocument, items: pd.DataFrame, lang: str) -> _Sheet:
         "count",
         note=_label("cover.seat_note", lang, sheet=_label("sheet.trainings", lang)),
     )
-    for name, baseline in document.baselines.items():
+    for names, baseline in baseline_groups(document.baselines):
+        name = " = ".join(names)
         add(
             "cover.baseline_gain",
             baseline.total_gain,

@@ -234,6 +234,15 @@ class Plan:
         return float((self.people["shortfall"] <= 1e-9).mean())
 
 
+def baseline_groups(baselines: Mapping[str, Plan]) -> list[tuple[tuple[str, ...], Plan]]:
+    """The baseline plans, each once, with every name it goes by (in the names' order): e.g.
+    greedy per rupiah on the gap rule's own forecasts *is* the gap rule's plan."""
+    groups: dict[int, tuple[list[str], Plan]] = {}
+    for name, plan in baselines.items():
+        groups.setdefault(id(plan), ([], plan))[0].append(name)
+    return [(tuple(names), plan) for names, plan in groups.values()]
+
+
 def gain_intervals(items: pd.DataFrame, by: object) -> tuple[pd.Series, pd.Series]:
     """Per group of ``items`` (``by``: a column name or aligned labels), the interval of
     the group's total gain: the forecast total minus and plus the items' half-widths

@@ -15,7 +15,14 @@ from openpyxl import load_workbook
 
 import mlflow
 from recsys.cli.messages import t
-from recsys.cli.plan import _values, parse_idr, read_mandatory, read_seats, read_unit_budgets
+from recsys.cli.plan import (
+    _baseline_label,
+    _values,
+    parse_idr,
+    read_mandatory,
+    read_seats,
+    read_unit_budgets,
+)
 from recsys.data import load_dataset
 from recsys.planning.agency_program import plan_document, plan_program
 from recsys.planning.plan_document import plan_tables
@@ -256,12 +263,12 @@ def test_the_summary_speaks_indonesian_by_default(planned: dict) -> None:
         "plan.row.at_minimum",
         "plan.row.below",
         "plan.row.gap",
-        "plan.row.greedy",
-        "plan.row.gap_rule",
+        "plan.row.greedy_is_gap_rule",  # one row: greedy on the rule's forecasts is its plan
         "plan.row.values",
         "plan.values.rule",  # the default plan is made on the gap rule's forecasts
     ):
         assert t(key, "id") in text, key
+    assert t("plan.row.gap_rule", "id") not in text
     assert "Rp 150.000.000" in text
     assert "Dokumen rencana ditulis ke" in text
     assert "program-plans" in text
@@ -439,3 +446,9 @@ def test_excluded_trainings_are_checked_and_named(
     assert_clean_failure(wrong)
     assert "--exclude" in wrong.stderr and "evaluation" in _flat(wrong.stderr)
     assert not out.exists()
+
+
+def test_one_baseline_plan_under_two_names_is_one_row() -> None:
+    assert _baseline_label(("greedy", "gap_rule"), "id") == t("plan.row.greedy_is_gap_rule", "id")
+    assert _baseline_label(("gap_rule",), "en") == "Baseline: the gap rule's plan"
+    assert _baseline_label(("greedy", "mine"), "en") == "Baseline: greedy per rupiah = mine"

@@ -21,7 +21,13 @@ from recsys.planning.agency_program import (
     plan_program,
 )
 from recsys.planning.plan_document import plan_tables, write_plan
-from recsys.planning.program import MAX_ITEMS_PER_PERSON, PlanInputError, PlanLimits
+from recsys.planning.program import (
+    MAX_ITEMS_PER_PERSON,
+    PlanInputError,
+    PlanLimits,
+    baseline_groups,
+    greedy,
+)
 from recsys.planning.program_inputs import (
     PLAN_RULE_WEIGHT,
     candidate_items,
@@ -119,6 +125,14 @@ def test_the_document_is_written_with_every_sheet(
     book = openpyxl.load_workbook(path, read_only=True)
     assert book.sheetnames == list(plan_tables(document))
     assert document.service is program.service and document.curve is program.curve
+    # the greedy plan on the gap rule's forecasts is the gap rule's plan: one set of rows
+    cover = pd.read_excel(path, sheet_name=0, engine="openpyxl").iloc[:, 0].astype(str)
+    baselines = [row for row in cover if row.startswith("Pembanding (")]
+    assert baselines == [
+        "Pembanding (greedy = gap_rule): kenaikan kinerja total (poin SKP)",
+        "Pembanding (greedy = gap_rule): biaya (Rp)",
+        "Pembanding (greedy = gap_rule): pegawai mencapai 20 JP",
+    ]
 
 
 def test_bad_input_names_the_field_before_any_work(
@@ -164,6 +178,16 @@ def test_the_plan_is_made_on_the_gap_rules_forecasts_unless_asked_otherwise(
     )
     assert alone.rule_weight == 0.0
     pd.testing.assert_frame_equal(ordered(alone.items), ordered(shown))
+    # on the rule's items greedy per rupiah is the gap rule's plan: made once, shown once;
+    # on the champion's items they are two plans
+    shared = program.baselines["greedy"]
+    assert program.baselines["gap_rule"] is shared
+    assert [names for names, _ in baseline_groups(program.baselines)] == [("greedy", "gap_rule")]
+    again = greedy(by_rule, people, program.catalog, program.limits, name="gap_rule")
+    pd.testing.assert_frame_equal(ordered(again.items), ordered(shared.items))
+    assert alone.baselines["greedy"] is not alone.baselines["gap_rule"]
+    assert [names for names, _ in baseline_groups(alone.baselines)] == [("greedy",), ("gap_rule",)]
+    assert alone.baselines["gap_rule"].total_gain == pytest.approx(shared.total_gain)
     with pytest.raises(PlanInputError) as raised:
         candidate_items(champion, ds, people, rule_weight=2.0)
     assert raised.value.field == "rule_weight"
