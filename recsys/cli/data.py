@@ -21,6 +21,7 @@ from recsys.data import DataContractError, Dataset, LoadReport, load_dataset
 from recsys.data.contract_doc import render_markdown
 from recsys.data.mapping import MappingError
 from recsys.data.messages import detected_text, error_text, notable, reason_text, warning_text
+from recsys.numbers import number
 from recsys.settings import Language, get_settings
 from recsys.simulation import SimulationError, simulate
 from recsys.simulation.mechanism import MECHANISMS, RANDOM, mechanism_names
@@ -99,7 +100,7 @@ def write_world(
     table.add_column(t("col.table", lang))
     table.add_column(t("col.rows", lang), justify="right")
     for name, rows in summary.rows.items():
-        table.add_row(name, f"{rows:,}")
+        table.add_row(name, number(rows, lang))
     console.print(table)
     console.print(
         t("simulated", lang, employees=employees, out=summary.out, seconds=summary.seconds)
@@ -219,10 +220,12 @@ def print_report(report: LoadReport, lang: Language) -> None:
         reasons = sorted(entry.reasons.items(), key=lambda kv: -kv[1])
         table.add_row(
             entry.name,
-            f"{entry.read:,}",
-            f"{entry.loaded:,}",
-            f"[yellow]{entry.quarantined:,}[/]" if entry.quarantined else "0",
-            "\n".join(f"{reason_text(reason, lang)} ({count:,})" for reason, count in reasons),
+            number(entry.read, lang),
+            number(entry.loaded, lang),
+            f"[yellow]{number(entry.quarantined, lang)}[/]" if entry.quarantined else "0",
+            "\n".join(
+                f"{reason_text(reason, lang)} ({number(count, lang)})" for reason, count in reasons
+            ),
         )
     console.print(table)
     notes = [item for entry in report.tables for item in entry.detected if notable(item)]

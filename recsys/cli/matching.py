@@ -21,6 +21,7 @@ from recsys.cli.messages import t
 from recsys.cli.options import ColumnsOption, DataOption, LangOption, clean_nip, resolve_lang
 from recsys.cli.output import check_out, write_frame
 from recsys.data import Dataset, cohorts
+from recsys.numbers import number
 from recsys.settings import Language, get_settings
 
 if TYPE_CHECKING:
@@ -144,7 +145,9 @@ def match_mentors_cmd(
     )
     if len(result.unmatched):
         counts = result.unmatched["reason"].value_counts()
-        reasons = "; ".join(f"{t(f'reason.{code}', lang)} ({n:,})" for code, n in counts.items())
+        reasons = "; ".join(
+            f"{t(f'reason.{code}', lang)} ({number(n, lang)})" for code, n in counts.items()
+        )
         console.print(t("match.unmatched", lang, count=len(result.unmatched), reasons=reasons))
     console.print(t("match.written", lang, path=out))
 

@@ -1,11 +1,14 @@
 """User-facing text of the command line, in Bahasa Indonesia (default) and English.
 
-Keys are stable identifiers; values are ``str.format`` templates. A missing translation
-falls back to English, so a new message is never lost, only untranslated.
+Keys are stable identifiers; values are ``str.format`` templates, their numbers written as
+the language writes them (:mod:`recsys.numbers`: ``20.000`` and ``14,9`` in Bahasa
+Indonesia). A missing translation falls back to English, so a new message is never lost, only
+untranslated.
 """
 
 from __future__ import annotations
 
+from recsys.numbers import fill
 from recsys.settings import Language
 
 _MESSAGES: dict[str, dict[str, str]] = {
@@ -128,9 +131,9 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "validation.title": {
         "id": "Validasi lintas waktu: kenaikan SKP per pelatihan yang direkomendasikan, "
-        "diperkirakan dari hasil nyata tahun uji (doubly robust, {hits} pendaftaran)",
+        "diperkirakan dari hasil nyata tahun uji (doubly robust, {hits:,} pendaftaran)",
         "en": "Out-of-time validation: SKP gain per recommended training, estimated from the "
-        "held-out years' observed outcomes (doubly robust, {hits} enrollments)",
+        "held-out years' observed outcomes (doubly robust, {hits:,} enrollments)",
     },
     "col.ranker": {"id": "Penyusun daftar", "en": "Ranker"},
     "col.vs_rule": {"id": "Selisih vs aturan", "en": "vs gap rule"},
@@ -565,7 +568,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
 
 
 def t(key: str, lang: Language, **values: object) -> str:
-    """The message ``key`` in ``lang``, filled with ``values``."""
+    """The message ``key`` in ``lang``, filled with ``values`` (numbers in ``lang``'s way)."""
     entry = _MESSAGES[key]
     template = entry.get(lang) or entry["en"]
-    return template.format(**values)
+    return fill(template, lang, **values)

@@ -25,6 +25,7 @@ from recsys.cli.data import load_data
 from recsys.cli.messages import t
 from recsys.cli.options import ColumnsOption, DataOption, LangOption, resolve_lang
 from recsys.data import cohorts
+from recsys.numbers import number
 from recsys.planning.plan_document import PLAN_SUFFIXES
 from recsys.planning.program import (
     SHORTFALL_REASONS,
@@ -471,8 +472,7 @@ def _below(program: AgencyProgram, lang: Language) -> str:
 def _number(value: float, lang: Language, decimals: int = 0) -> str:
     """``value`` with thousands separators: ``1.500.000,5`` in Indonesian, ``1,500,000.5``
     in English."""
-    text = f"{value:,.{decimals}f}"
-    return text.translate(str.maketrans(",.", ".,")) if lang == "id" else text
+    return number(value, lang, f",.{decimals}f")
 
 
 def _idr(value: float, lang: Language) -> str:

@@ -27,6 +27,7 @@ from recsys.cli.options import (
 )
 from recsys.cli.output import check_out, write_frame
 from recsys.data import Dataset, cohorts
+from recsys.numbers import number
 from recsys.settings import Language
 
 if TYPE_CHECKING:
@@ -71,8 +72,8 @@ def trainings_cmd(
             table.add_row(
                 str(row.rank),
                 f"{row.training_id} {row.title}\n[dim]{row.modality}[/]",
-                _gain(row),
-                f"{row.hours_jp} JP\nRp{row.cost_idr:,.0f}",
+                _gain(row, lang),
+                _jp_cost(row, lang),
                 str(row.reason),
             )
         console.print(table)
@@ -133,7 +134,7 @@ def mentors_cmd(
             str(row.rank),
             f"{row.mentor_nip}\n[dim]{row.distance}[/]",
             t(f"status.{row.status}", lang),
-            _gain(row),
+            _gain(row, lang),
             str(row.gaps_covered),
             str(row.reason),
         )
@@ -194,7 +195,7 @@ def _matching_line(result: MentorSuggestions, lang: Language) -> str:
 def _unassigned_line(result: MentorSuggestions, lang: Language) -> str:
     """How many of the people asked about the matching leaves out, per reason."""
     counts = result.unassigned.groupby("reason", sort=False).size()
-    reasons = "; ".join(f"{reason} ({n:,})" for reason, n in counts.items())
+    reasons = "; ".join(f"{reason} ({number(n, lang)})" for reason, n in counts.items())
     return t("mentor.unassigned_count", lang, count=len(result.unassigned), reasons=reasons)
 
 
@@ -230,9 +231,17 @@ def _one_or_all(nip: str | None, all_: bool, out: Path | None, lang: Language) -
     return None if nip is None else clean_nip(nip, lang)
 
 
-def _gain(row: Any) -> str:
+def _jp_cost(row: Any, lang: Language) -> str:
+    """A table cell: the training's JP over its cost in rupiah."""
+    return f"{row.hours_jp} JP\nRp{number(row.cost_idr, lang, ',.0f')}"
+
+
+def _gain(row: Any, lang: Language) -> str:
     """A table cell: the forecast gain over its 90% interval, in SKP points."""
-    return f"+{row.expected_gain:.1f}\n[dim]({row.gain_lower:.1f} – {row.gain_upper:.1f})[/]"
+    gain, low, high = (
+        number(v, lang, ".1f") for v in (row.expected_gain, row.gain_lower, row.gain_upper)
+    )
+    return f"+{gain}\n[dim]({low} – {high})[/]"
 
 
 def list_line(recs: pd.DataFrame, lang: Language) -> str:

@@ -15,6 +15,7 @@ from recsys.cli.messages import t
 from recsys.cli.options import ColumnsOption, DataOption, LangOption, resolve_lang
 from recsys.data import Dataset
 from recsys.evaluation.ground_truth import GroundTruth, Problem, find_ground_truth
+from recsys.numbers import number
 from recsys.settings import Language
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def print_metrics(metrics: dict[str, float], lang: Language) -> None:
     table.add_column(t("col.metric", lang))
     table.add_column(t("col.value", lang), justify="right")
     for name, value in sorted(metrics.items()):
-        table.add_row(name, f"{value:,.3f}")
+        table.add_row(name, number(value, lang, ",.3f"))
     console.print(table)
 
 
@@ -136,17 +137,21 @@ def print_ranker(result: TrainResult, lang: Language) -> None:
     ]
     if validation:
         hits = int(result.metrics.get("validation_test_hits", 0))
-        table = Table(title=t("validation.title", lang, hits=f"{hits:,}"), show_edge=False)
+        table = Table(title=t("validation.title", lang, hits=hits), show_edge=False)
         for column in ("col.ranker", "col.value", "col.interval", "col.vs_rule", "col.served"):
             table.add_column(t(column, lang), justify="left" if column == "col.ranker" else "right")
         for ranker, value in validation:
             m = result.metrics
+
+            def points(value: float) -> str:
+                return number(value, lang, "+.2f")
+
             table.add_row(
                 t(f"ranker.name.{ranker}", lang),
-                f"{value:+.2f}",
-                f"{m[f'validation_{ranker}_value_lower']:+.2f} … "
-                f"{m[f'validation_{ranker}_value_upper']:+.2f}",
-                f"{m[f'validation_{ranker}_vs_gap_rule']:+.2f}",
+                points(value),
+                f"{points(m[f'validation_{ranker}_value_lower'])} … "
+                f"{points(m[f'validation_{ranker}_value_upper'])}",
+                points(m[f"validation_{ranker}_vs_gap_rule"]),
                 "✓" if ranker == result.ranker else "",
             )
         console.print(table)

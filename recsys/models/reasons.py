@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from recsys.data.loading import Dataset
 from recsys.features.pair import enrolled_trainings
+from recsys.numbers import fill, localize
 from recsys.settings import LANGUAGES
 
 _TEMPLATES = {
@@ -174,22 +175,21 @@ def explain_trainings_in(
     spans = _span(codes, detail["level"], detail["target"])
     gaps = _join_groups(spans, detail["pair"].to_numpy(), "; ")
     first = detail.groupby("pair", sort=False).head(2)
-    named_rows = (
-        first["competency"].astype(str).map(names).fillna(first["competency"].astype(str))
-        + " ("
-        + _one_decimal(first["level"])
-        + "→"
-        + first["target"].astype(int).astype(str)
-        + ")"
-    )
-    named = _join_groups(named_rows, first["pair"].to_numpy(), ", ")
+    first_names = first["competency"].astype(str).map(names).fillna(first["competency"].astype(str))
+    first_levels = _one_decimal(first["level"])
+    first_targets = first["target"].astype(int).astype(str)
     unassessed = (~detail["assessed"]).groupby(detail["pair"].to_numpy(), sort=False).any()
     seen = enrolled_trainings(ds)
 
     pairs = top.index.to_numpy()
     n = len(top)
     gaps_closed = gaps.reindex(pairs).fillna("").tolist()
-    named_list = named.reindex(pairs).tolist()
+    named_in: dict[str, list[object]] = {}  # per language: its levels as it writes numbers
+    for lang in wordings:
+        levels = first_levels.map(lambda text, lang=lang: localize(text, lang))
+        rows = first_names + " (" + levels + "→" + first_targets + ")"
+        named_in[lang] = _join_groups(rows, first["pair"].to_numpy(), ", ").reindex(pairs).tolist()
+    named_list = next(iter(named_in.values())) if named_in else [None] * n
     has_named = np.array([isinstance(v, str) for v in named_list], dtype=bool)
     estimated = unassessed.reindex(pairs).fillna(False).to_numpy(dtype=bool)
     is_new = ~top["training_id"].astype(str).isin(seen).to_numpy(dtype=bool)
@@ -206,11 +206,10 @@ def explain_trainings_in(
         if has_ranker
         else []
     )
-    # each value formatted once for every language, as the templates' fields say
-    gaps_named = [v for v, ok in zip(named_list, has_named, strict=True) if ok]
+    # each value formatted once, as the templates' fields say, then written as each
+    # language writes numbers
     alone_text = [format(v, ".1f") for v in alone[on_top].tolist()]
-    texts: dict[str, list[str]] = {
-        "gaps": gaps_named,
+    numbers = {
         "gain:.1f": _tenth_texts(top["expected_gain"]),
         "lower:.1f": _tenth_texts(top["gain_lower"]),
         "upper:.1f": _tenth_texts(top["gain_upper"]),
@@ -218,6 +217,8 @@ def explain_trainings_in(
     }
     reasons = {}
     for lang, words in wordings.items():
+        gaps_named = [str(v) for v, ok in zip(named_in[lang], has_named, strict=True) if ok]
+        texts = {"gaps": gaps_named, **{k: _localized(v, lang) for k, v in numbers.items()}}
         closes = np.full(n, "", dtype=object)
         closes[has_named] = [t + "; " for t in _fill(words["closes"], texts, len(gaps_named))]
         on_top_text = np.full(n, "", dtype=object)
@@ -237,6 +238,15 @@ def explain_trainings_in(
         ]
         reasons[lang] = ["".join(parts) + "." for parts in zip(*columns, strict=True)]
     return gaps_closed, reasons
+
+
+def _localized(texts: list[str], lang: str) -> list[str]:
+    """Numbers formatted by Python, written as ``lang`` writes them (each distinct text
+    converted once: a list repeats a few hundred values)."""
+    if lang != "id":
+        return texts
+    table = {text: localize(text, lang) for text in set(texts)}
+    return [table[text] for text in texts]
 
 
 def _tenth_texts(values: pd.Series) -> list[str]:
@@ -290,8 +300,9 @@ def explain_mentors(
     spans = codes + " " + _one_decimal(detail["level"]) + "→" + _one_decimal(detail["mentor_level"])
     gaps = _join_groups(spans, detail["pair"].to_numpy(), "; ")
     first = detail.groupby("pair", sort=False).head(2)
+    levels = spans.loc[first.index].str.split(" ", n=1).str[1]  # "mentee→mentor": numbers only
     named_rows = codes.loc[first.index].map(names).fillna(codes.loc[first.index]) + (
-        " (" + spans.loc[first.index].str.split(" ", n=1).str[1] + ")"
+        " (" + levels.map(lambda text: localize(text, lang)) + ")"
     )
     named = _join_groups(named_rows, first["pair"].to_numpy(), ", ")
     unassessed = (~detail["assessed"]).groupby(detail["pair"].to_numpy(), sort=False).any()
@@ -317,7 +328,7 @@ def explain_mentors(
         if isinstance(named_list[i], str):
             parts.append(words["covers"].format(gaps=named_list[i]))
         parts.append(distance[i] + (f" ({words['supervisor']})" if supervisor else ""))
-        parts.append(words["gain"].format(**_tenths(gain=gain, lower=lower, upper=upper)))
+        parts.append(fill(words["gain"], lang, **_tenths(gain=gain, lower=lower, upper=upper)))
         if estimated[i]:
             parts.append(words["estimated"])
         if not record:

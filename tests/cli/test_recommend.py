@@ -55,10 +55,8 @@ def test_one_persons_table_ends_with_the_lists_gain_and_ranker(
     assert recs["list_gain"].to_numpy() == pytest.approx([gain] * len(recs))
     (ranker,) = set(recs["ranker"])
     indonesian = " ".join(_recommend(champion, *data).stdout.split())  # rich wraps lines
-    assert (
-        f"Perkiraan kenaikan SKP seluruh daftar: +{recs['list_gain'].iloc[0]:.1f} poin"
-        in indonesian
-    )
+    total = f"{recs['list_gain'].iloc[0]:.1f}".replace(".", ",")  # Indonesian decimals
+    assert f"Perkiraan kenaikan SKP seluruh daftar: +{total} poin" in indonesian
     assert f"diurutkan oleh {ranker_name(ranker, 'id')}." in indonesian
     assert indonesian.rstrip().endswith(f"diurutkan oleh {ranker_name(ranker, 'id')}.")
     english = " ".join(_recommend(champion, *data, "--lang", "en").stdout.split())

@@ -13,6 +13,7 @@ from recsys.data import Dataset, load_dataset
 from recsys.models.reasons import (
     ON_TOP_SHARE,
     _tenth_texts,
+    explain_mentors,
     explain_trainings,
     explain_trainings_in,
     ranker_name,
@@ -66,8 +67,8 @@ def test_an_item_below_says_it_adds_on_top_and_the_first_names_the_ranker(
     assert first.endswith("; diurutkan oleh model terstruktur.")
     assert "tambahan setelah" not in first
     # 0.5 of 2.0 alone: clearly less, so it says what it would gain alone
-    assert "perkiraan kenaikan nilai SKP +0.5 poin (0.1 s.d. 0.9); " in second
-    assert "tambahan setelah pelatihan di atasnya (sendiri: +2.0 poin)" in second
+    assert "perkiraan kenaikan nilai SKP +0,5 poin (0,1 s.d. 0,9); " in second
+    assert "tambahan setelah pelatihan di atasnya (sendiri: +2,0 poin)" in second
     assert ON_TOP_SHARE <= 0.95  # 95% of its gain alone: not worth a remark
     assert "tambahan setelah" not in third
     assert not any("diurutkan" in r for r in (second, third))
@@ -75,6 +76,9 @@ def test_an_item_below_says_it_adds_on_top_and_the_first_names_the_ranker(
     english = explain_trainings(top, detail, ds, "en")[1]
     assert english[0].endswith("; ranked by the structured model.")
     assert "on top of the trainings above (alone: +2.0 points)" in english[1]
+    # numbers as each language writes them, the levels too; the names as they are
+    assert "Integritas (1,0→3)" in second and "Integritas (1.0→3)" in english[1]
+    assert "+0.5 points (0.1 to 0.9)" in english[1]
     assert english[3].endswith("ranked by the competency-gap rule.")
 
 
@@ -125,7 +129,7 @@ def test_a_bound_that_rounds_to_zero_never_reads_minus_zero(ds: Dataset, lists: 
     top, detail = lists
     tiny = top.assign(expected_gain=[0.01, 0.5, 0.95, 1.0], gain_lower=[-0.04, 0.1, 0.5, 0.2])
     reasons = explain_trainings(tiny, detail, ds, "id")[1]
-    assert "perkiraan kenaikan nilai SKP +0.0 poin (0.0 s.d. 3.0)" in reasons[0]
+    assert "perkiraan kenaikan nilai SKP +0,0 poin (0,0 s.d. 3,0)" in reasons[0]
     assert not any("-0.0" in r for r in reasons)
 
 
@@ -150,3 +154,36 @@ def test_gains_read_as_rounded_one_by_one() -> None:
     )
     expected = [format(round(v, 1) + 0.0, ".1f") for v in values.tolist()]
     assert _tenth_texts(pd.Series(values)) == expected
+
+
+def test_mentor_reasons_write_numbers_as_their_language_does(ds: Dataset) -> None:
+    code = ds.competencies["code"].astype(str).iloc[0]
+    name = ds.competencies["name"].astype(str).iloc[0]
+    top = pd.DataFrame(
+        {
+            "expected_gain": [1.25],
+            "gain_lower": [0.4],
+            "gain_upper": [2.06],
+            "is_supervisor": [False],
+            "has_record": [True],
+            "distance": ["same_unit"],
+        },
+        index=[7],
+    )
+    detail = pd.DataFrame(
+        {
+            "pair": [7],
+            "priority": [1.0],
+            "competency": [code],
+            "level": [2.5],
+            "mentor_level": [4.0],
+            "assessed": [True],
+        }
+    )
+    covered, reasons, _ = explain_mentors(top, detail, ds, "id")
+    assert f"Unggul di {name} (2,5→4,0)" in reasons[0]
+    assert "perkiraan kenaikan nilai SKP +1,2 poin (0,4 s.d. 2,1)" in reasons[0]
+    assert covered == [f"{code} 2.5→4.0"]  # the data column is the same in every language
+    english = explain_mentors(top, detail, ds, "en")[1][0]
+    assert f"Ahead in {name} (2.5→4.0)" in english
+    assert "forecast SKP gain +1.2 points (0.4 to 2.1)" in english
