@@ -118,14 +118,18 @@ def _tenths(**values: float) -> dict[str, float]:
     return {name: round(float(v), 1) + 0.0 for name, v in values.items()}
 
 
-def _one_decimal(values: pd.Series) -> pd.Series:
-    """``f"{round(v, 1):.1f}"`` for each value, by table look-up (levels span a few units,
-    so there are few distinct strings; formatting each of millions of values is slow)."""
+def _one_decimal(values: pd.Series, lang: str = "en") -> pd.Series:
+    """``f"{round(v, 1):.1f}"`` for each value, written as ``lang`` writes numbers, by table
+    look-up (levels span a few units, so there are few distinct strings; formatting each of
+    millions of values is slow)."""
     if len(values) == 0:
         return pd.Series([], index=values.index, dtype=object)
     tenths = np.rint(values.to_numpy(dtype=float) * 10).astype(np.int64)
     low = int(tenths.min())
-    table = np.array([f"{i / 10:.1f}" for i in range(low, int(tenths.max()) + 1)], dtype=object)
+    table = np.array(
+        [localize(f"{i / 10:.1f}", lang) for i in range(low, int(tenths.max()) + 1)],
+        dtype=object,
+    )
     return pd.Series(table[tenths - low], index=values.index, dtype=object)
 
 
@@ -176,7 +180,6 @@ def explain_trainings_in(
     gaps = _join_groups(spans, detail["pair"].to_numpy(), "; ")
     first = detail.groupby("pair", sort=False).head(2)
     first_names = first["competency"].astype(str).map(names).fillna(first["competency"].astype(str))
-    first_levels = _one_decimal(first["level"])
     first_targets = first["target"].astype(int).astype(str)
     unassessed = (~detail["assessed"]).groupby(detail["pair"].to_numpy(), sort=False).any()
     seen = enrolled_trainings(ds)
@@ -186,7 +189,7 @@ def explain_trainings_in(
     gaps_closed = gaps.reindex(pairs).fillna("").tolist()
     named_in: dict[str, list[object]] = {}  # per language: its levels as it writes numbers
     for lang in wordings:
-        levels = first_levels.map(lambda text, lang=lang: localize(text, lang))
+        levels = _one_decimal(first["level"], lang)
         rows = first_names + " (" + levels + "→" + first_targets + ")"
         named_in[lang] = _join_groups(rows, first["pair"].to_numpy(), ", ").reindex(pairs).tolist()
     named_list = next(iter(named_in.values())) if named_in else [None] * n
@@ -300,9 +303,9 @@ def explain_mentors(
     spans = codes + " " + _one_decimal(detail["level"]) + "→" + _one_decimal(detail["mentor_level"])
     gaps = _join_groups(spans, detail["pair"].to_numpy(), "; ")
     first = detail.groupby("pair", sort=False).head(2)
-    levels = spans.loc[first.index].str.split(" ", n=1).str[1]  # "mentee→mentor": numbers only
+    levels = _one_decimal(first["level"], lang) + "→" + _one_decimal(first["mentor_level"], lang)
     named_rows = codes.loc[first.index].map(names).fillna(codes.loc[first.index]) + (
-        " (" + levels.map(lambda text: localize(text, lang)) + ")"
+        " (" + levels + ")"
     )
     named = _join_groups(named_rows, first["pair"].to_numpy(), ", ")
     unassessed = (~detail["assessed"]).groupby(detail["pair"].to_numpy(), sort=False).any()
