@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from recsys.cli.console import console, fail, progress, warn
-from recsys.cli.messages import t
+from recsys.cli.messages import has_message, t
 from recsys.cli.options import ColumnsOption, DataOption, LangOption, resolve_lang
 from recsys.data import DataContractError, Dataset, LoadReport, load_dataset
 from recsys.data.contract_doc import render_markdown
@@ -25,7 +25,7 @@ from recsys.numbers import number
 from recsys.settings import Language, get_settings
 from recsys.simulation import SimulationError, simulate
 from recsys.simulation.mechanism import MECHANISMS, RANDOM, mechanism_names
-from recsys.simulation.world import FORMATS, TRUTH_DIR
+from recsys.simulation.world import FORMATS, TRUTH_DIR, check_request
 
 #: What the loader recognised (separator, date formats...): at most this many lines on
 #: screen; report.txt has them all.
@@ -84,6 +84,8 @@ def write_world(
             lang,
         )
     try:
+        # checked before the progress bar starts: a bad request shows only its error
+        check_request(out, employees=employees, seed=seed, fmt=fmt, overwrite=force)
         with progress(t("simulating", lang)) as update:
             summary = simulate(
                 out,
@@ -94,7 +96,10 @@ def write_world(
                 on_progress=lambda stage, d, n: update(t(f"stage.{stage}", lang), d, n),
                 mechanism=mechanism,
             )
-    except (SimulationError, OSError) as exc:
+    except SimulationError as exc:
+        key = f"simulate.error.{exc.code}"
+        fail(t(key, lang, **exc.values) if has_message(key) else str(exc), lang)
+    except OSError as exc:
         fail(str(exc), lang)
     table = Table(title=None, show_edge=False)
     table.add_column(t("col.table", lang))

@@ -30,6 +30,26 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "mekanisme {name!r} tidak dikenal; pilih salah satu: {valid}",
         "en": "unknown mechanism {name!r}; choose one of: {valid}",
     },
+    "simulate.error.employees": {
+        "id": "--employees harus antara {low:,} dan {high:,}, bukan {got:,}",
+        "en": "--employees must be between {low:,} and {high:,}, got {got:,}",
+    },
+    "simulate.error.format": {
+        "id": "--format harus salah satu dari {valid}, bukan {got!r}",
+        "en": "--format must be one of {valid}, got {got!r}",
+    },
+    "simulate.error.seed": {
+        "id": "--seed harus 0 atau lebih, bukan {got}",
+        "en": "--seed must be 0 or more, got {got}",
+    },
+    "simulate.error.not_folder": {
+        "id": "{out} sudah ada dan bukan folder",
+        "en": "{out} exists and is not a folder",
+    },
+    "simulate.error.not_empty": {
+        "id": "{out} tidak kosong; pilih folder lain atau izinkan menimpa (--force)",
+        "en": "{out} is not empty; choose another folder or allow overwriting (--force)",
+    },
     "simulate.mechanism": {
         "id": "Mekanisme dunia: {name}",
         "en": "World mechanism: {name}",
@@ -565,6 +585,11 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "score.every_agency": {"id": "semua instansi", "en": "every agency"},
 }
+
+
+def has_message(key: str) -> bool:
+    """Whether ``key`` is a message (e.g. one made from an error's code)."""
+    return key in _MESSAGES
 
 
 def t(key: str, lang: Language, **values: object) -> str:

@@ -59,7 +59,16 @@ ProgressFn = Callable[[str, int, int], None]
 
 
 class SimulationError(ValueError):
-    """A request the simulator cannot carry out (bad size, format or target)."""
+    """A request the simulator cannot carry out (bad size, format or target).
+
+    ``code`` names what is wrong (``employees``, ``format``, ``seed``, ``not_folder``,
+    ``not_empty``; None for other errors) and ``values`` the figures the message quotes, so
+    that a face can say it in its user's language."""
+
+    def __init__(self, message: str, *, code: str | None = None, **values: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = values
 
 
 @dataclass
@@ -139,22 +148,7 @@ def simulate(
     ``mech`` is the older keyword for a :class:`Mechanism`. Neither: the demo world.
     """
     mech = _chosen_mechanism(mech, mechanism, seed)
-    if not MIN_EMPLOYEES <= employees <= MAX_EMPLOYEES:
-        raise SimulationError(
-            f"--employees must be between {MIN_EMPLOYEES:,} and {MAX_EMPLOYEES:,}, "
-            f"got {employees:,}"
-        )
-    if fmt not in FORMATS:
-        raise SimulationError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    if seed < 0:
-        raise SimulationError(f"--seed must be 0 or more, got {seed}")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise SimulationError(f"{out} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise SimulationError(
-            f"{out} is not empty; choose another folder or allow overwriting (--force)"
-        )
+    out = check_request(out, employees=employees, seed=seed, fmt=fmt, overwrite=overwrite)
     started = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial"
@@ -173,6 +167,39 @@ def simulate(
     summary.mechanism = mech.name
     log.info("demo world of %d employees written to %s in %.1fs", employees, out, summary.seconds)
     return summary
+
+
+def check_request(out: Path | str, *, employees: int, seed: int, fmt: str, overwrite: bool) -> Path:
+    """``out`` as a path if a world of ``employees`` with ``seed`` in ``fmt`` can be written
+    there, else a :class:`SimulationError` naming what is wrong (nothing is written)."""
+    if not MIN_EMPLOYEES <= employees <= MAX_EMPLOYEES:
+        raise SimulationError(
+            f"--employees must be between {MIN_EMPLOYEES:,} and {MAX_EMPLOYEES:,}, "
+            f"got {employees:,}",
+            code="employees",
+            low=MIN_EMPLOYEES,
+            high=MAX_EMPLOYEES,
+            got=employees,
+        )
+    if fmt not in FORMATS:
+        raise SimulationError(
+            f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}",
+            code="format",
+            valid=", ".join(FORMATS),
+            got=fmt,
+        )
+    if seed < 0:
+        raise SimulationError(f"--seed must be 0 or more, got {seed}", code="seed", got=seed)
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise SimulationError(f"{path} exists and is not a folder", code="not_folder", out=path)
+    if path.exists() and any(path.iterdir()) and not overwrite:
+        raise SimulationError(
+            f"{path} is not empty; choose another folder or allow overwriting (--force)",
+            code="not_empty",
+            out=path,
+        )
+    return path
 
 
 def _chosen_mechanism(

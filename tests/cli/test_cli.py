@@ -16,6 +16,7 @@ import pytest
 
 from recsys import __version__
 from recsys.cli.main import main
+from recsys.cli.messages import t
 from recsys.data import load_dataset, write_dataset
 from recsys.data.contract_doc import render_markdown
 
@@ -98,24 +99,34 @@ def test_simulate_parquet(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "indonesian", "english"),
     [
-        (["--employees", "5"], "--employees must be between"),
-        (["--format", "json"], "--format must be one of"),
+        (
+            ["--employees", "5"],
+            "--employees harus antara 100 dan 5.000.000, bukan 5",
+            "--employees must be between 100 and 5,000,000, got 5",
+        ),
+        (["--format", "json"], "--format harus salah satu dari", "--format must be one of"),
+        (["--seed", "-1"], "--seed harus 0 atau lebih", "--seed must be 0 or more"),
     ],
 )
-def test_simulate_bad_options_fail_cleanly(tmp_path: Path, args: list[str], message: str) -> None:
-    result = run("simulate", "--out", str(tmp_path / "w"), *args)
-    assert_clean_failure(result)
-    assert message in result.stderr
-    assert not (tmp_path / "w").exists()
+def test_simulate_bad_options_fail_cleanly(
+    tmp_path: Path, args: list[str], indonesian: str, english: str
+) -> None:
+    for lang, message in (("id", indonesian), ("en", english)):
+        result = run("simulate", "--out", str(tmp_path / "w"), *args, "--lang", lang)
+        assert_clean_failure(result)
+        assert message in result.stderr
+        # checked before any work: no progress bar, nothing written
+        assert t("simulating", lang) not in result.stdout + result.stderr
+        assert not (tmp_path / "w").exists()
 
 
 def test_simulate_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     result = run("simulate", "--out", str(tmp_path), "-n", "200")
     assert_clean_failure(result)
-    assert "--force" in result.stderr
+    assert "tidak kosong" in result.stderr and "--force" in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
