@@ -434,6 +434,67 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "nilai {option} tidak valid ({detail}); tidak ada yang ditulis",
         "en": "{option} is not valid ({detail}); nothing written",
     },
+    # the planner's input errors (PlanInputError codes), after "plan.bad_input"'s option
+    "plan.error.negative": {
+        "id": "harus angka ≥ 0, bukan {got}",
+        "en": "must be a number ≥ 0, got {got}",
+    },
+    "plan.error.absurd_budget": {
+        "id": "Rp {got:,.0f} melampaui RKA instansi mana pun",
+        "en": "IDR {got:,.0f} is beyond any agency's RKA",
+    },
+    "plan.error.unknown_unit": {
+        "id": "unit kerja {unit!r} tidak dikenal",
+        "en": "unknown unit {unit!r}",
+    },
+    "plan.error.negative_unit": {
+        "id": "{unit}: harus ≥ 0, bukan {got}",
+        "en": "{unit}: must be ≥ 0, got {got}",
+    },
+    "plan.error.unknown_training": {
+        "id": "pelatihan {training!r} tidak dikenal",
+        "en": "unknown training {training!r}",
+    },
+    "plan.error.seats": {
+        "id": "{training}: harus bilangan bulat ≥ 0",
+        "en": "{training}: must be a whole number ≥ 0",
+    },
+    "plan.error.positive": {"id": "harus > 0", "en": "must be > 0"},
+    "plan.error.share_open": {"id": "harus dalam (0, 1]", "en": "must be in (0, 1]"},
+    "plan.error.share": {"id": "harus dalam [0, 1]", "en": "must be in [0, 1]"},
+    "plan.error.non_negative": {"id": "harus ≥ 0", "en": "must be ≥ 0"},
+    "plan.error.year": {
+        "id": "harus antara {low} dan {high}, bukan {got}",
+        "en": "must be between {low} and {high}, got {got}",
+    },
+    "plan.error.no_staff": {
+        "id": "tidak ada pegawai aktif untuk direncanakan",
+        "en": "no active staff to plan for",
+    },
+    "plan.error.missing_columns": {
+        "id": "kolom tidak ada: {columns}",
+        "en": "missing column(s): {columns}",
+    },
+    "plan.error.not_staff": {
+        "id": "{nip}: bukan pegawai aktif yang direncanakan",
+        "en": "{nip}: not an active employee of the planned staff",
+    },
+    "plan.error.not_active": {
+        "id": "{training}: bukan pelatihan aktif",
+        "en": "{training}: not an active training",
+    },
+    "plan.error.too_many": {
+        "id": "{nip}: lebih dari {most} pelatihan wajib",
+        "en": "{nip}: more than {most} mandatory trainings",
+    },
+    "plan.error.not_candidate": {
+        "id": "{nip} × {training}: bukan calon pelatihan pegawai ini",
+        "en": "{nip} × {training}: not a candidate of theirs",
+    },
+    "plan.error.not_in_catalog": {
+        "id": "{training}: bukan pelatihan dalam katalog",
+        "en": "{training}: not a training of the catalog",
+    },
     "plan.bad_table": {
         "id": "{option} {path}: harus berkas CSV atau XLSX dengan kolom {columns}",
         "en": "{option} {path}: must be a CSV or XLSX file with columns {columns}",

@@ -129,7 +129,7 @@ def plan_inputs(
     year = plan_year(ds, year)
     people = planning_people(ds, agency=agency, year=year)
     if people.empty:
-        raise PlanInputError("agency", "no active staff to plan for")
+        raise PlanInputError("agency", "no active staff to plan for", code="no_staff")
     catalog = active_catalog(ds)
     limits.check(set(people["unit"]), set(catalog["training_id"].astype(str)))
     if required is not None:

@@ -113,11 +113,18 @@ ITEM_COLUMNS = (
 
 
 class PlanInputError(ValueError):
-    """Bad planning input; ``field`` names what is wrong (the message says why)."""
+    """Bad planning input; ``field`` names what is wrong (the message says why).
 
-    def __init__(self, field_name: str, message: str) -> None:
+    ``code`` names the kind of error and ``values`` the figures its message quotes, so that a
+    face can say it in its user's language (None: the message only)."""
+
+    def __init__(
+        self, field_name: str, message: str, *, code: str | None = None, **values: object
+    ) -> None:
         super().__init__(f"{field_name}: {message}")
         self.field = field_name
+        self.code = code
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -145,27 +152,52 @@ class PlanLimits:
         """:class:`PlanInputError` naming the first bad limit."""
         budget = self.budget_idr
         if not _finite(budget) or budget < 0:
-            raise PlanInputError("budget_idr", f"must be a number ≥ 0, got {budget!r}")
+            raise PlanInputError(
+                "budget_idr", f"must be a number ≥ 0, got {budget!r}", code="negative", got=budget
+            )
         if budget > 1e15:
-            raise PlanInputError("budget_idr", f"{budget:,.0f} IDR is beyond any agency's RKA")
+            raise PlanInputError(
+                "budget_idr",
+                f"{budget:,.0f} IDR is beyond any agency's RKA",
+                code="absurd_budget",
+                got=budget,
+            )
         for unit, amount in (self.unit_budgets or {}).items():
             if unit not in units:
-                raise PlanInputError("unit_budgets", f"unknown unit {unit!r}")
+                raise PlanInputError(
+                    "unit_budgets", f"unknown unit {unit!r}", code="unknown_unit", unit=unit
+                )
             if not _finite(amount) or amount < 0:
-                raise PlanInputError("unit_budgets", f"{unit}: must be ≥ 0, got {amount!r}")
+                raise PlanInputError(
+                    "unit_budgets",
+                    f"{unit}: must be ≥ 0, got {amount!r}",
+                    code="negative_unit",
+                    unit=unit,
+                    got=amount,
+                )
         for training, seats in (self.seats or {}).items():
             if training not in trainings:
-                raise PlanInputError("seats", f"unknown training {training!r}")
+                raise PlanInputError(
+                    "seats",
+                    f"unknown training {training!r}",
+                    code="unknown_training",
+                    training=training,
+                )
             if not _finite(seats) or seats < 0 or float(seats) != int(seats):
-                raise PlanInputError("seats", f"{training}: must be a whole number ≥ 0")
+                raise PlanInputError(
+                    "seats",
+                    f"{training}: must be a whole number ≥ 0",
+                    code="seats",
+                    training=training,
+                )
         if not _finite(self.max_jp_per_person) or self.max_jp_per_person <= 0:
-            raise PlanInputError("max_jp_per_person", "must be > 0")
+            raise PlanInputError("max_jp_per_person", "must be > 0", code="positive")
         if not 0 < self.classroom_share <= 1:
-            raise PlanInputError("classroom_share", "must be in (0, 1]")
+            raise PlanInputError("classroom_share", "must be in (0, 1]", code="share_open")
         if not 0 <= self.remote_budget_share <= 1:
-            raise PlanInputError("remote_budget_share", "must be in [0, 1]")
+            raise PlanInputError("remote_budget_share", "must be in [0, 1]", code="share")
         if not _finite(self.min_jp) or self.min_jp < 0:
-            raise PlanInputError("min_jp", "must be ≥ 0")
+            raise PlanInputError("min_jp", "must be ≥ 0", code="non_negative")
 
 
 def _finite(value: object) -> bool:
@@ -292,7 +324,11 @@ def plan_items(
     if (slots < 0).any():
         nip = people["nip"].iat[int(np.argmax(slots < 0))]
         raise PlanInputError(
-            "mandatory", f"{nip}: more than {MAX_ITEMS_PER_PERSON} mandatory trainings"
+            "mandatory",
+            f"{nip}: more than {MAX_ITEMS_PER_PERSON} mandatory trainings",
+            code="too_many",
+            nip=nip,
+            most=MAX_ITEMS_PER_PERSON,
         )
     free = ~must
 
@@ -372,7 +408,13 @@ def _required_rows(lists: pd.DataFrame, required: pd.DataFrame | None) -> np.nda
     missing = wanted[~wanted.isin(listed)]
     if len(missing):
         nip, training = missing[0]
-        raise PlanInputError("mandatory", f"{nip} × {training}: not a candidate of theirs")
+        raise PlanInputError(
+            "mandatory",
+            f"{nip} × {training}: not a candidate of theirs",
+            code="not_candidate",
+            nip=nip,
+            training=training,
+        )
     return np.asarray(listed.isin(wanted))
 
 

@@ -49,7 +49,12 @@ def plan_year(ds: Dataset, year: int | None) -> int:
         return int(first)
     if not isinstance(year, int) or not first - 1 <= year <= first + YEARS_AHEAD:
         raise PlanInputError(
-            "year", f"must be between {first - 1} and {first + YEARS_AHEAD}, got {year!r}"
+            "year",
+            f"must be between {first - 1} and {first + YEARS_AHEAD}, got {year!r}",
+            code="year",
+            low=first - 1,
+            high=first + YEARS_AHEAD,
+            got=year,
         )
     return year
 
@@ -136,18 +141,31 @@ def check_required(
     training not in the active catalog. Returned without duplicates, as text."""
     missing = [c for c in ("nip", "training_id") if c not in required]
     if missing:
-        raise PlanInputError("mandatory", f"missing column(s): {', '.join(missing)}")
+        raise PlanInputError(
+            "mandatory",
+            f"missing column(s): {', '.join(missing)}",
+            code="missing_columns",
+            columns=", ".join(missing),
+        )
     pairs = required[["nip", "training_id"]].astype(str).drop_duplicates()
     unknown = pairs.loc[~pairs["nip"].isin(people["nip"]), "nip"]
     if len(unknown):
         raise PlanInputError(
-            "mandatory", f"{unknown.iat[0]}: not an active employee of the planned staff"
+            "mandatory",
+            f"{unknown.iat[0]}: not an active employee of the planned staff",
+            code="not_staff",
+            nip=unknown.iat[0],
         )
     absent = pairs.loc[
         ~pairs["training_id"].isin(catalog["training_id"].astype(str)), "training_id"
     ]
     if len(absent):
-        raise PlanInputError("mandatory", f"{absent.iat[0]}: not an active training")
+        raise PlanInputError(
+            "mandatory",
+            f"{absent.iat[0]}: not an active training",
+            code="not_active",
+            training=absent.iat[0],
+        )
     return pairs.reset_index(drop=True)
 
 
@@ -162,7 +180,12 @@ def without_trainings(
     asked = {str(t) for t in excluded}
     unknown = sorted(asked - set(ids))
     if unknown:
-        raise PlanInputError("excluded", f"{unknown[0]}: not a training of the catalog")
+        raise PlanInputError(
+            "excluded",
+            f"{unknown[0]}: not a training of the catalog",
+            code="not_in_catalog",
+            training=unknown[0],
+        )
     out = asked - {str(t) for t in keep}
     if not out:
         return ds

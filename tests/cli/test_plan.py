@@ -66,9 +66,11 @@ def _flat(text: str) -> str:
 @pytest.mark.parametrize(
     ("budget", "lang", "says"),
     [
-        ("-5", "id", "--budget"),
+        ("-5", "id", "harus angka ≥ 0, bukan -5,0"),
+        ("-5", "en", "must be a number ≥ 0, got -5.0"),
         ("nan", "id", "bukan jumlah rupiah"),
-        ("1.000.000.000.000.000.000", "en", "--budget"),
+        ("1.000.000.000.000.000.000", "id", "Rp 1.000.000.000.000.000.000 melampaui RKA"),
+        ("1.000.000.000.000.000.000", "en", "IDR 1,000,000,000,000,000,000 is beyond any"),
         ("lima miliar", "en", "not an amount of rupiah"),
     ],
 )
@@ -101,16 +103,20 @@ def test_an_unknown_agency_is_named_with_the_known_ones(small_world: Path, tmp_p
 
 
 @pytest.mark.parametrize(
-    ("option", "value"),
-    [("--classroom-share", "1.5"), ("--remote-share", "-0.1"), ("--max-jp", "0")],
+    ("option", "value", "says"),
+    [
+        ("--classroom-share", "1.5", "harus dalam (0, 1]"),
+        ("--remote-share", "-0.1", "harus dalam [0, 1]"),
+        ("--max-jp", "0", "harus > 0"),
+    ],
 )
 def test_a_bad_limit_names_its_option(
-    small_world: Path, tmp_path: Path, option: str, value: str
+    small_world: Path, tmp_path: Path, option: str, value: str, says: str
 ) -> None:
     out = tmp_path / "rencana.xlsx"
     result = _plan(small_world, "--budget", "1000", f"{option}={value}", "--out", str(out))
     assert_clean_failure(result)
-    assert option in result.stderr
+    assert f"nilai {option} tidak valid ({says})" in _flat(result.stderr)
     assert not out.exists()
 
 
@@ -341,7 +347,7 @@ def test_an_unknown_unit_in_the_unit_budgets_is_named(
     result = _plan(small_world, *args, "--out", str(out), env=env, cwd=root)
     assert_clean_failure(result)
     assert "--unit-budgets" in result.stderr
-    assert "Dinas Perikanan Kota Atlantis" in _flat(result.stderr)
+    assert "unit kerja 'Dinas Perikanan Kota Atlantis' tidak dikenal" in _flat(result.stderr)
     assert not out.exists()
 
 
@@ -439,7 +445,8 @@ def test_excluded_trainings_are_checked_and_named(
     args = ("--budget", "150.000.000", "--agency", AGENCY)
     unknown = _plan(small_world, *args, "--exclude", "NOPE-1", "--out", str(out), env=env, cwd=root)
     assert_clean_failure(unknown)
-    assert "--exclude" in unknown.stderr and "NOPE-1" in _flat(unknown.stderr)
+    assert "--exclude" in unknown.stderr
+    assert "NOPE-1: bukan pelatihan dalam katalog" in _flat(unknown.stderr)
     other = tmp_path / "lain.xlsx"
     pd.DataFrame({"a": [1]}).to_excel(other, index=False)
     wrong = _plan(small_world, *args, "--exclude", str(other), "--out", str(out), env=env, cwd=root)
