@@ -44,7 +44,8 @@ def warn(message: str, lang: Language) -> None:
 
 @contextmanager
 def progress(description: str) -> Iterator[ProgressUpdate]:
-    """A progress bar on stderr; yields a callback ``(stage, done, total)``."""
+    """A progress bar on stderr; yields a callback ``(stage, done, total)``. Work that fails
+    takes its bar away: the error that follows is all the user sees."""
     with Progress(
         TextColumn("[bold blue]{task.description}"),
         BarColumn(),
@@ -58,5 +59,9 @@ def progress(description: str) -> Iterator[ProgressUpdate]:
         def update(stage: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=f"{description} · {stage}")
 
-        yield update
+        try:
+            yield update
+        except BaseException:
+            bar.remove_task(task)
+            raise
         bar.update(task, completed=bar.tasks[0].total, description=description)

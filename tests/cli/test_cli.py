@@ -176,6 +176,11 @@ def test_validate_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     result = run("validate", "--data", str(tmp_path / "nowhere"))
     assert_clean_failure(result)
     assert "nowhere" in result.stderr
+    # the work that failed takes its progress bar away: the error is all there is
+    assert t("loading", "id") not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"Galat: folder data {tmp_path / 'nowhere'} tidak ada"
+    ]
 
 
 def test_validate_missing_column_names_file_and_column(small_world: Path, tmp_path: Path) -> None:
