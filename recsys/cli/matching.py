@@ -128,7 +128,7 @@ def match_mentors_cmd(
         status="unmatched",
         note=[t(f"reason.{code}", lang) for code in result.unmatched["reason"]],
     ).drop(columns=["reason", "n_candidates"])
-    write_frame(pd.concat([assigned, unmatched], ignore_index=True), out, "mentor")
+    write_frame(pd.concat([assigned, unmatched], ignore_index=True), out, "mentor", lang)
     console.print(
         t(
             "match.summary" if certify else "match.summary_unbounded",

@@ -276,6 +276,31 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "col.status": {"id": "Status", "en": "Status"},
     "status.assigned": {"id": "hasil pencocokan", "en": "assigned"},
     "status.alternative": {"id": "alternatif (masih ada tempat)", "en": "alternative (has room)"},
+    "status.unassigned": {"id": "tanpa mentor", "en": "no mentor"},
+    "status.matched": {"id": "dipasangkan", "en": "matched"},
+    "status.unmatched": {"id": "tanpa mentor", "en": "unmatched"},
+    "distance.same_unit": {"id": "satu unit kerja", "en": "same unit"},
+    "distance.same_region": {"id": "satu wilayah, beda unit", "en": "same region, other unit"},
+    "distance.far": {"id": "beda wilayah", "en": "other region"},
+    # the columns of a workbook for HR (recsys/cli/output.py)
+    "export.col.nip": {"id": "NIP", "en": "NIP"},
+    "export.col.rank": {"id": "Peringkat", "en": "Rank"},
+    "export.col.training_id": {"id": "ID pelatihan", "en": "Training id"},
+    "export.col.mentor_nip": {"id": "NIP mentor", "en": "Mentor NIP"},
+    "export.col.status": {"id": "Status", "en": "Status"},
+    "export.col.expected_gain": {
+        "id": "Perkiraan kenaikan SKP (poin)",
+        "en": "Forecast SKP gain (points)",
+    },
+    "export.col.gain_lower": {"id": "Batas bawah 90%", "en": "90% lower bound"},
+    "export.col.gain_upper": {"id": "Batas atas 90%", "en": "90% upper bound"},
+    "export.col.list_gain": {
+        "id": "Kenaikan seluruh daftar (poin)",
+        "en": "Whole list's gain (points)",
+    },
+    "export.col.distance": {"id": "Jarak", "en": "Distance"},
+    "export.col.reason": {"id": "Alasan", "en": "Reason"},
+    "export.col.note": {"id": "Keterangan", "en": "Note"},
     "mentor.matching": {
         "id": "Pencocokan mentor instansi: {matched:,} dari {cohort:,} pegawai aktif mendapat "
         "mentor ({mentors:,} mentor, kapasitas tiap mentor dipatuhi, bimbingan berjalan "

@@ -1,4 +1,8 @@
-"""Files the commands write for people: CSV, Parquet or an Excel sheet."""
+"""Files the commands write for people: CSV, Parquet or an Excel sheet.
+
+CSV and Parquet keep the columns' names and codes (other systems read them); an Excel
+workbook is for HR, so its headers and status codes are words in the user's language
+(:func:`for_people`)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from recsys.cli.console import fail
-from recsys.cli.messages import t
+from recsys.cli.messages import has_message, t
 from recsys.settings import Language
 
 #: File types ``--out`` may name.
@@ -23,8 +27,28 @@ def check_out(out: Path | None, lang: Language) -> None:
         fail(t("recommend.bad_out", lang, path=out), lang)
 
 
-def write_frame(frame: pd.DataFrame, out: Path, sheet: str) -> None:
-    """Write ``frame`` to ``out`` by its suffix (``sheet``: the Excel sheet's name)."""
+#: Columns whose codes a workbook writes as words (messages ``<column>.<code>``).
+WORDED_COLUMNS = ("status", "distance")
+
+
+def for_people(frame: pd.DataFrame, lang: Language) -> pd.DataFrame:
+    """``frame`` as a workbook shows it: each column named in ``lang`` (message
+    ``export.col.<name>``; its own name if it has none) and the codes of
+    :data:`WORDED_COLUMNS` in words (a code without a message as it is)."""
+    worded = {
+        column: frame[column].map(
+            lambda code, c=column: t(f"{c}.{code}", lang) if has_message(f"{c}.{code}") else code
+        )
+        for column in WORDED_COLUMNS
+        if column in frame
+    }
+    named = {c: t(f"export.col.{c}", lang) for c in frame.columns if has_message(f"export.col.{c}")}
+    return frame.assign(**worded).rename(columns=named)
+
+
+def write_frame(frame: pd.DataFrame, out: Path, sheet: str, lang: Language) -> None:
+    """Write ``frame`` to ``out`` by its suffix (``sheet``: the Excel sheet's name; a
+    workbook in ``lang``'s words: :func:`for_people`)."""
     frame = frame.assign(**{c: frame[c].astype(str) for c in TEXT_COLUMNS if c in frame})
     out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
@@ -33,4 +57,4 @@ def write_frame(frame: pd.DataFrame, out: Path, sheet: str) -> None:
     elif suffix == ".parquet":
         frame.to_parquet(out, index=False)
     else:
-        frame.to_excel(out, index=False, sheet_name=sheet)
+        for_people(frame, lang).to_excel(out, index=False, sheet_name=sheet)

@@ -212,7 +212,7 @@ def _export_or_preview(
     gain); True if done, False if one person's table is still to print."""
     if out is not None:
         columns = list(recs.columns if nip is not None else export_columns)
-        write_frame(recs[columns], out, sheet)
+        write_frame(recs[columns], out, sheet, lang)
         console.print(t("recommend.written", lang, rows=len(recs), path=out))
         return True
     if nip is None:

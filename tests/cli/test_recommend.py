@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from recsys.cli.messages import t
 from recsys.models.reasons import ranker_name
 from recsys.models.trainings import TRAINING_EXPORT_COLUMNS
 from recsys.planning.mentor_suggestions import SUGGESTION_EXPORT_COLUMNS
@@ -71,11 +72,10 @@ def test_the_export_carries_each_lists_gain(
         out = tmp_path / f"all.{suffix}"
         args = ("--data", str(small_world), "--all", "--k", "3", "--out", str(out))
         _recommend(champion, *args)
-        frame = (
-            pd.read_parquet(out)
-            if suffix == "parquet"
-            else pd.read_excel(out, dtype={"nip": str}, engine="openpyxl")
-        )
+        if suffix == "parquet":
+            frame = pd.read_parquet(out)
+        else:  # the workbook is for HR: its headers are words in Bahasa Indonesia
+            frame = _from_workbook(out, TRAINING_EXPORT_COLUMNS)
         assert list(frame.columns) == list(TRAINING_EXPORT_COLUMNS)
         assert "list_gain" in frame.columns
         per_person = frame.groupby("nip").agg(
@@ -106,7 +106,19 @@ def one_per_mentor(
         champion, "--data", str(small_world), "--all", "--capacity", "1", "--out", str(out)
     )
     assert "Pencocokan mentor instansi:" in " ".join(shown.stdout.split())
-    return pd.read_excel(out, dtype={"nip": str, "mentor_nip": str}, engine="openpyxl")
+    frame = _from_workbook(out, SUGGESTION_EXPORT_COLUMNS)
+    words = {t(f"status.{code}", "id"): code for code in ("assigned", "alternative", "unassigned")}
+    assert set(frame["status"]) <= set(words)  # statuses in words too
+    return frame.assign(status=frame["status"].map(words))
+
+
+def _from_workbook(out: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """An exported workbook read back: its Indonesian headers checked, then the columns'
+    own names."""
+    headers = [t(f"export.col.{c}", "id") for c in columns]
+    frame = pd.read_excel(out, dtype=dict.fromkeys(("NIP", "NIP mentor"), str), engine="openpyxl")
+    assert list(frame.columns) == headers
+    return frame.set_axis(list(columns), axis=1)
 
 
 def test_the_mentor_export_follows_the_matching(

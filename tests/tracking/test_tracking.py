@@ -391,11 +391,14 @@ def test_match_mentors_with_a_mentor_pool(store: dict, small_world: Path, tmp_pa
         cwd=store["root"], env=store["env"],
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    frame = pd.read_excel(out, dtype={"nip": str, "mentor_nip": str}, engine="openpyxl")
-    matched = frame[frame["status"] == "matched"]
+    # the workbook is for HR: headers and statuses in its language (English here)
+    frame = pd.read_excel(out, dtype={"NIP": str, "Mentor NIP": str}, engine="openpyxl")
+    assert {"NIP", "Mentor NIP", "Status", "Note"} <= set(frame.columns)
+    assert set(frame["Status"]) <= {"matched", "unmatched"}
+    matched = frame[frame["Status"] == "matched"]
     assert len(matched) > 0
     limits = pd.Series(capacity, index=seniors.to_numpy())
-    counts = matched["mentor_nip"].value_counts()
+    counts = matched["Mentor NIP"].value_counts()
     assert set(counts.index) <= set(limits.index)
     assert (counts <= limits.reindex(counts.index)).all()
 
