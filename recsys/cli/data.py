@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from recsys.cli.console import console, fail, progress, warn
-from recsys.cli.messages import has_message, t
+from recsys.cli.messages import t, t_or
 from recsys.cli.options import ColumnsOption, DataOption, LangOption, resolve_lang
 from recsys.data import DataContractError, Dataset, LoadReport, load_dataset
 from recsys.data.contract_doc import render_markdown
@@ -97,8 +97,7 @@ def write_world(
                 mechanism=mechanism,
             )
     except SimulationError as exc:
-        key = f"simulate.error.{exc.code}"
-        fail(t(key, lang, **exc.values) if has_message(key) else str(exc), lang)
+        fail(t_or(f"simulate.error.{exc.code}", lang, str(exc), **exc.values), lang)
     except OSError as exc:
         fail(str(exc), lang)
     table = Table(title=None, show_edge=False)

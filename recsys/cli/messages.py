@@ -673,9 +673,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def has_message(key: str) -> bool:
-    """Whether ``key`` is a message (e.g. one made from an error's code)."""
-    return key in _MESSAGES
+def t_or(key: str, lang: Language, fallback: str, **values: object) -> str:
+    """:func:`t` if ``key`` is a message (e.g. one made from an error's code or a column's
+    name), else ``fallback``."""
+    return t(key, lang, **values) if key in _MESSAGES else fallback
 
 
 def t(key: str, lang: Language, **values: object) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from recsys.cli.console import fail
-from recsys.cli.messages import has_message, t
+from recsys.cli.messages import t, t_or
 from recsys.settings import Language
 
 #: File types ``--out`` may name.
@@ -36,13 +36,11 @@ def for_people(frame: pd.DataFrame, lang: Language) -> pd.DataFrame:
     ``export.col.<name>``; its own name if it has none) and the codes of
     :data:`WORDED_COLUMNS` in words (a code without a message as it is)."""
     worded = {
-        column: frame[column].map(
-            lambda code, c=column: t(f"{c}.{code}", lang) if has_message(f"{c}.{code}") else code
-        )
+        column: frame[column].map(lambda code, c=column: t_or(f"{c}.{code}", lang, code))
         for column in WORDED_COLUMNS
         if column in frame
     }
-    named = {c: t(f"export.col.{c}", lang) for c in frame.columns if has_message(f"export.col.{c}")}
+    named = {c: t_or(f"export.col.{c}", lang, c) for c in frame.columns}
     return frame.assign(**worded).rename(columns=named)
 
 

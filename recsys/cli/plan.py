@@ -22,7 +22,7 @@ from rich.table import Table
 from recsys.cli.champions import training_champion
 from recsys.cli.console import console, fail, progress
 from recsys.cli.data import load_data
-from recsys.cli.messages import has_message, t
+from recsys.cli.messages import t, t_or
 from recsys.cli.options import ColumnsOption, DataOption, LangOption, resolve_lang
 from recsys.data import cohorts
 from recsys.numbers import number
@@ -230,8 +230,7 @@ def _check(check: Callable[[], object], lang: Language) -> None:
 def _fail_input(exc: PlanInputError, lang: Language) -> NoReturn:
     """End the command naming the option of the bad field (the library's reason after it)."""
     option = FIELD_OPTIONS.get(exc.field, exc.field)
-    key = f"plan.error.{exc.code}"
-    detail = t(key, lang, **exc.values) if has_message(key) else str(exc)
+    detail = t_or(f"plan.error.{exc.code}", lang, str(exc), **exc.values)
     fail(t("plan.bad_input", lang, option=option, detail=detail), lang)
 
 

@@ -187,13 +187,13 @@ def explain_trainings_in(
     pairs = top.index.to_numpy()
     n = len(top)
     gaps_closed = gaps.reindex(pairs).fillna("").tolist()
-    named_in: dict[str, list[object]] = {}  # per language: its levels as it writes numbers
+    has_named = np.isin(pairs, first["pair"].to_numpy())  # a pair with a gap to name
+    named_in: dict[str, list[str]] = {}  # per language, its levels as it writes numbers
     for lang in wordings:
         levels = _one_decimal(first["level"], lang)
         rows = first_names + " (" + levels + "→" + first_targets + ")"
-        named_in[lang] = _join_groups(rows, first["pair"].to_numpy(), ", ").reindex(pairs).tolist()
-    named_list = next(iter(named_in.values())) if named_in else [None] * n
-    has_named = np.array([isinstance(v, str) for v in named_list], dtype=bool)
+        named = _join_groups(rows, first["pair"].to_numpy(), ", ")
+        named_in[lang] = named.reindex(pairs[has_named]).tolist()
     estimated = unassessed.reindex(pairs).fillna(False).to_numpy(dtype=bool)
     is_new = ~top["training_id"].astype(str).isin(seen).to_numpy(dtype=bool)
     rank = top["rank"].to_numpy() if "rank" in top else np.zeros(n, dtype=int)
@@ -220,7 +220,7 @@ def explain_trainings_in(
     }
     reasons = {}
     for lang, words in wordings.items():
-        gaps_named = [str(v) for v, ok in zip(named_in[lang], has_named, strict=True) if ok]
+        gaps_named = named_in[lang]
         texts = {"gaps": gaps_named, **{k: _localized(v, lang) for k, v in numbers.items()}}
         closes = np.full(n, "", dtype=object)
         closes[has_named] = [t + "; " for t in _fill(words["closes"], texts, len(gaps_named))]
