@@ -155,8 +155,9 @@ def training_effects(
             f"the first SKP appraisal at least six months after the training ends"
         )
     if baseline is None:
+        # the unit shocks are taken out below, with this evaluation's own shrinkage
         baseline = ScoreBaseline(
-            sent_within_months=SENT_WITHIN_MONTHS, random_state=random_state
+            sent_within_months=SENT_WITHIN_MONTHS, unit_shocks=False, random_state=random_state
         ).fit(ds)
     # the windows of the period's participants; other completions inside them are nuisance
     period = completed[has_outcome & in_period].reset_index(drop=True)

@@ -6,6 +6,16 @@ in no activity (no training, no mentorship), from their features just after the 
 appraisal and the window's length. An activity's effect is its outcome minus this model's
 prediction for the same person and window. The model's error on held-out windows is the
 outcome's own noise, which interval calibration subtracts.
+
+Colleagues share a year: appraisals in a unit rise or fall together (a new head, a
+reorganisation, a hard year). With ``unit_shocks`` the baseline also learns each unit's
+shared change over each window of years from the colleagues without activity over the same
+years (their mean residual, shrunk towards zero by how many there are: empirical Bayes), and
+adds it to that unit's windows over those years. A training's effect is then measured
+against the same unit's untrained colleagues in the same years (the comparison of a
+difference-in-differences with unit × period effects), not against the agency's average;
+this matters most where a unit sends everyone to the same courses. A window no colleague
+has been appraised over (a forecast) adds nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +37,8 @@ from recsys.models.threads import fit_threads, predict_threads
 #: Fewest no-activity windows a baseline is learned from.
 MIN_CONTROLS = 50
 HELD_OUT_SHARE = 0.2
+#: Index names of :attr:`ScoreBaseline.unit_shocks_`.
+SHOCK_INDEX = ("unit", "from_year", "to_year")
 
 
 Excluded = Literal["all", "mentorships"]
@@ -149,6 +161,13 @@ class ScoreBaseline(BaseEstimator):
     learns ``model_`` (LightGBM), ``n_controls_`` and ``noise_var_`` (squared error on
     held-out windows: the outcome's own noise).
 
+    ``unit_shocks``: learn each unit's shared change per year from its colleagues without
+    activity (module docstring); ``fit`` then also learns ``unit_shocks_`` (SKP points,
+    indexed by unit and the years of a window's two appraisals) and
+    ``unit_shock_var_`` (their spread between units, points²; 0: none found), and
+    ``noise_var_`` is measured with each held-out window's own colleagues' shock taken
+    out.
+
     ``sent_within_months``: for a look back at trainings already done (a program
     evaluation), tell the control windows apart by whether HR sent the person to a training
     within that many months after the window (feature ``sent_later``). The people HR sends
@@ -172,6 +191,7 @@ class ScoreBaseline(BaseEstimator):
         min_child_samples: int = 50,
         subsample: float = 0.8,
         sent_within_months: int | None = None,
+        unit_shocks: bool = True,
         random_state: int = 0,
     ) -> None:
         self.excluded = excluded
@@ -181,6 +201,7 @@ class ScoreBaseline(BaseEstimator):
         self.min_child_samples = min_child_samples
         self.subsample = subsample
         self.sent_within_months = sent_within_months
+        self.unit_shocks = unit_shocks
         self.random_state = random_state
 
     def _regressor(self, n_rows: int) -> lgb.LGBMRegressor:
@@ -211,7 +232,22 @@ class ScoreBaseline(BaseEstimator):
         held_out = np.random.default_rng(self.random_state).random(len(y)) < HELD_OUT_SHARE
         probe = self._regressor(int((~held_out).sum())).fit(x[~held_out], y[~held_out])
         guess = probe.predict(x[held_out], num_threads=predict_threads(len(y)))
-        self.noise_var_ = float(np.mean((y[held_out] - guess) ** 2))
+        miss = y[held_out] - guess
+        self.unit_shocks_ = _no_shocks()
+        self.unit_shock_var_ = 0.0
+        if self.unit_shocks:
+            fitted = self.model_.predict(x, num_threads=predict_threads(len(y)))
+            key = _window_keys(ds, controls["nip"], controls)
+            self.unit_shocks_, self.unit_shock_var_, groups = _shocks(key, y - fitted)
+            # a held-out window's own residual is in its colleagues' mean: leave it out
+            found = groups.index.get_indexer(key[held_out])
+            known = found >= 0
+            total = np.where(known, groups["sum"].to_numpy()[np.maximum(found, 0)], 0.0)
+            count = np.where(known, groups["count"].to_numpy()[np.maximum(found, 0)], 1.0)
+            shrink = groups.attrs.get("shrinkage", np.inf)
+            others = total - (y - fitted)[held_out]
+            miss = miss - np.where(known & (count > 1), others / (count - 1 + shrink), 0.0)
+        self.noise_var_ = float(np.mean(miss**2))
         self.n_controls_ = len(controls)
         return self
 
@@ -235,10 +271,63 @@ class ScoreBaseline(BaseEstimator):
         trained people's (with ``sent_within_months``; ignored otherwise)."""
         check_is_fitted(self, "model_")
         x = self._features(ds, nips, windows, sent)
-        return np.asarray(self.model_.predict(x, num_threads=predict_threads(len(x))), dtype=float)
+        expected = np.asarray(
+            self.model_.predict(x, num_threads=predict_threads(len(x))), dtype=float
+        )
+        shocks = getattr(self, "unit_shocks_", None)  # absent in baselines saved before them
+        if shocks is not None and len(shocks):
+            expected = expected + shock_of_windows(shocks, ds, nips, windows)
+        return expected
 
     def residuals(self, ds: Dataset, nips: pd.Series, outcomes: pd.DataFrame) -> np.ndarray:
         """Observed outcome minus the no-activity expectation, for activity outcomes
         (:func:`recsys.features.outcomes.activity_outcomes` frames aligned with ``nips``)."""
         expected = self.predict(ds, nips, outcomes)
         return outcomes[O.OUTCOME].to_numpy(dtype=float) - expected
+
+
+def _no_shocks() -> pd.Series:
+    empty = pd.MultiIndex.from_arrays([[], [], []], names=SHOCK_INDEX)
+    return pd.Series([], index=empty, dtype=float, name="shock")
+
+
+def _window_keys(ds: Dataset, nips: pd.Series, windows: pd.DataFrame) -> pd.MultiIndex:
+    """Each window's unit kerja ("" where unknown) and the years of its two appraisals."""
+    unit = ds.employees.set_index(ds.employees["nip"].astype(str))["unit"].astype(str)
+    units = unit.reindex(pd.Series(nips).astype(str).to_numpy()).fillna("").to_numpy(object)
+    first = pd.DatetimeIndex(pd.Series(windows[O.BASELINE_PERIOD]).to_numpy()).year
+    last = pd.DatetimeIndex(pd.Series(windows[O.OUTCOME_PERIOD]).to_numpy()).year
+    return pd.MultiIndex.from_arrays([units, first, last], names=SHOCK_INDEX)
+
+
+def _shocks(key: pd.MultiIndex, residual: np.ndarray) -> tuple[pd.Series, float, pd.DataFrame]:
+    """Each unit's shared change over each window of years, from its colleagues'
+    residuals, shrunk by empirical Bayes: the mean of n windows times n / (n + σ²/τ²), with
+    σ² the windows' spread within a unit and τ² the spread of the units' true means
+    (method of moments). Returns the shocks, τ² and the sum and count per unit and window
+    (``attrs["shrinkage"]``: σ²/τ²); no shocks where τ² is not above zero."""
+    known = key.get_level_values(0) != ""
+    frame = pd.DataFrame({"r": np.asarray(residual)[known]}, index=key[known])
+    groups = frame.groupby(level=list(range(len(SHOCK_INDEX))))["r"].agg(["sum", "count", "var"])
+    sizable = (groups["count"] >= 2).to_numpy()
+    if sizable.sum() < 2:
+        return _no_shocks(), 0.0, groups
+    count = groups["count"].to_numpy(float)
+    within = float(np.average(groups["var"].to_numpy()[sizable], weights=count[sizable] - 1))
+    means = groups["sum"].to_numpy() / count
+    between = float(np.var(means[sizable]) - np.mean(within / count[sizable]))
+    if not (between > 0 and within > 0):
+        return _no_shocks(), 0.0, groups
+    shrink = within / between
+    groups.attrs["shrinkage"] = shrink
+    shocks = (groups["sum"] / (groups["count"] + shrink)).rename("shock")
+    return shocks, between, groups
+
+
+def shock_of_windows(
+    shocks: pd.Series, ds: Dataset, nips: pd.Series, windows: pd.DataFrame
+) -> np.ndarray:
+    """Each window's unit shock: its colleagues' shared change over the same years (0
+    where none was learned, e.g. a window still to come)."""
+    found = shocks.index.get_indexer(_window_keys(ds, nips, windows))
+    return np.where(found >= 0, shocks.to_numpy(dtype=float)[np.maximum(found, 0)], 0.0)

@@ -149,7 +149,7 @@ def test_a_rise_of_those_hr_sends_is_not_credited_to_their_training(
         b = before.table.set_index("training_id")["effect"]
         return float((a - b.reindex(a.index)).median())
 
-    plain = ScoreBaseline(random_state=0)
+    plain = ScoreBaseline(unit_shocks=False, random_state=0)
     naive = moved(plain.fit(risen), training_effects(ds, YEAR, baseline=plain.fit(ds)))
     assert naive > 0.3  # the plain baseline credits much of the rise to the trainings
     assert abs(moved(None, effects)) < naive / 3

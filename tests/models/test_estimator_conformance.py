@@ -229,6 +229,7 @@ def test_lightgbm_settings_are_parameters_nested_ones_too(case: Case) -> None:
         "min_child_samples": 50,
         "subsample": 0.8,
         "sent_within_months": None,
+        "unit_shocks": True,
         "random_state": 0,
     }
 

@@ -284,6 +284,39 @@ def test_propensity_weighting_corrects_a_popularity_confounded_log() -> None:
     assert choose_ranker(weighted) == ("structured", WHY_BEATS_RULE)
 
 
+def test_a_few_rare_choices_with_huge_weights_do_not_decide_the_comparison() -> None:
+    # "structured"'s top-2 is truly worth 1 point more than the rule's; HR's choices are
+    # even, but 1 % of the test enrollments are choices the choice model found almost
+    # impossible (propensity 0.001), each with a noisy appraisal far above the rest
+    uplift_of = {f"T{i}": 0.0 for i in range(8)} | {"T0": 1.0, "T1": 1.0}
+    tops = {"structured": ["T0", "T1"], "gap_rule": ["T2", "T3"]}
+    scores, pairs, test, history, _ = _setting(
+        2000, uplift_of, dict.fromkeys(uplift_of, 1.0), tops, seed=3
+    )
+    test["propensity"] = logging_propensity(history, test)
+    rare = np.flatnonzero(test["training_id"].isin(["T2", "T3"]).to_numpy())[::25]
+    test.loc[rare, "propensity"] = 0.001
+    test.loc[rare, "uplift"] = test.loc[rare, "uplift"] + 10.0
+    assert len(rare) / len(test) < 0.02
+    capped = validate_rankers(scores, pairs, test, k=2, n_boot=300).set_index("ranker")
+    raw = validate_rankers(scores, pairs, test, k=2, n_boot=300, weight_cap_quantile=1.0).set_index(
+        "ranker"
+    )
+
+    def width(table: pd.DataFrame) -> float:
+        row = _row(table, "structured")
+        return float(row["vs_gap_rule_upper"] - row["vs_gap_rule_lower"])
+
+    # uncapped, the rare rows' weights of 1,000 decide: the worse rule looks better
+    assert _row(raw, "structured")["vs_gap_rule"] < 0
+    assert choose_ranker(raw.reset_index())[0] == RULE
+    # capped at the 95th percentile they count as much as common choices, and the better
+    # ranker is found, with a far narrower interval
+    assert _row(capped, "structured")["vs_gap_rule_lower"] > 0
+    assert choose_ranker(capped.reset_index())[0] == "structured"
+    assert width(capped) < width(raw) / 3
+
+
 def test_rankers_without_test_hits_have_no_value() -> None:
     uplift_of = {"T0": 1.0, "T1": 0.0, "T2": 0.5}
     tops = {"structured": ["T0"], "gap_rule": ["T1"]}
