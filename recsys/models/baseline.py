@@ -181,6 +181,10 @@ class ScoreBaseline(BaseEstimator):
     feature.
     """
 
+    #: A baseline pickled before unit shocks existed was fitted without them (its own
+    #: attributes lack the parameter; an instance made now always sets it).
+    unit_shocks: bool = False
+
     def __init__(
         self,
         *,

@@ -8,7 +8,7 @@ model), at the price of needing more history. Its interval is its own error, mea
 held-out share of enrollments with the outcome's noise removed
 (:func:`~recsys.models.intervals.calibrate_error`). How far each training's own leaf values
 are pooled toward the others is chosen on the same held-out enrollments
-(:data:`CATEGORY_SHRINKAGES`).
+(:data:`CATEGORY_SHRINKAGES`), pooling the most where those outcomes cannot tell.
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ class PairUpliftModel(BaseEstimator):
     Parameters (stored as given): LightGBM's ``n_estimators``, ``learning_rate``,
     ``num_leaves``, ``min_child_samples``; ``category_shrinkage`` (LightGBM's ``cat_smooth``
     and ``min_data_per_group``: how far each training's own leaf values are pulled toward
-    the rest; None: chosen among :data:`CATEGORY_SHRINKAGES` by the squared error on the
-    held-out enrollments); ``holdout`` (share of enrollments held out: the
+    the rest; None: chosen among :data:`CATEGORY_SHRINKAGES` on the held-out enrollments,
+    the most pooled whose squared error is within one standard error of the least);
+    ``holdout`` (share of enrollments held out: the
     model learns from the rest and its error is measured on them); ``max_rows`` (at most
     this many enrollments are learned from, a random sample); ``random_state``. Learned:
     ``model_``, ``error_bins_``, ``error_scale_``, ``n_rows_`` (rows learned from),
@@ -139,8 +140,9 @@ class PairUpliftModel(BaseEstimator):
             )
             pred = model.predict(x[held], num_threads=predict_threads(len(y)))
             fits.append((model, np.asarray(pred, dtype=float)))
-        errors = [float(np.mean((y[held] - p) ** 2)) if held.any() else 0.0 for _, p in fits]
-        best = int(np.argmin(errors))  # the first of equals, as listed
+        squared = [(y[held] - p) ** 2 for _, p in fits]
+        errors = [float(np.mean(e)) if held.any() else 0.0 for e in squared]
+        best = _most_pooled_within_one_se(squared)
         self.model_, oof = fits[best]
         self.category_shrinkage_ = tuple(options[best])
         self.shrinkage_errors_ = dict(zip(options, errors, strict=True))
@@ -208,3 +210,22 @@ class PairUpliftModel(BaseEstimator):
                 "gain_upper": expected + half,
             }
         )
+
+
+def _most_pooled_within_one_se(squared: list[np.ndarray]) -> int:
+    """Of candidates listed from the least to the most pooled (each one's squared errors on
+    the same held-out rows), the most pooled whose mean error is within one standard error
+    of the paired difference from the least error's (the one-standard-error rule, Breiman
+    et al. 1984): the held-out outcomes are noisy, and where they cannot tell the settings
+    apart, a training's own leaf values are pooled the most."""
+    if not len(squared[0]):
+        return 0
+    means = [float(np.mean(e)) for e in squared]
+    best = int(np.argmin(means))
+    chosen = best
+    for i in range(best + 1, len(squared)):
+        diff = squared[i] - squared[best]
+        se = float(np.std(diff)) / np.sqrt(len(diff))
+        if float(np.mean(diff)) <= se:
+            chosen = i
+    return chosen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from pathlib import Path
 
@@ -99,3 +100,19 @@ def test_without_unit_shocks_nothing_is_added_and_forecast_years_add_nothing(
         learned._features(risen, nip.reset_index(drop=True), future)
     )
     np.testing.assert_allclose(shifted, model_only)
+
+
+def test_a_baseline_saved_before_unit_shocks_predicts_as_it_did(
+    shocked: tuple[Dataset, Dataset, str, int],
+) -> None:
+    _, risen, _, _ = shocked
+    fitted = _fit(risen, True)
+    for name in ("unit_shocks", "unit_shocks_", "unit_shock_var_"):
+        delattr(fitted, name)  # what a pickle made before them holds
+    old = pickle.loads(pickle.dumps(fitted))
+    assert old.get_params()["unit_shocks"] is False
+    controls = O.control_windows(risen.performance, busy_spans(risen)).head(50)
+    np.testing.assert_allclose(
+        old.predict(risen, controls["nip"], controls),
+        old.model_.predict(old._features(risen, controls["nip"], controls)),
+    )

@@ -11,7 +11,11 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from recsys.features.training_pair import CATEGORICAL, PAIR_FEATURES
-from recsys.models.uplift_ranker import CATEGORY_SHRINKAGES, PairUpliftModel
+from recsys.models.uplift_ranker import (
+    CATEGORY_SHRINKAGES,
+    PairUpliftModel,
+    _most_pooled_within_one_se,
+)
 
 NOISE_SD = 1.0
 N_TRAIN = 4_000
@@ -175,7 +179,8 @@ def test_learns_from_at_most_max_rows() -> None:
 def test_the_trainings_own_leaf_shrinkage_is_chosen_on_held_out_enrollments() -> None:
     """Real per-training shifts seen in a thousand enrollments each: the least pooling wins
     on the held-out enrollments; 300 trainings of noise, a dozen enrollments each: more
-    than the least. The chosen setting is the one with the least held-out error."""
+    than the least. The chosen setting is the most pooled one whose held-out error is
+    within one standard error of the least."""
     x, _, y = _sample(3 * N_TRAIN, 11)  # 12 trainings with shifts of up to 1.5 points
     real = _fast().fit(x, y, noise_var=NOISE_SD**2)
     x, y = x.head(N_TRAIN), y[:N_TRAIN]
@@ -186,9 +191,26 @@ def test_the_trainings_own_leaf_shrinkage_is_chosen_on_held_out_enrollments() ->
     for model in (real, pooled):
         errors = model.shrinkage_errors_
         assert set(errors) == set(CATEGORY_SHRINKAGES)
-        assert model.category_shrinkage_ == min(errors, key=lambda k: errors[k])
+        least = min(errors, key=lambda k: errors[k])
+        assert CATEGORY_SHRINKAGES.index(model.category_shrinkage_) >= (
+            CATEGORY_SHRINKAGES.index(least)
+        )
     assert real.category_shrinkage_ == CATEGORY_SHRINKAGES[0]
     assert pooled.category_shrinkage_ != CATEGORY_SHRINKAGES[0]
+
+
+def test_the_most_pooled_setting_the_held_out_errors_cannot_reject_is_chosen() -> None:
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 3.0, (3, 4000)) ** 2  # three settings, the same noisy rows
+    same = [noise[0], noise[0] + 0.001 * rng.normal(size=4000), noise[0]]
+    assert _most_pooled_within_one_se(same) == 2
+    clear = [noise[0], noise[0] + 1.0, noise[0] + 2.0]  # pooling clearly costs
+    assert _most_pooled_within_one_se(clear) == 0
+    # the middle is least; the most pooled is worse by far less than its noise
+    wobble = 0.5 * rng.normal(size=4000)
+    middle = [noise[0] + 1.0, noise[0], noise[0] + wobble - wobble.mean() + 0.003]
+    assert _most_pooled_within_one_se(middle) == 2
+    assert _most_pooled_within_one_se([np.zeros(0)] * 3) == 0
 
 
 def test_a_given_leaf_shrinkage_is_used_alone() -> None:
