@@ -15,6 +15,7 @@ test person to. It is estimated **doubly robustly** (:func:`validate_rankers`), 
   that training over how likely HR was to pick it (:func:`choice_propensity`, a conditional
   logit of HR's own choices; :func:`logging_propensity`, the position type's share, where
   that cannot be fitted), times the observed uplift's surprise (uplift minus forecast).
+  The weights are capped at their :data:`WEIGHT_CAP_QUANTILE` quantile.
 
 The estimate is right if either the outcome model or the propensities are, and the direct
 part lets a ranker be judged on trainings HR seldom chose (the correction alone, plain
