@@ -242,13 +242,12 @@ class ScoreBaseline(BaseEstimator):
         if self.unit_shocks:
             fitted = self.model_.predict(x, num_threads=predict_threads(len(y)))
             key = _window_keys(ds, controls["nip"], controls)
-            self.unit_shocks_, self.unit_shock_var_, groups = _shocks(key, y - fitted)
+            self.unit_shocks_, self.unit_shock_var_, groups, shrink = _shocks(key, y - fitted)
             # a held-out window's own residual is in its colleagues' mean: leave it out
             found = groups.index.get_indexer(key[held_out])
             known = found >= 0
             total = np.where(known, groups["sum"].to_numpy()[np.maximum(found, 0)], 0.0)
             count = np.where(known, groups["count"].to_numpy()[np.maximum(found, 0)], 1.0)
-            shrink = groups.attrs.get("shrinkage", np.inf)
             others = total - (y - fitted)[held_out]
             miss = miss - np.where(known & (count > 1), others / (count - 1 + shrink), 0.0)
         self.noise_var_ = float(np.mean(miss**2))
@@ -280,7 +279,7 @@ class ScoreBaseline(BaseEstimator):
         )
         shocks = getattr(self, "unit_shocks_", None)  # absent in baselines saved before them
         if shocks is not None and len(shocks):
-            expected = expected + shock_of_windows(shocks, ds, nips, windows)
+            expected = expected + _shock_of_windows(shocks, ds, nips, windows)
         return expected
 
     def residuals(self, ds: Dataset, nips: pd.Series, outcomes: pd.DataFrame) -> np.ndarray:
@@ -304,31 +303,32 @@ def _window_keys(ds: Dataset, nips: pd.Series, windows: pd.DataFrame) -> pd.Mult
     return pd.MultiIndex.from_arrays([units, first, last], names=SHOCK_INDEX)
 
 
-def _shocks(key: pd.MultiIndex, residual: np.ndarray) -> tuple[pd.Series, float, pd.DataFrame]:
+def _shocks(
+    key: pd.MultiIndex, residual: np.ndarray
+) -> tuple[pd.Series, float, pd.DataFrame, float]:
     """Each unit's shared change over each window of years, from its colleagues'
     residuals, shrunk by empirical Bayes: the mean of n windows times n / (n + σ²/τ²), with
     σ² the windows' spread within a unit and τ² the spread of the units' true means
-    (method of moments). Returns the shocks, τ² and the sum and count per unit and window
-    (``attrs["shrinkage"]``: σ²/τ²); no shocks where τ² is not above zero."""
+    (method of moments). Returns the shocks, τ², the sum and count per unit and window, and
+    σ²/τ²; no shocks (and an infinite σ²/τ²) where τ² is not above zero."""
     known = key.get_level_values(0) != ""
     frame = pd.DataFrame({"r": np.asarray(residual)[known]}, index=key[known])
     groups = frame.groupby(level=list(range(len(SHOCK_INDEX))))["r"].agg(["sum", "count", "var"])
     sizable = (groups["count"] >= 2).to_numpy()
     if sizable.sum() < 2:
-        return _no_shocks(), 0.0, groups
+        return _no_shocks(), 0.0, groups, np.inf
     count = groups["count"].to_numpy(float)
     within = float(np.average(groups["var"].to_numpy()[sizable], weights=count[sizable] - 1))
     means = groups["sum"].to_numpy() / count
     between = float(np.var(means[sizable]) - np.mean(within / count[sizable]))
     if not (between > 0 and within > 0):
-        return _no_shocks(), 0.0, groups
+        return _no_shocks(), 0.0, groups, np.inf
     shrink = within / between
-    groups.attrs["shrinkage"] = shrink
     shocks = (groups["sum"] / (groups["count"] + shrink)).rename("shock")
-    return shocks, between, groups
+    return shocks, between, groups, shrink
 
 
-def shock_of_windows(
+def _shock_of_windows(
     shocks: pd.Series, ds: Dataset, nips: pd.Series, windows: pd.DataFrame
 ) -> np.ndarray:
     """Each window's unit shock: its colleagues' shared change over the same years (0
