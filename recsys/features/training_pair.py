@@ -51,6 +51,25 @@ def gap_rule_scores(detail: pd.DataFrame, n_pairs: int) -> np.ndarray:
     return np.bincount(detail["pair"].to_numpy(), weights=closable, minlength=n_pairs)
 
 
+def weighted_reach(detail: pd.DataFrame, n_pairs: int) -> np.ndarray:
+    """Each pair's weighted gap up to the training's own target level, not clipped at the
+    standard: ``Σ weight · max(target − level, 0)`` over the competencies where the person
+    is still below the standard plus the surplus that still counts (``detail["open"]``).
+
+    A course lifts a competency by a share of the distance to the level it teaches to, and
+    that rise counts for performance as long as the person is below the standard: the
+    distance to the course's target measures how much it can teach this person, where the
+    gap clipped at the standard (``weighted_gap``) measures only what is left to close.
+    """
+    reach = (detail["target"].to_numpy(float) - detail["level"].to_numpy(float)).clip(min=0)
+    reach = np.where(detail["open"].to_numpy(bool), reach, 0.0)
+    return np.bincount(
+        detail["pair"].to_numpy(),
+        weights=reach * detail["weight"].to_numpy(float),
+        minlength=n_pairs,
+    )
+
+
 def training_pair_features(
     ds: Dataset,
     detail: pd.DataFrame,

@@ -64,13 +64,13 @@ _RANKER_NAMES = {
     "id": {
         "structured": "model terstruktur",
         "uplift": "model uplift fleksibel",
-        "blend": "gabungan kedua model",
+        "blend": "gabungan model-model",
         "gap_rule": "aturan kesenjangan kompetensi",
     },
     "en": {
         "structured": "the structured model",
         "uplift": "the flexible uplift model",
-        "blend": "the blend of both models",
+        "blend": "the blend of the models",
         "gap_rule": "the competency-gap rule",
     },
 }

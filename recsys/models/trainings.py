@@ -16,6 +16,12 @@ How a forecast is made, and why it can be explained:
 3. **Expected gain** = weighted gap × effectiveness, in SKP points at the first appraisal at
    least six months after the training; the interval comes from refitting step 2 on
    bootstrap resamples of the enrollments.
+4. **Candidates**: this structured model, a flexible uplift model over person × training
+   features (:mod:`recsys.models.uplift_ranker`), the gap rule, and the blend: the average
+   of the structured model, the uplift model and a line on the *weighted reach* (the gap up
+   to each training's own target level where the person is below the standard,
+   :func:`~recsys.features.training_pair.weighted_reach`). The one served is chosen on the
+   agency's own held-out outcomes (:mod:`recsys.models.selection`).
 
 Only records dated before the decision date are used (see :mod:`recsys.features.competency_state`).
 """
@@ -43,6 +49,7 @@ from recsys.features.training_pair import (
     age_years,
     gap_rule_scores,
     training_pair_features,
+    weighted_reach,
 )
 from recsys.models.baseline import ScoreBaseline, refuse_look_ahead
 from recsys.models.importance import SURPLUS_CAP, CompetencyImportance
@@ -109,6 +116,14 @@ _NEEDS_PERSON = ("uplift", "blend")
 _MOD_REMOTE = [f"{m}|{r}" for m in MODALITIES for r in ("0", "1")]
 
 
+def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares intercept and slope of ``y`` on ``x``, the slope at least 1e-6."""
+    var = float(np.var(x))
+    slope = float(np.cov(x, y, bias=True)[0, 1] / var) if var > 0 else 0.0
+    slope = max(slope, 1e-6)
+    return float(np.mean(y)) - slope * float(np.mean(x)), slope
+
+
 def ridge(
     design: sparse.csr_matrix,
     target: np.ndarray,
@@ -158,7 +173,9 @@ def weighted_gaps(
 
     ``pairs`` has a ``query`` column (row of ``state``'s queries) and ``training_id``;
     ``position_type`` is per query. Returns the weighted gap per pair and a long frame
-    (pair, competency, level, target, closable, weight) for explanations.
+    (pair, competency, level, target, required, closable, open, weight, assessed) for
+    explanations and the pair features; ``open``: the level is below the standard plus the
+    surplus that still counts.
     """
     pairs = pairs.assign(pair=np.arange(len(pairs)))
     targets = pairs[["pair", QUERY, "training_id"]].merge(
@@ -177,6 +194,7 @@ def weighted_gaps(
             "target": joined["target_level"].to_numpy(),
             "required": joined["required_level"].to_numpy(),
             "closable": closable,
+            "open": (joined["level_estimate"] < joined["required_level"] + SURPLUS_CAP).to_numpy(),
             "weight": weight,
             "assessed": joined["implied_level"].notna().to_numpy(),
         }
@@ -471,8 +489,12 @@ class TrainingRecommender(BaseEstimator):
         self.uplift_ = uplift.fit(features, residual, self.baseline_.noise_var_, completion)
         # the blend's own error, where both halves are out of fold: the uplift model's
         # held-out enrollments (the average of two models misses by less than either)
+        reach = weighted_reach(detail, len(target))
+        self.reach_coef_, self.reach_coef_samples_, reach_oof = self._fit_line(reach, target, rng)
         held = self.uplift_.holdout_mask(len(target))
-        blend_oof = (structured_oof[held] + self.uplift_.predict(features[held])) / 2
+        blend_oof = (
+            structured_oof[held] + self.uplift_.predict(features[held]) + reach_oof[held]
+        ) / 3
         self.blend_error_bins_, self.blend_error_scale_ = calibrate_error(
             blend_oof, target[held], self._noise(blend_oof, completion[held])
         )
@@ -487,6 +509,25 @@ class TrainingRecommender(BaseEstimator):
             when.date(),
         )
 
+    def _fit_line(
+        self, score: np.ndarray, target: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """SKP points per unit of ``score`` (a line, its slope never negative, so the
+        ranking stays the score's): the coefficients (intercept, slope), their bootstrap
+        samples and each enrollment's out-of-fold forecast."""
+        coef = np.array(_line(score, target))
+        n = len(score)
+        samples = []
+        for _ in range(max(self.n_bootstrap, 2)):
+            pick = rng.integers(0, n, n)
+            samples.append(_line(score[pick], target[pick]))
+        folds = rng.integers(0, N_FOLDS, n)
+        oof = np.empty(n)
+        for fold in range(N_FOLDS):
+            a, b = _line(score[folds != fold], target[folds != fold])
+            oof[folds == fold] = a + b * score[folds == fold]
+        return coef, np.array(samples), oof
+
     def _fit_gap_rule(
         self,
         score: np.ndarray,
@@ -494,27 +535,9 @@ class TrainingRecommender(BaseEstimator):
         completion: np.ndarray,
         rng: np.random.Generator,
     ) -> None:
-        """The gap rule's numbers: SKP points per level it counts (never negative, so the
-        ranking stays the rule's), with a bootstrap spread and an out-of-fold error."""
-
-        def line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-            var = float(np.var(x))
-            slope = float(np.cov(x, y, bias=True)[0, 1] / var) if var > 0 else 0.0
-            slope = max(slope, 1e-6)
-            return float(np.mean(y)) - slope * float(np.mean(x)), slope
-
-        self.gap_coef_ = np.array(line(score, target))
-        n = len(score)
-        samples = []
-        for _ in range(max(self.n_bootstrap, 2)):
-            pick = rng.integers(0, n, n)
-            samples.append(line(score[pick], target[pick]))
-        self.gap_coef_samples_ = np.array(samples)
-        folds = rng.integers(0, N_FOLDS, n)
-        oof = np.empty(n)
-        for fold in range(N_FOLDS):
-            a, b = line(score[folds != fold], target[folds != fold])
-            oof[folds == fold] = a + b * score[folds == fold]
+        """The gap rule's numbers: SKP points per level it counts, with a bootstrap spread
+        and an out-of-fold error."""
+        self.gap_coef_, self.gap_coef_samples_, oof = self._fit_line(score, target, rng)
         self.gap_error_bins_, self.gap_error_scale_ = calibrate_error(
             oof, target, self._noise(oof, completion)
         )
@@ -844,8 +867,11 @@ class TrainingRecommender(BaseEstimator):
         """``features`` (from :meth:`_gap_frame`) with what the ranker reads added: every
         :data:`~recsys.features.training_pair.PAIR_FEATURES` if ``with_person``, else the
         gap rule's score."""
+        reach = weighted_reach(detail, len(features))
         if not with_person:
-            return features.assign(gap_rule=gap_rule_scores(detail, len(features)))
+            return features.assign(
+                gap_rule=gap_rule_scores(detail, len(features)), weighted_reach=reach
+            )
         extra = training_pair_features(
             ds,
             detail,
@@ -854,6 +880,7 @@ class TrainingRecommender(BaseEstimator):
             people.features().iloc[pairs[QUERY].to_numpy()].reset_index(drop=True),
             self.training_ids_,
         )
+        extra["weighted_reach"] = reach
         return pd.concat(
             [features, extra.drop(columns=list(features.columns.intersection(extra.columns)))],
             axis=1,
@@ -909,6 +936,7 @@ class TrainingRecommender(BaseEstimator):
         needed: tuple[str, ...] = ("weighted_gap",)
         needed = (*needed, *(PAIR_FEATURES if name in _NEEDS_PERSON else ()))
         needed = (*needed, *(("gap_rule",) if name == "gap_rule" else ()))
+        needed = (*needed, *(("weighted_reach",) if name == "blend" and self._reach() else ()))
         missing = [c for c in dict.fromkeys(needed) if c not in features.columns]
         if missing:
             raise ValueError(
@@ -960,7 +988,10 @@ class TrainingRecommender(BaseEstimator):
             return self.uplift_.predict(features) if uplift is None else uplift
         if name == "blend":
             second = self.uplift_.predict(features) if uplift is None else uplift
-            return (self._structured(features, None)[0] + second) / 2
+            if not self._reach():
+                return (self._structured(features, None)[0] + second) / 2
+            third = self._reach_line(features, with_spread=False)[0]
+            return (self._structured(features, None)[0] + second + third) / 3
         return self._gap_rule(features, None)[0]
 
     def _structured(
@@ -989,9 +1020,9 @@ class TrainingRecommender(BaseEstimator):
     def _blend(
         self, features: pd.DataFrame, alpha: float, uplift: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The blend's expected gain and interval half-width: the structured model's
-        bootstrap spread (halved: it is half the blend) and the blend's own calibrated
-        error."""
+        """The blend's expected gain and interval half-width: the bootstrap spreads of its
+        structured model and its reach line (a third of the blend each) and the blend's own
+        calibrated error."""
         if not hasattr(self, "blend_error_scale_"):
             # saved before the blend had its own error: its intervals stay as they were,
             # the two halves' widths averaged
@@ -999,9 +1030,32 @@ class TrainingRecommender(BaseEstimator):
             e2, h2 = self._uplift(features, alpha, uplift)
             return (e1 + e2) / 2, (h1 + h2) / 2
         e1, spread = self._structured_spread(features, True)
-        expected = (e1 + (self.uplift_.predict(features) if uplift is None else uplift)) / 2
+        e2 = self.uplift_.predict(features) if uplift is None else uplift
+        if self._reach():
+            e3, spread3 = self._reach_line(features, with_spread=True)
+            expected = (e1 + e2 + e3) / 3
+            spread = np.hypot(spread, spread3) / 3
+        else:  # saved before the blend had its reach line: the two halves
+            expected, spread = (e1 + e2) / 2, spread / 2
         error = error_at(self.blend_error_bins_, self.blend_error_scale_, expected)
-        return expected, interval_half_width(alpha, spread / 2, error)
+        return expected, interval_half_width(alpha, spread, error)
+
+    def _reach(self) -> bool:
+        """Whether the blend has its third member, the line on the weighted reach (models
+        saved before it blend two)."""
+        return hasattr(self, "reach_coef_")
+
+    def _reach_line(
+        self, features: pd.DataFrame, *, with_spread: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The blend's line on the weighted reach: expected gain and bootstrap spread
+        (zeros unless ``with_spread``)."""
+        score = np.asarray(features["weighted_reach"], dtype=float)
+        expected = self.reach_coef_[0] + self.reach_coef_[1] * score
+        if not with_spread:
+            return expected, np.zeros(len(expected))
+        samples = self.reach_coef_samples_[:, [0]] + self.reach_coef_samples_[:, [1]] * score[None]
+        return expected, samples.std(axis=0)
 
     def _uplift(
         self, features: pd.DataFrame, alpha: float, uplift: np.ndarray | None = None

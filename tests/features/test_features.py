@@ -115,3 +115,26 @@ def test_id_lookups_find_what_pandas_finds() -> None:
     assert id_positions(ids, with_missing).tolist() == with_missing.get_indexer(ids).tolist()
     assert id_isin(np.array(["a", "q"], dtype=object), ["a"]).tolist() == [True, False]
     assert id_positions([], within).tolist() == []
+
+
+def test_weighted_reach_counts_the_gap_to_the_trainings_target_below_the_standard() -> None:
+    from recsys.features.training_pair import gap_rule_scores, weighted_reach
+
+    detail = pd.DataFrame(
+        {
+            "pair": [0, 0, 1, 1, 2],
+            "level": [2.0, 3.2, 2.5, 4.0, 3.5],
+            "target": [5.0, 4.0, 2.0, 5.0, 4.5],
+            "required": [3.0, 3.0, 3.0, 3.0, 3.0],
+            # pair 0: both below the standard + surplus; pair 1's second row is above it
+            "open": [True, True, True, False, False],
+            "weight": [1.0, 0.5, 2.0, 1.0, 1.0],
+        }
+    )
+    reach = weighted_reach(detail, 4)
+    # pair 0: the whole way to each target (3 levels, 0.8 at half weight), not clipped at
+    # the standard; pair 1: a target below the level reaches nothing, and a level above
+    # the standard's surplus counts nothing; pair 2 likewise; pair 3 has no competency
+    np.testing.assert_allclose(reach, [3.0 + 0.4, 0.0, 0.0, 0.0])
+    # the gap rule, clipped at the standard, sees less in pair 0
+    assert gap_rule_scores(detail, 4)[0] == pytest.approx(1.0)

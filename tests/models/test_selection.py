@@ -11,6 +11,7 @@ import pytest
 
 from recsys.models.selection import (
     LEARNED,
+    OUTCOME_MODEL,
     RANKERS,
     RULE,
     VALIDATION_COLUMNS,
@@ -474,8 +475,8 @@ def test_choice_propensity_recovers_a_known_logging_policy() -> None:
 
 def test_a_right_outcome_model_judges_trainings_hr_seldom_chose() -> None:
     # HR almost never sends anyone to T_rare, the best training: plain inverse-propensity
-    # weighting cannot see it, the doubly robust value can through the outcome model (the
-    # blend's forecasts, here exactly right).
+    # weighting cannot see it, the doubly robust value can through the outcome model (here
+    # the blend's forecasts, exactly right, named as the outcome model).
     uplift_of = {"T_rare": 3.0, "T_a": 1.0, "T_b": 0.5, "T_c": 0.0}
     policy = {"T_rare": 0.002, "T_a": 0.5, "T_b": 0.3, "T_c": 0.2}
     tops = {
@@ -488,8 +489,32 @@ def test_a_right_outcome_model_judges_trainings_hr_seldom_chose() -> None:
     assert (test["training_id"] == "T_rare").sum() <= 15
     scores["blend"] = pairs["training_id"].map(uplift_of).to_numpy(dtype=float)
     test["propensity"] = logging_propensity(history, test)
-    table = validate_rankers(scores, pairs, test, k=1, n_boot=200).set_index("ranker")
+    table = validate_rankers(scores, pairs, test, k=1, n_boot=200, outcome="blend")
+    table = table.set_index("ranker")
     judged = ["structured", "uplift", "gap_rule"]  # the blend now ranks by the truth itself
     np.testing.assert_allclose(table.loc[judged, "value"], truth[judged], atol=0.1)
     assert _row(table, "structured")["vs_gap_rule_lower"] > 0
     assert choose_ranker(table.reset_index())[0] in ("blend", "structured")
+
+
+def test_the_outcome_model_is_the_average_of_the_models_that_learn_effects() -> None:
+    # the default outcome model averages the structured and uplift forecasts; the blend
+    # (whose third member follows the rule's ordering) is not part of the judge
+    uplift_of = {"T_a": 2.0, "T_b": 1.0, "T_c": 0.0}
+    policy = {"T_a": 0.3, "T_b": 0.4, "T_c": 0.3}
+    tops = {"structured": ["T_a"], "uplift": ["T_a"], "blend": ["T_b"], "gap_rule": ["T_c"]}
+    scores, pairs, test, history, _truth = _setting(600, uplift_of, policy, tops, seed=11)
+    test["propensity"] = logging_propensity(history, test)
+    default = validate_rankers(scores, pairs, test, k=1, n_boot=50)
+    explicit = validate_rankers(scores, pairs, test, k=1, n_boot=50, outcome=OUTCOME_MODEL)
+    pd.testing.assert_frame_equal(default, explicit)
+    assert OUTCOME_MODEL == ("structured", "uplift")
+    # the mean of the two, as a ranker's scores, gives the same table
+    mean = dict(scores, judge=(scores["structured"] + scores["uplift"]) / 2)
+    by_name = validate_rankers(mean, pairs, test, k=1, n_boot=50, outcome="judge")
+    pd.testing.assert_frame_equal(
+        by_name[by_name["ranker"] != "judge"].reset_index(drop=True), default
+    )
+    # the blend as the judge gives other values
+    blend = validate_rankers(scores, pairs, test, k=1, n_boot=50, outcome="blend")
+    assert not np.allclose(blend["value"], default["value"])

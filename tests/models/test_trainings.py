@@ -219,12 +219,38 @@ def test_the_blend_has_its_own_error_and_a_model_saved_before_keeps_its_interval
     blend = forecast(model, "blend")
     saved_before = copy.deepcopy(model)
     del saved_before.blend_error_bins_, saved_before.blend_error_scale_
+    del saved_before.reach_coef_, saved_before.reach_coef_samples_
     old = forecast(saved_before, "blend")
-    np.testing.assert_allclose(old["expected_gain"], blend["expected_gain"])
     halves = [forecast(model, r) for r in ("structured", "uplift")]
+    # a model saved before the reach line blends its two halves, as it did
+    np.testing.assert_allclose(
+        old["expected_gain"], sum(h["expected_gain"] for h in halves) / 2, rtol=1e-9
+    )
     old_half = (sum(h["gain_upper"] - h["expected_gain"] for h in halves) / 2).to_numpy()
     np.testing.assert_allclose((old["gain_upper"] - old["expected_gain"]).to_numpy(), old_half)
     # the blend's own out-of-fold error, not the halves' widths averaged
     new_half = (blend["gain_upper"] - blend["expected_gain"]).to_numpy()
     assert not np.allclose(new_half, old_half)
     assert (new_half > 0).all()
+
+
+def test_the_blend_averages_the_two_models_and_the_line_on_the_weighted_reach(
+    ds: Dataset, model: TrainingRecommender
+) -> None:
+    nips = ds.employees.loc[ds.employees["active"], "nip"].astype(str).head(30).tolist()
+    ids = ds.trainings.loc[ds.trainings["active"], "training_id"].astype(str).tolist()
+    pairs = pd.DataFrame([(n, t) for n in nips for t in ids], columns=["nip", "training_id"])
+    scores, features = model._candidates(ds, pairs["nip"], pairs["training_id"], model.as_of_)
+    useful = np.isfinite(scores["blend"])
+    assert useful.sum() > 50
+    reach = features["weighted_reach"].to_numpy()[useful]
+    # the reach is never below the gap clipped at the standard, and often above it
+    gap = features["weighted_gap"].to_numpy()[useful]
+    assert (reach >= gap - 1e-9).all() and (reach > gap + 1e-6).mean() > 0.2
+    intercept, slope = model.reach_coef_
+    assert slope > 0
+    line = intercept + slope * reach
+    expected = (scores["structured"][useful] + scores["uplift"][useful] + line) / 3
+    np.testing.assert_allclose(scores["blend"][useful], expected, rtol=1e-9)
+    # a training reaching further for the same person ranks higher by the line
+    assert np.corrcoef(line, reach)[0, 1] == pytest.approx(1.0)
