@@ -1091,6 +1091,8 @@ class TrainingRecommender(BaseEstimator):
         )
         if getattr(self, "ranker_", "structured") == "structured":
             return frame
+        if self.ranker_ == RULE:  # the gap rule reads its own score besides the gap
+            return frame.assign(gap_rule=np.linspace(0.5, 2.5, n))
         extra = pd.DataFrame({c: np.linspace(0.5, 2.5, n) for c in PAIR_FEATURES}).assign(
             training_code=np.arange(n),
             modality_code=0,
@@ -1101,6 +1103,8 @@ class TrainingRecommender(BaseEstimator):
             age_years=np.full(n, 40.0),
             last_score=np.full(n, 100.0),
         )
+        if self.ranker_ == "blend" and self._reach():
+            extra["weighted_reach"] = np.linspace(0.8, 3.0, n)
         return pd.concat([frame, extra.drop(columns=["weighted_gap", "remote_area"])], axis=1)
 
     def effects_table(self) -> pd.DataFrame:

@@ -22,7 +22,8 @@ from recsys.tracking import legacy
 #: Input columns every training pyfunc model reads: one row per (person, training) pair
 #: (weighted gap in SKP points per level closed). A model served by the gap rule also reads
 #: ``gap_rule``, one served by the uplift or blend ranker the pair features of
-#: :mod:`recsys.features.training_pair`: their signature lists them, and
+#: :mod:`recsys.features.training_pair` (the blend also ``weighted_reach``): their signature
+#: lists them, and
 #: :meth:`TrainingRecommender.pyfunc_input` computes them from a data set.
 PYFUNC_INPUT = ("training_id", "modality", "remote_area", "position_type", "weighted_gap")
 

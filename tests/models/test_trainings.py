@@ -254,3 +254,25 @@ def test_the_blend_averages_the_two_models_and_the_line_on_the_weighted_reach(
     np.testing.assert_allclose(scores["blend"][useful], expected, rtol=1e-9)
     # a training reaching further for the same person ranks higher by the line
     assert np.corrcoef(line, reach)[0, 1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("ranker", ["structured", "uplift", "blend", "gap_rule"])
+def test_the_pyfunc_input_of_each_ranker_forecasts_as_the_recommender_does(
+    ds: Dataset, model: TrainingRecommender, ranker: str
+) -> None:
+    served = copy.copy(model)
+    served.ranker_ = ranker
+    # the registered signature's example forecasts (MLflow infers the signature from it)
+    example = served.forecast_from_features(served.example_features())
+    assert np.isfinite(example.to_numpy(dtype=float)).all()
+    nips = ds.employees.loc[ds.employees["active"], "nip"].astype(str).head(8).tolist()
+    ids = ds.trainings.loc[ds.trainings["active"], "training_id"].astype(str).head(6).tolist()
+    pairs = pd.DataFrame([(n, t) for n in nips for t in ids], columns=["nip", "training_id"])
+    frame = served.pyfunc_input(ds, pairs["nip"], pairs["training_id"])
+    assert list(frame.columns) == list(served.example_features().columns)
+    assert ("weighted_reach" in frame.columns) == (ranker == "blend")
+    via_pyfunc = served.forecast_from_features(frame)
+    direct = served.forecast(ds, pairs["nip"], pairs["training_id"], ranker=ranker)[0]
+    np.testing.assert_allclose(
+        via_pyfunc["expected_gain"].to_numpy(), direct["expected_gain"].to_numpy(), rtol=1e-9
+    )
