@@ -118,7 +118,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     # --- training rankers and the champion gate
     "ranker.name.structured": {"id": "model terstruktur", "en": "the structured model"},
     "ranker.name.uplift": {"id": "model uplift fleksibel", "en": "the flexible uplift model"},
-    "ranker.name.blend": {"id": "gabungan model-model", "en": "the blend of the models"},
+    "ranker.name.blend": {"id": "gabungan beberapa model", "en": "a blend of several models"},
     "ranker.name.gap_rule": {
         "id": "aturan kesenjangan kompetensi",
         "en": "the competency-gap rule",

@@ -64,13 +64,13 @@ _RANKER_NAMES = {
     "id": {
         "structured": "model terstruktur",
         "uplift": "model uplift fleksibel",
-        "blend": "gabungan model-model",
+        "blend": "gabungan beberapa model",
         "gap_rule": "aturan kesenjangan kompetensi",
     },
     "en": {
         "structured": "the structured model",
         "uplift": "the flexible uplift model",
-        "blend": "the blend of the models",
+        "blend": "a blend of several models",
         "gap_rule": "the competency-gap rule",
     },
 }

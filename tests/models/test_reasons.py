@@ -109,7 +109,7 @@ def test_every_ranker_has_a_name_in_both_languages() -> None:
         assert len(set(names)) == len(RANKERS)
         assert all(name not in RANKERS for name in names)
     assert ranker_name("uplift", "id") == "model uplift fleksibel"
-    assert ranker_name("blend", "en") == "the blend of the models"
+    assert ranker_name("blend", "en") == "a blend of several models"
     assert ranker_name("something_new", "en") == "something_new"
     with pytest.raises(ValueError, match="unsupported language"):
         ranker_name("structured", "fr")
