@@ -487,10 +487,10 @@ class TrainingRecommender(BaseEstimator):
             else clone(self.uplift)
         )
         self.uplift_ = uplift.fit(features, residual, self.baseline_.noise_var_, completion)
-        # the blend's own error, where both halves are out of fold: the uplift model's
-        # held-out enrollments (the average of two models misses by less than either)
         reach = weighted_reach(detail, len(target))
         self.reach_coef_, self.reach_coef_samples_, reach_oof = self._fit_line(reach, target, rng)
+        # the blend's own error, where its members are all out of fold: the uplift model's
+        # held-out enrollments (an average of models misses by less than any one of them)
         held = self.uplift_.holdout_mask(len(target))
         blend_oof = (
             structured_oof[held] + self.uplift_.predict(features[held]) + reach_oof[held]
@@ -865,13 +865,10 @@ class TrainingRecommender(BaseEstimator):
         with_person: bool,
     ) -> pd.DataFrame:
         """``features`` (from :meth:`_gap_frame`) with what the ranker reads added: every
-        :data:`~recsys.features.training_pair.PAIR_FEATURES` if ``with_person``, else the
-        gap rule's score."""
-        reach = weighted_reach(detail, len(features))
+        :data:`~recsys.features.training_pair.PAIR_FEATURES` and the weighted reach if
+        ``with_person``, else the gap rule's score."""
         if not with_person:
-            return features.assign(
-                gap_rule=gap_rule_scores(detail, len(features)), weighted_reach=reach
-            )
+            return features.assign(gap_rule=gap_rule_scores(detail, len(features)))
         extra = training_pair_features(
             ds,
             detail,
@@ -880,7 +877,7 @@ class TrainingRecommender(BaseEstimator):
             people.features().iloc[pairs[QUERY].to_numpy()].reset_index(drop=True),
             self.training_ids_,
         )
-        extra["weighted_reach"] = reach
+        extra["weighted_reach"] = weighted_reach(detail, len(features))  # the blend's line
         return pd.concat(
             [features, extra.drop(columns=list(features.columns.intersection(extra.columns)))],
             axis=1,
